@@ -1,0 +1,243 @@
+//! What code a function runs: `Runtime`, `Handler` and `CodeUri`, resolved to a
+//! [`CodeLocation`].
+//!
+//! fclocal runs WebAssembly components only, declared the way fun and Serverless Devs
+//! accept them: `Runtime: custom`, `Handler: <component>.wasm`, `CodeUri: <crate dir or
+//! the .wasm file / its directory>`. Everything else gets an error that says how to port.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::props::did_you_mean;
+use crate::diagnostics::{Diags, Pos};
+use crate::model::CodeLocation;
+
+/// Every runtime FC 2.0 / fun accept (fun `function.js`, zh spec).
+pub(super) const RUNTIMES: [&str; 12] = [
+    "nodejs6",
+    "nodejs8",
+    "nodejs10",
+    "nodejs12",
+    "python2.7",
+    "python3",
+    "java8",
+    "java11",
+    "php7.2",
+    "dotnetcore2.1",
+    "custom",
+    "custom-container",
+];
+
+/// The one runtime fclocal runs.
+pub(super) const CUSTOM: &str = "custom";
+
+/// Checks `Runtime`; true when fclocal can run it.
+pub(super) fn check_runtime(runtime: &str, pos: Pos, ctx: &str, d: &mut Diags) -> bool {
+    if runtime == CUSTOM {
+        return true;
+    }
+    if RUNTIMES.contains(&runtime) {
+        d.error(
+            pos,
+            format!(
+                "{ctx}: runtime `{runtime}` cannot run locally: fclocal runs functions as WebAssembly components. \
+                 To port it, write the handler in Rust with fclocal-sdk (see functions/hello in the fclocal repository), \
+                 build it as a component, and declare `Runtime: custom`, `Handler: <name>.wasm`, `CodeUri: <crate dir>`"
+            ),
+        );
+    } else {
+        d.error(
+            pos,
+            format!(
+                "{ctx}: unknown runtime `{runtime}`; valid runtimes are {} (fclocal runs `custom` with a `.wasm` Handler){}",
+                RUNTIMES.join(", "),
+                did_you_mean(runtime, &RUNTIMES)
+            ),
+        );
+    }
+    false
+}
+
+/// Checks that `Handler` names a component file; true when it does.
+pub(super) fn check_handler(handler: &str, pos: Pos, ctx: &str, d: &mut Diags) -> bool {
+    let stem = handler.strip_suffix(".wasm");
+    if stem.is_none_or(str::is_empty) {
+        d.error(
+            pos,
+            format!(
+                "{ctx}: Handler `{handler}` is not a WebAssembly component: with `Runtime: custom`, fclocal expects \
+                 the Handler to name the component file, e.g. `Handler: process-event.wasm`, built from the crate \
+                 in CodeUri or found in the CodeUri directory"
+            ),
+        );
+        return false;
+    }
+    if handler.contains(['/', '\\']) {
+        d.error(
+            pos,
+            format!(
+                "{ctx}: Handler `{handler}` must be a file name such as `process-event.wasm`; put the directory in CodeUri"
+            ),
+        );
+        return false;
+    }
+    true
+}
+
+/// Resolves `CodeUri` (relative to `base_dir`) for a component named `handler`.
+pub(super) fn resolve(
+    code_uri: &str,
+    pos: Pos,
+    handler: &str,
+    base_dir: &Path,
+    ctx: &str,
+    d: &mut Diags,
+) -> Option<CodeLocation> {
+    let lower = code_uri.to_ascii_lowercase();
+    if lower.starts_with("oss://") {
+        d.error(
+            pos,
+            format!(
+                "{ctx}: CodeUri `{code_uri}` is in OSS; fclocal runs local code only: point CodeUri at the crate \
+                 that builds the component, or at the directory or `.wasm` file that holds it"
+            ),
+        );
+        return None;
+    }
+    if let Some(ext) = [".zip", ".jar", ".war"]
+        .iter()
+        .find(|e| lower.ends_with(*e))
+    {
+        d.error(
+            pos,
+            format!(
+                "{ctx}: CodeUri `{code_uri}` is a `{ext}` archive, which fclocal cannot run: it runs WebAssembly \
+                 components; point CodeUri at the crate that builds `{handler}`, or at the directory or `.wasm` file that holds it"
+            ),
+        );
+        return None;
+    }
+    if code_uri.trim().is_empty() {
+        d.error(pos, format!("{ctx}: CodeUri is empty"));
+        return None;
+    }
+    let path = normalize(&base_dir.join(code_uri));
+    let shown_base = display_dir(base_dir);
+    let Ok(meta) = std::fs::metadata(&path) else {
+        d.error(
+            pos,
+            format!("{ctx}: CodeUri `{code_uri}` does not exist (relative to {shown_base})"),
+        );
+        return None;
+    };
+    if meta.is_file() {
+        if path.extension().is_some_and(|e| e == "wasm") {
+            return Some(CodeLocation::Component { path });
+        }
+        d.error(
+            pos,
+            format!(
+                "{ctx}: CodeUri `{code_uri}` is a file but not a `.wasm` component; point it at the component, \
+                 the directory holding `{handler}`, or the crate that builds it"
+            ),
+        );
+        return None;
+    }
+    if path.join("Cargo.toml").is_file() {
+        return Some(CodeLocation::Crate {
+            dir: path,
+            component_file: handler.to_owned(),
+        });
+    }
+    let component = path.join(handler);
+    if component.is_file() {
+        return Some(CodeLocation::Component { path: component });
+    }
+    d.error(
+        pos,
+        format!(
+            "{ctx}: CodeUri `{code_uri}` holds neither a Cargo.toml (a crate fclocal builds) nor the component \
+             `{handler}` named by Handler (relative to {shown_base})"
+        ),
+    );
+    None
+}
+
+/// `a/./b` → `a/b`, keeping `..` (resolving it lexically could cross a symlink wrongly).
+fn normalize(path: &Path) -> PathBuf {
+    let normalized: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    if normalized.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        normalized
+    }
+}
+
+fn display_dir(dir: &Path) -> String {
+    if dir.as_os_str().is_empty() {
+        "`.`".to_owned()
+    } else {
+        format!("`{}`", dir.display())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_drops_dots_only() {
+        assert_eq!(normalize(Path::new("a/./b")), PathBuf::from("a/b"));
+        assert_eq!(normalize(Path::new("./a/../b")), PathBuf::from("a/../b"));
+        assert_eq!(normalize(Path::new(".")), PathBuf::from("."));
+    }
+
+    #[test]
+    fn code_uri_kinds() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path();
+        std::fs::create_dir_all(base.join("crate")).unwrap();
+        std::fs::write(base.join("crate/Cargo.toml"), "[package]\n").unwrap();
+        std::fs::create_dir_all(base.join("built")).unwrap();
+        std::fs::write(base.join("built/hello.wasm"), "").unwrap();
+        std::fs::create_dir_all(base.join("empty")).unwrap();
+        std::fs::write(base.join("notes.txt"), "").unwrap();
+
+        let mut d = Diags::new(Path::new("t.yml"));
+        let run = |uri: &str, d: &mut Diags| resolve(uri, Pos::START, "hello.wasm", base, "f", d);
+        assert_eq!(
+            run("./crate", &mut d),
+            Some(CodeLocation::Crate {
+                dir: base.join("crate"),
+                component_file: "hello.wasm".into()
+            })
+        );
+        assert_eq!(
+            run("built", &mut d),
+            Some(CodeLocation::Component {
+                path: base.join("built/hello.wasm")
+            })
+        );
+        assert_eq!(
+            run("./built/hello.wasm", &mut d),
+            Some(CodeLocation::Component {
+                path: base.join("built/hello.wasm")
+            })
+        );
+        for uri in [
+            "empty",
+            "missing",
+            "notes.txt",
+            "oss://b/k",
+            "code.ZIP",
+            "x.jar",
+            " ",
+        ] {
+            assert_eq!(run(uri, &mut d), None, "{uri}");
+        }
+        let (errors, _) = d.finish();
+        assert_eq!(errors.len(), 7, "{errors:#?}");
+    }
+}

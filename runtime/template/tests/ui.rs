@@ -1,0 +1,304 @@
+//! Golden tests for template validation (STYLE P5).
+//!
+//! - `tests/ui/invalid/<name>.yml` must fail to load; the rendered error (every diagnostic,
+//!   `file:line:column: error: message`) must equal `<name>.err`.
+//! - `tests/ui/valid/<name>.yml` must load; a summary of the resolved app and its warnings
+//!   must equal `<name>.out`.
+//!
+//! Re-run with `BLESS=1 cargo test -p fclocal-template --test ui` to rewrite the expected
+//! files after an intended change, then review the diff.
+//!
+//! Paths are relative to the crate directory (cargo runs tests there), so diagnostics
+//! read `tests/ui/invalid/<name>.yml:…` on every machine.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use fclocal_template::{
+    App, CodeLocation, Function, Loaded, LogConfig, Service, Trigger, TriggerKind, load,
+};
+
+fn bless() -> bool {
+    std::env::var_os("BLESS").is_some_and(|v| v != "0" && !v.is_empty())
+}
+
+/// The `.yml` files in `tests/ui/<dir>`, sorted.
+fn cases(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new("tests/ui").join(dir);
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Compares `actual` with the file at `expected`, or rewrites it when blessing.
+fn compare(expected: &Path, actual: &str, failures: &mut Vec<String>) {
+    if bless() {
+        fs::write(expected, actual)
+            .unwrap_or_else(|e| panic!("writing {}: {e}", expected.display()));
+        return;
+    }
+    let wanted = fs::read_to_string(expected).unwrap_or_default();
+    if wanted != actual {
+        failures.push(format!(
+            "{} differs\n--- expected\n{wanted}--- actual\n{actual}",
+            expected.display()
+        ));
+    }
+}
+
+/// Reports expected-output files with no template beside them (left over after a rename).
+fn orphans(dir: &str, ext: &str, failures: &mut Vec<String>) {
+    for entry in fs::read_dir(Path::new("tests/ui").join(dir)).expect("ui dir") {
+        let path = entry.expect("directory entry").path();
+        if path.extension().is_some_and(|e| e == ext) && !path.with_extension("yml").exists() {
+            failures.push(format!("{} has no .yml beside it", path.display()));
+        }
+    }
+}
+
+fn finish(failures: Vec<String>) {
+    assert!(
+        failures.is_empty(),
+        "{}\n\n{} golden file(s) differ; if the change is intended, re-run with BLESS=1 and review the diff",
+        failures.join("\n"),
+        failures.len()
+    );
+}
+
+#[test]
+fn invalid_templates_report_every_problem() {
+    let cases = cases("invalid");
+    assert!(cases.len() >= 25, "only {} invalid cases", cases.len());
+    let mut failures = Vec::new();
+    for path in &cases {
+        match load(path) {
+            Ok(_) => failures.push(format!("{} loaded, but should be invalid", path.display())),
+            Err(err) => compare(
+                &path.with_extension("err"),
+                &format!("{err}\n"),
+                &mut failures,
+            ),
+        }
+    }
+    orphans("invalid", "err", &mut failures);
+    finish(failures);
+}
+
+#[test]
+fn valid_templates_resolve() {
+    let cases = cases("valid");
+    assert!(!cases.is_empty());
+    let mut failures = Vec::new();
+    for path in &cases {
+        match load(path) {
+            Ok(loaded) => compare(
+                &path.with_extension("out"),
+                &summary(&loaded),
+                &mut failures,
+            ),
+            Err(err) => failures.push(format!("{} failed to load:\n{err}", path.display())),
+        }
+    }
+    orphans("valid", "out", &mut failures);
+    finish(failures);
+}
+
+/// A compact, complete rendering of a loaded app, so any change in resolution shows up.
+fn summary(loaded: &Loaded) -> String {
+    let app = &loaded.app;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "template {} (base dir {})",
+        app.template_path.display(),
+        app.base_dir.display()
+    );
+    for service in &app.services {
+        write_service(&mut out, service);
+    }
+    for project in &app.log_projects {
+        let _ = writeln!(
+            out,
+            "log project {}: {:?}",
+            project.name, project.description
+        );
+        for store in &project.logstores {
+            let _ = writeln!(
+                out,
+                "  logstore {}: ttl {} days, {} shard(s)",
+                store.name, store.ttl_days, store.shard_count
+            );
+        }
+    }
+    for topic in &app.mns_topics {
+        let _ = writeln!(
+            out,
+            "mns topic {}: region {}, max message {} bytes, logging {}",
+            topic.name, topic.region, topic.maximum_message_size, topic.logging_enabled
+        );
+    }
+    write_lookups(&mut out, app);
+    if !loaded.warnings.is_empty() {
+        let _ = writeln!(out, "warnings:");
+        for warning in &loaded.warnings {
+            let _ = writeln!(out, "  {warning}");
+        }
+    }
+    out
+}
+
+fn write_service(out: &mut String, service: &Service) {
+    let _ = writeln!(out, "service {}", service.name);
+    let internet = if service.allows_internet() {
+        "allowed"
+    } else {
+        "denied"
+    };
+    let _ = writeln!(
+        out,
+        "  internet: {internet} (InternetAccess: {:?})",
+        service.internet_access
+    );
+    match &service.log_config {
+        Some(LogConfig::Store {
+            project,
+            logstore,
+            enable_request_metrics,
+            enable_instance_metrics,
+        }) => {
+            let _ = writeln!(
+                out,
+                "  log: {project}/{logstore} (request metrics {enable_request_metrics:?}, instance metrics {enable_instance_metrics:?})"
+            );
+        }
+        Some(LogConfig::Auto) => {
+            let _ = writeln!(out, "  log: auto");
+        }
+        None => {}
+    }
+    let optional = [
+        (
+            "description",
+            service.description.as_ref().map(|d| format!("{d:?}")),
+        ),
+        ("role", service.role.clone()),
+        (
+            "policies",
+            service.policies.as_ref().map(ToString::to_string),
+        ),
+        ("vpc", service.vpc_config.as_ref().map(|v| format!("{v:?}"))),
+        ("nas", service.nas_config.as_ref().map(|n| format!("{n:?}"))),
+        ("tracing", service.tracing_config.clone()),
+    ];
+    for (label, value) in optional {
+        if let Some(value) = value {
+            let _ = writeln!(out, "  {label}: {value}");
+        }
+    }
+    for function in &service.functions {
+        write_function(out, function);
+    }
+}
+
+fn write_function(out: &mut String, f: &Function) {
+    let _ = writeln!(
+        out,
+        "  function {}: runtime {}, handler {}",
+        f.name, f.runtime, f.handler
+    );
+    match &f.code {
+        CodeLocation::Crate {
+            dir,
+            component_file,
+        } => {
+            let _ = writeln!(
+                out,
+                "    code: crate {} builds {component_file}",
+                dir.display()
+            );
+        }
+        CodeLocation::Component { path } => {
+            let _ = writeln!(out, "    code: component {}", path.display());
+        }
+    }
+    let _ = writeln!(
+        out,
+        "    timeout {}s, memory {} MB, initialization timeout {}s, concurrency {}",
+        f.timeout_secs, f.memory_size_mb, f.initialization_timeout_secs, f.instance_concurrency
+    );
+    let optional = [
+        (
+            "description",
+            f.description.as_ref().map(|d| format!("{d:?}")),
+        ),
+        ("initializer", f.initializer.clone()),
+        ("instance type", f.instance_type.clone()),
+        ("CA port", f.ca_port.map(|p| p.to_string())),
+    ];
+    for (label, value) in optional {
+        if let Some(value) = value {
+            let _ = writeln!(out, "    {label}: {value}");
+        }
+    }
+    for (key, value) in &f.environment {
+        let _ = writeln!(out, "    env {key}={value:?}");
+    }
+    for trigger in &f.triggers {
+        write_trigger(out, trigger);
+    }
+}
+
+fn write_trigger(out: &mut String, t: &Trigger) {
+    let detail = match &t.kind {
+        TriggerKind::Http(h) => {
+            let methods: Vec<&str> = h.methods.iter().map(|m| m.as_str()).collect();
+            format!("HTTP {} [{}]", h.auth_type, methods.join(", "))
+        }
+        TriggerKind::Timer(timer) => {
+            let mut s = format!("Timer `{}`", timer.schedule);
+            if !timer.enabled {
+                s.push_str(" (disabled)");
+            }
+            if let Some(payload) = &timer.payload {
+                let _ = write!(s, " payload {payload:?}");
+            }
+            s
+        }
+        TriggerKind::MnsTopic(m) => format!(
+            "MNSTopic {} (region {:?}, format {}, strategy {:?}, filter tag {:?})",
+            m.topic_name, m.region, m.notify_content_format, m.notify_strategy, m.filter_tag
+        ),
+        TriggerKind::NotEmulated { trigger_type } => format!("{trigger_type} (not emulated)"),
+    };
+    let _ = write!(out, "    trigger {}: {detail}", t.name);
+    if let Some(q) = &t.qualifier {
+        let _ = write!(out, ", qualifier {q}");
+    }
+    if let Some(r) = &t.invocation_role {
+        let _ = write!(out, ", role {r}");
+    }
+    let _ = writeln!(out);
+}
+
+/// How `[service/]function` lookups resolve in this app.
+fn write_lookups(out: &mut String, app: &App) {
+    if let Some((s, f)) = app.first_function() {
+        let _ = writeln!(out, "first function: {}/{}", s.name, f.name);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (_, f) in app.functions() {
+        if !seen.insert(f.name.as_str()) {
+            continue;
+        }
+        let found = match app.find_function(f.name.as_str()) {
+            Ok((s, f)) => format!("{}/{}", s.name, f.name),
+            Err(e) => format!("error: {e}"),
+        };
+        let _ = writeln!(out, "lookup {}: {found}", f.name);
+    }
+}
