@@ -223,9 +223,18 @@ impl PanicWatch {
     fn observe(&mut self, line: &str) {
         if let Some((_, rest)) = line.split_once("panicked at ") {
             let rest = rest.trim_end();
-            let location = rest.strip_suffix(':').unwrap_or(rest).to_owned();
-            self.message = Some(format!("panicked at {location}"));
-            self.location = Some(location);
+            match rest.strip_suffix(':') {
+                // std's format: the message follows on the next line.
+                Some(location) => {
+                    self.message = Some(format!("panicked at {location}"));
+                    self.location = Some(location.to_owned());
+                }
+                // fclocal-sdk's hook: `panicked at <location>: <message>`.
+                None => {
+                    self.message = Some(format!("panicked at {rest}"));
+                    self.location = None;
+                }
+            }
         } else if let Some(location) = self.location.take() {
             if !line.starts_with("note:") {
                 self.message = Some(format!("panicked at {location}: {line}"));
@@ -410,6 +419,19 @@ mod tests {
         capture.write(LineSource::Stdout, b"again\n");
         assert_eq!(capture.end().dropped_bytes, 0);
         assert_eq!(second.texts(), ["again"]);
+    }
+
+    #[test]
+    fn recognises_the_sdks_one_line_panic() {
+        let (capture, _sink) = capture(CaptureLimits::default());
+        capture.write(
+            LineSource::Stderr,
+            b"panicked at hostile/src/lib.rs:44:24: hostile guest panicked on purpose\n",
+        );
+        assert_eq!(
+            capture.end().panic_message.as_deref(),
+            Some("panicked at hostile/src/lib.rs:44:24: hostile guest panicked on purpose")
+        );
     }
 
     #[test]

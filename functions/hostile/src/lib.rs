@@ -1,0 +1,159 @@
+//! `hostile`: an event function that misbehaves on request, so the host's
+//! tests can prove that timeouts, memory limits, log capture, the outbound
+//! policy and the sandbox hold. The event is JSON `{"action": "...", ...}`;
+//! see the crate README for every action and the test that needs it.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use fclocal_sdk::{Context, EventFunction, FunctionError};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Invocations of `state` in this instance.
+static STATE: AtomicU64 = AtomicU64::new(0);
+/// Runs of `initialize` in this instance.
+static INITIALIZED: AtomicU64 = AtomicU64::new(0);
+
+/// The event: an action and its optional parameters.
+#[derive(Deserialize)]
+struct Event {
+    action: String,
+    mb: Option<u64>,
+    lines: Option<u64>,
+    url: Option<String>,
+    ms: Option<u64>,
+}
+
+/// The exported function.
+pub struct Hostile;
+
+impl EventFunction for Hostile {
+    fn handle(event: Vec<u8>, ctx: Context) -> Result<Vec<u8>, FunctionError> {
+        let parsed: Event = fclocal_sdk::event::json(&event)?;
+        let text = |s: String| Ok(s.into_bytes());
+        match parsed.action.as_str() {
+            "ok" => text("ok".into()),
+            "echo" => Ok(event),
+            "error" => {
+                Err(FunctionError::new("hostile error on purpose").with_type("HostileError"))
+            }
+            "panic" => panic!("hostile guest panicked on purpose"),
+            "loop" => spin_forever(),
+            "alloc" => text(alloc(required(parsed.mb, "mb")?).to_string()),
+            "flood" => {
+                flood(parsed.lines);
+                text("ok".into())
+            }
+            "stderr" => {
+                for i in 1..=3 {
+                    eprintln!("hostile stderr line {i}");
+                }
+                text("ok".into())
+            }
+            "env" => fclocal_sdk::event::to_json(&std::env::vars().collect::<BTreeMap<_, _>>()),
+            "fs" => fclocal_sdk::event::to_json(&probe_filesystem()),
+            "http" => {
+                let url = required(parsed.url, "url")?;
+                text(match fclocal_sdk::outbound::get(&url) {
+                    Ok(resp) => resp.status().to_string(),
+                    Err(e) => e.to_string(),
+                })
+            }
+            "state" => text((STATE.fetch_add(1, Ordering::Relaxed) + 1).to_string()),
+            "sleep" => {
+                std::thread::sleep(Duration::from_millis(required(parsed.ms, "ms")?));
+                text("ok".into())
+            }
+            "context" => fclocal_sdk::event::to_json(&ctx),
+            "initialized" => text(INITIALIZED.load(Ordering::Relaxed).to_string()),
+            other => {
+                Err(FunctionError::new(format!("unknown action `{other}`"))
+                    .with_type("UnknownAction"))
+            }
+        }
+    }
+
+    fn initialize(_ctx: Context) -> Result<(), FunctionError> {
+        INITIALIZED.fetch_add(1, Ordering::Relaxed);
+        match std::env::var("HOSTILE_INIT").as_deref() {
+            Ok("fail") => Err(FunctionError::new("hostile initializer failed on purpose")
+                .with_type("HostileInitError")),
+            Ok("panic") => panic!("hostile initializer panicked on purpose"),
+            Ok("loop") => spin_forever(),
+            _ => Ok(()),
+        }
+    }
+}
+
+fclocal_sdk::export_event_function!(Hostile);
+
+/// A parameter the action cannot do without.
+fn required<T>(value: Option<T>, name: &str) -> Result<T, FunctionError> {
+    value.ok_or_else(|| {
+        FunctionError::new(format!("this action needs `{name}`")).with_type("InvalidEvent")
+    })
+}
+
+/// Burns CPU forever without calling the host: only an epoch deadline (or
+/// fuel) can stop it.
+fn spin_forever() -> ! {
+    let mut n = 0u64;
+    loop {
+        n = black_box(n.wrapping_add(1));
+    }
+}
+
+/// Allocates `mb` MiB in 1 MiB chunks, writes every byte and keeps the
+/// chunks alive until it returns. Returns `mb`. When memory runs out it
+/// panics (one stderr line, then a trap) naming how far it got.
+fn alloc(mb: u64) -> u64 {
+    const MIB: usize = 1 << 20;
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    for i in 0..mb {
+        let mut chunk = Vec::new();
+        if chunk.try_reserve_exact(MIB).is_err() {
+            panic!("hostile alloc: out of memory after {i} MiB of {mb} MiB");
+        }
+        chunk.resize(MIB, (i % 251) as u8 + 1);
+        chunks.push(black_box(chunk));
+    }
+    black_box(&chunks);
+    mb
+}
+
+/// Prints `lines` lines of about 100 characters to stdout; forever when
+/// `None`.
+fn flood(lines: Option<u64>) {
+    let filler = "x".repeat(80);
+    let mut stdout = std::io::stdout().lock();
+    let mut i = 0u64;
+    while lines.is_none_or(|n| i < n) {
+        // Ignore write errors: a host that truncates output must not turn
+        // the flood into a panic.
+        let _ = writeln!(stdout, "flood line {i:>8} {filler}");
+        i += 1;
+    }
+}
+
+/// Tries to list `/` and read `/etc/passwd`; the host grants no filesystem,
+/// so both should fail.
+fn probe_filesystem() -> serde_json::Value {
+    let read_dir = match std::fs::read_dir("/") {
+        Ok(entries) => json!({
+            "ok": entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+        }),
+        Err(e) => json!({ "error": e.to_string() }),
+    };
+    let read_passwd = match std::fs::read("/etc/passwd") {
+        Ok(bytes) => json!({ "ok": String::from_utf8_lossy(&bytes) }),
+        Err(e) => json!({ "error": e.to_string() }),
+    };
+    json!({ "readDir": read_dir, "readPasswd": read_passwd })
+}

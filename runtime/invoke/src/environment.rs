@@ -1,0 +1,65 @@
+//! The environment of an instance: the function's `EnvironmentVariables`,
+//! then FC's system variables, which win on a clash (as in fun's
+//! `generateDockerEnvs` and on the cloud, where `FC_*` is reserved).
+
+use crate::settings::HostSettings;
+use crate::spec::{FunctionSpec, QUALIFIER};
+
+/// Builds the environment for one instance of `spec`.
+pub fn instance_environment(
+    spec: &FunctionSpec,
+    settings: &HostSettings,
+    instance_id: &str,
+) -> Vec<(String, String)> {
+    let credentials = &settings.credentials;
+    let (log_project, log_store) = spec
+        .log_config
+        .as_ref()
+        .map(|target| (target.project.clone(), target.logstore.clone()))
+        .unwrap_or_default();
+    let system = [
+        ("local", "true".to_owned()),
+        ("FC_FUNCTION_NAME", spec.function.clone()),
+        ("FC_SERVICE_NAME", spec.service.clone()),
+        ("FC_HANDLER", spec.handler.clone()),
+        ("FC_FUNCTION_HANDLER", spec.handler.clone()),
+        ("FC_MEMORY_SIZE", spec.memory_mb.to_string()),
+        ("FC_FUNCTION_MEMORY_SIZE", spec.memory_mb.to_string()),
+        ("FC_TIMEOUT", spec.timeout_secs.to_string()),
+        ("FC_INITIALIZER", spec.initializer.clone().unwrap_or_default()),
+        (
+            "FC_INITIALIZATION_TIMEOUT",
+            spec.initialization_timeout_secs.to_string(),
+        ),
+        ("FC_REGION", settings.region.clone()),
+        ("FC_ACCOUNT_ID", settings.account_id.clone()),
+        ("FC_QUALIFIER", QUALIFIER.to_owned()),
+        ("FC_INSTANCE_ID", instance_id.to_owned()),
+        ("FC_SERVICE_LOG_PROJECT", log_project),
+        ("FC_SERVICE_LOG_STORE", log_store),
+        ("FC_ACCESS_KEY_ID", credentials.access_key_id.clone()),
+        ("FC_ACCESS_KEY_SECRET", credentials.access_key_secret.clone()),
+        ("FC_SECURITY_TOKEN", credentials.security_token.clone()),
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", credentials.access_key_id.clone()),
+        (
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            credentials.access_key_secret.clone(),
+        ),
+        (
+            "ALIBABA_CLOUD_SECURITY_TOKEN",
+            credentials.security_token.clone(),
+        ),
+    ];
+    let mut environment: Vec<(String, String)> = spec
+        .environment
+        .iter()
+        .filter(|(key, _)| !system.iter().any(|(name, _)| name == key))
+        .cloned()
+        .collect();
+    environment.extend(
+        system
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value)),
+    );
+    environment
+}

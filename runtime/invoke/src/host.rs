@@ -1,0 +1,270 @@
+//! [`FunctionHost`]: loads template functions into the engine and runs
+//! invocations with FC's context, environment, framing and log records.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fclocal_engine::{
+    EventContext, FunctionInfo, FunctionInstance, HttpRequest, HttpResponse, InstanceSettings,
+    Invocation, InvocationError, PreparedComponent, Runtime, ServiceInfo,
+};
+use fclocal_logstore::LogWriter;
+
+use crate::environment::instance_environment;
+use crate::error::InvokeError;
+use crate::framing;
+use crate::settings::HostSettings;
+use crate::sink::{InvocationLog, LineEcho, RecordFields};
+use crate::spec::{FunctionSpec, QUALIFIER};
+
+/// A function whose component is compiled and linked. Cheap to clone.
+#[derive(Clone)]
+pub struct LoadedFunction {
+    /// Its settings.
+    pub spec: Arc<FunctionSpec>,
+    /// Its component.
+    pub component: PreparedComponent,
+}
+
+/// What one invocation produced, with what FC reports about it.
+#[derive(Debug)]
+pub struct Report<T> {
+    /// The request id.
+    pub request_id: String,
+    /// The result, or how it failed.
+    pub result: Result<T, InvocationError>,
+    /// How long the handler (or the failing initializer) ran.
+    pub duration: Duration,
+    /// `MemorySize` in MB.
+    pub memory_size_mb: u32,
+    /// The instance's peak linear memory, in bytes.
+    pub memory_used_bytes: u64,
+    /// The last 4 KB of the invocation's log, formatted.
+    pub log_tail: String,
+}
+
+impl<T> Report<T> {
+    /// FC's summary line for this invocation.
+    pub fn summary_line(&self) -> String {
+        framing::summary_line(
+            &self.request_id,
+            self.duration,
+            self.memory_size_mb,
+            self.memory_used_bytes,
+        )
+    }
+}
+
+/// Runs the functions of one app.
+pub struct FunctionHost {
+    runtime: Runtime,
+    writer: LogWriter,
+    settings: HostSettings,
+}
+
+impl FunctionHost {
+    /// A host running components on `runtime` and storing logs through `writer`.
+    pub fn new(runtime: Runtime, writer: LogWriter, settings: HostSettings) -> Self {
+        FunctionHost {
+            runtime,
+            writer,
+            settings,
+        }
+    }
+
+    /// The engine.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// The shared settings.
+    pub fn settings(&self) -> &HostSettings {
+        &self.settings
+    }
+
+    /// Loads `spec`'s component from `component_path` and checks it fits
+    /// the function's triggers (an HTTP trigger needs an HTTP function; a
+    /// timer or MNS trigger an event function).
+    pub fn load(
+        &self,
+        spec: FunctionSpec,
+        component_path: &Path,
+    ) -> Result<LoadedFunction, InvokeError> {
+        let component = self.runtime.load(component_path)?;
+        let kind = component.kind();
+        if !spec.required_kind.accepts(kind) {
+            return Err(InvokeError::Role {
+                function: spec.label(),
+                component: component_path.to_owned(),
+                kind: kind.describe(),
+                required: spec.required_kind.clone(),
+            });
+        }
+        if spec.initializer.is_some()
+            && !matches!(
+                kind,
+                fclocal_engine::FunctionKind::Event {
+                    has_initializer: true
+                }
+            )
+        {
+            return Err(InvokeError::NoInitializer {
+                function: spec.label(),
+                component: component_path.to_owned(),
+            });
+        }
+        Ok(LoadedFunction {
+            spec: Arc::new(spec),
+            component,
+        })
+    }
+
+    /// How an instance of `spec` is set up.
+    pub fn instance_settings(&self, spec: &FunctionSpec, instance_id: &str) -> InstanceSettings {
+        InstanceSettings {
+            memory_limit_bytes: u64::from(spec.memory_mb) << 20,
+            environment: instance_environment(spec, &self.settings, instance_id),
+            outbound: spec.outbound.clone(),
+            capture: self.settings.capture,
+            start_timeout: Duration::from_secs(u64::from(spec.initialization_timeout_secs.max(spec.timeout_secs))),
+        }
+    }
+
+    /// FC's context for one invocation of `spec`.
+    pub fn context(&self, spec: &FunctionSpec, request_id: &str) -> EventContext {
+        let (log_project, log_store) = spec
+            .log_config
+            .as_ref()
+            .map(|target| (target.project.clone(), target.logstore.clone()))
+            .unwrap_or_default();
+        EventContext {
+            request_id: request_id.to_owned(),
+            credentials: self.settings.credentials.clone(),
+            function: FunctionInfo {
+                name: spec.function.clone(),
+                handler: spec.handler.clone(),
+                memory_mb: spec.memory_mb,
+                timeout_secs: spec.timeout_secs,
+                initializer: spec.initializer.clone().unwrap_or_default(),
+                initialization_timeout_secs: spec.initialization_timeout_secs,
+            },
+            service: ServiceInfo {
+                name: spec.service.clone(),
+                log_project,
+                log_store,
+                qualifier: QUALIFIER.to_owned(),
+                version_id: String::new(),
+            },
+            region: self.settings.region.clone(),
+            account_id: self.settings.account_id.clone(),
+        }
+    }
+
+    /// Invokes an event function once on a fresh instance, as
+    /// `fclocal invoke` does; `echo` sees every line as it is printed.
+    pub async fn invoke_event_once(
+        &self,
+        function: &LoadedFunction,
+        event: &[u8],
+        echo: Option<Arc<dyn LineEcho>>,
+    ) -> Result<Report<Vec<u8>>, InvokeError> {
+        let timeout = Duration::from_secs(u64::from(function.spec.timeout_secs));
+        self.run_once(function, echo, async |instance, context, log| {
+            instance.invoke_event(event, context, timeout, log).await
+        })
+        .await
+    }
+
+    /// Invokes an HTTP function once on a fresh instance.
+    pub async fn invoke_http_once(
+        &self,
+        function: &LoadedFunction,
+        request: HttpRequest,
+        echo: Option<Arc<dyn LineEcho>>,
+    ) -> Result<Report<HttpResponse>, InvokeError> {
+        let timeout = Duration::from_secs(u64::from(function.spec.timeout_secs));
+        let max_bytes = self.settings.max_response_bytes;
+        self.run_once(function, echo, async |instance, context, log| {
+            instance
+                .invoke_http(request, context, timeout, max_bytes, log)
+                .await
+        })
+        .await
+    }
+
+    async fn run_once<T>(
+        &self,
+        function: &LoadedFunction,
+        echo: Option<Arc<dyn LineEcho>>,
+        call: impl AsyncFnOnce(&mut FunctionInstance, &EventContext, Arc<InvocationLog>) -> Invocation<T>,
+    ) -> Result<Report<T>, InvokeError> {
+        let spec = &function.spec;
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let instance_id = new_instance_id();
+        let fields = Arc::new(RecordFields::new(
+            spec,
+            &self.settings.log_source,
+            &instance_id,
+        ));
+        let log = InvocationLog::new(&request_id, fields, self.writer.clone(), echo);
+        let context = self.context(spec, &request_id);
+        let mut instance = function
+            .component
+            .instantiate(&self.instance_settings(spec, &instance_id))
+            .await?;
+
+        if spec.initializer.is_some() {
+            log.frame(&framing::initialize_start(&request_id));
+            let timeout = Duration::from_secs(u64::from(spec.initialization_timeout_secs));
+            let initialized = instance.initialize(&context, timeout, log.clone()).await;
+            log.frame(&framing::initialize_end(&request_id));
+            if let Err(error) = initialized.result {
+                return self.report(&log, spec, initialized.duration, initialized.memory_used_bytes, Err(error)).await;
+            }
+        }
+
+        log.frame(&framing::invoke_start(&request_id));
+        let invocation = call(&mut instance, &context, log.clone()).await;
+        log.frame(&framing::invoke_end(&request_id));
+        self.report(
+            &log,
+            spec,
+            invocation.duration,
+            invocation.memory_used_bytes,
+            invocation.result,
+        )
+        .await
+    }
+
+    /// Waits until the invocation's log lines are durable, then reports.
+    async fn report<T>(
+        &self,
+        log: &InvocationLog,
+        spec: &FunctionSpec,
+        duration: Duration,
+        memory_used_bytes: u64,
+        result: Result<T, InvocationError>,
+    ) -> Result<Report<T>, InvokeError> {
+        self.writer.flush().await?;
+        Ok(Report {
+            request_id: log.request_id().to_owned(),
+            result,
+            duration,
+            memory_size_mb: spec.memory_mb,
+            memory_used_bytes,
+            log_tail: log.tail(),
+        })
+    }
+
+    /// The log writer, for callers that record lines of their own.
+    pub fn log_writer(&self) -> &LogWriter {
+        &self.writer
+    }
+}
+
+/// A new FC-style instance id, e.g. `c-6f1d3c2a-4e5b6a7c8d9e0f1a2b3c`.
+pub fn new_instance_id() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("c-{}-{}", &id[..8], &id[8..28])
+}

@@ -1,0 +1,274 @@
+//! The log of one invocation: every captured line becomes an FC-formatted
+//! line (`<UTC ms>Z <request id> [LEVEL] <message>`), a record in the
+//! logstore with FC's fields, an entry in the tail buffer (for
+//! `X-Fc-Log-Result`) and, when a terminal is watching, an echoed line.
+//!
+//! Levels: stdout lines are `INFO`, stderr lines `ERROR`, and a stdout line
+//! that starts with `[DEBUG] `, `[INFO] `, `[WARN] ` or `[ERROR] ` (what the
+//! SDK's logging macros print) takes that level. Lines from fclocal itself
+//! (dropped output, denied requests) are `WARN`.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use fclocal_engine::{CapturedLine, LineSource, LogSink};
+use fclocal_logstore::{LogRecord, LogWriter};
+
+use crate::spec::{FunctionSpec, QUALIFIER};
+
+/// How many bytes of formatted log the tail keeps (FC's `X-Fc-Log-Result`).
+pub const LOG_TAIL_BYTES: usize = 4 * 1024;
+
+/// Receives each formatted line, for a terminal.
+pub trait LineEcho: Send + Sync {
+    /// Called once per line, already formatted.
+    fn echo(&self, line: &str);
+}
+
+/// The fields every record of one instance shares.
+#[derive(Debug, Clone)]
+pub struct RecordFields {
+    /// Logstore project.
+    pub project: String,
+    /// Logstore.
+    pub logstore: String,
+    /// `__source__`.
+    pub source: String,
+    /// Service name (also `__topic__`, as FC 2.0 does).
+    pub service: String,
+    /// Function name.
+    pub function: String,
+    /// `instanceID`.
+    pub instance_id: String,
+}
+
+impl RecordFields {
+    /// The fields for an instance of `spec`.
+    pub fn new(spec: &FunctionSpec, source: &str, instance_id: &str) -> Self {
+        RecordFields {
+            project: spec.log_target.project.clone(),
+            logstore: spec.log_target.logstore.clone(),
+            source: source.to_owned(),
+            service: spec.service.clone(),
+            function: spec.function.clone(),
+            instance_id: instance_id.to_owned(),
+        }
+    }
+}
+
+/// The log of one invocation (a [`LogSink`] for the engine).
+pub struct InvocationLog {
+    request_id: String,
+    fields: Arc<RecordFields>,
+    writer: LogWriter,
+    echo: Option<Arc<dyn LineEcho>>,
+    tail: Mutex<Tail>,
+}
+
+impl InvocationLog {
+    /// A log for request `request_id`.
+    pub fn new(
+        request_id: &str,
+        fields: Arc<RecordFields>,
+        writer: LogWriter,
+        echo: Option<Arc<dyn LineEcho>>,
+    ) -> Arc<Self> {
+        Arc::new(InvocationLog {
+            request_id: request_id.to_owned(),
+            fields,
+            writer,
+            echo,
+            tail: Mutex::new(Tail::default()),
+        })
+    }
+
+    /// The request id.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// Records one of FC's framing lines (`FC Invoke Start RequestId: …`).
+    /// They are stored as records and echoed verbatim, without the
+    /// timestamp prefix, as FC prints them.
+    pub fn frame(&self, text: &str) {
+        self.record(SystemTime::now(), "INFO", text, text);
+    }
+
+    /// The last [`LOG_TAIL_BYTES`] of formatted log.
+    pub fn tail(&self) -> String {
+        self.tail
+            .lock()
+            .map(|tail| tail.text())
+            .unwrap_or_default()
+    }
+
+    fn record(&self, time: SystemTime, level: &str, message: &str, formatted: &str) {
+        if let Some(echo) = &self.echo {
+            echo.echo(formatted);
+        }
+        if let Ok(mut tail) = self.tail.lock() {
+            tail.push(formatted);
+        }
+        let fields = &self.fields;
+        let record = LogRecord {
+            project: fields.project.clone(),
+            logstore: fields.logstore.clone(),
+            time,
+            topic: fields.service.clone(),
+            source: fields.source.clone(),
+            tags: Vec::new(),
+            contents: vec![
+                ("serviceName".to_owned(), fields.service.clone()),
+                ("functionName".to_owned(), fields.function.clone()),
+                ("qualifier".to_owned(), QUALIFIER.to_owned()),
+                ("versionId".to_owned(), String::new()),
+                ("requestId".to_owned(), self.request_id.clone()),
+                ("instanceID".to_owned(), fields.instance_id.clone()),
+                ("level".to_owned(), level.to_owned()),
+                ("message".to_owned(), message.to_owned()),
+            ],
+        };
+        if let Err(error) = self.writer.append(vec![record]) {
+            tracing::warn!("cannot store a log line of {}: {error}", self.request_id);
+        }
+    }
+}
+
+impl LogSink for InvocationLog {
+    fn line(&self, line: CapturedLine) {
+        let (level, message) = classify(&line);
+        let time = SystemTime::now();
+        let formatted = format_line(time, &self.request_id, level, message);
+        self.record(time, level, message, &formatted);
+    }
+}
+
+/// FC's line format: `2021-11-11T05:45:58.027Z <request id> [INFO] <message>`.
+pub fn format_line(time: SystemTime, request_id: &str, level: &str, message: &str) -> String {
+    let time: DateTime<Utc> = time.into();
+    format!(
+        "{} {request_id} [{level}] {message}",
+        time.to_rfc3339_opts(SecondsFormat::Millis, true)
+    )
+}
+
+/// The level and message of a captured line.
+fn classify(line: &CapturedLine) -> (&'static str, &str) {
+    match line.source {
+        LineSource::Stderr => ("ERROR", line.text.as_str()),
+        LineSource::Host => ("WARN", line.text.as_str()),
+        LineSource::Stdout => {
+            for level in ["DEBUG", "INFO", "WARN", "ERROR"] {
+                if let Some(rest) = line
+                    .text
+                    .strip_prefix('[')
+                    .and_then(|rest| rest.strip_prefix(level))
+                    .and_then(|rest| rest.strip_prefix("] "))
+                {
+                    return (level, rest);
+                }
+            }
+            ("INFO", line.text.as_str())
+        }
+    }
+}
+
+/// The most recent formatted lines, at most [`LOG_TAIL_BYTES`] in total.
+#[derive(Default)]
+struct Tail {
+    lines: VecDeque<String>,
+    bytes: usize,
+}
+
+impl Tail {
+    fn push(&mut self, line: &str) {
+        self.lines.push_back(line.to_owned());
+        self.bytes += line.len() + 1;
+        // Keep the newest line even when it alone is too long; `text` trims it.
+        while self.bytes > LOG_TAIL_BYTES && self.lines.len() > 1 {
+            if let Some(old) = self.lines.pop_front() {
+                self.bytes -= old.len() + 1;
+            }
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut text = String::with_capacity(self.bytes);
+        for line in &self.lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        // A single line longer than the tail keeps only its end.
+        if text.len() > LOG_TAIL_BYTES {
+            let mut start = text.len() - LOG_TAIL_BYTES;
+            while !text.is_char_boundary(start) {
+                start += 1;
+            }
+            text.drain(..start);
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(source: LineSource, text: &str) -> CapturedLine {
+        CapturedLine {
+            source,
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn levels_come_from_the_stream_and_the_sdk_prefix() {
+        assert_eq!(classify(&line(LineSource::Stdout, "hi")), ("INFO", "hi"));
+        assert_eq!(classify(&line(LineSource::Stderr, "oops")), ("ERROR", "oops"));
+        assert_eq!(classify(&line(LineSource::Host, "dropped")), ("WARN", "dropped"));
+        assert_eq!(
+            classify(&line(LineSource::Stdout, "[WARN] disk low")),
+            ("WARN", "disk low")
+        );
+        assert_eq!(
+            classify(&line(LineSource::Stdout, "[DEBUG] x=1")),
+            ("DEBUG", "x=1")
+        );
+        assert_eq!(
+            classify(&line(LineSource::Stdout, "[WARNING] not ours")),
+            ("INFO", "[WARNING] not ours")
+        );
+    }
+
+    #[test]
+    fn lines_use_fc_format() {
+        let time = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_636_609_558_027);
+        assert_eq!(
+            format_line(time, "0ba8ac3f", "INFO", "hello world"),
+            "2021-11-11T05:45:58.027Z 0ba8ac3f [INFO] hello world"
+        );
+    }
+
+    #[test]
+    fn tail_keeps_the_last_4_kb() {
+        let mut tail = Tail::default();
+        for i in 0..1000 {
+            tail.push(&format!("line {i:04} {}", "x".repeat(40)));
+        }
+        let text = tail.text();
+        assert!(text.len() <= LOG_TAIL_BYTES);
+        assert!(text.ends_with(&format!("line 0999 {}\n", "x".repeat(40))));
+        assert!(!text.contains("line 0000"));
+    }
+
+    #[test]
+    fn tail_of_one_huge_line_keeps_its_end() {
+        let mut tail = Tail::default();
+        tail.push(&"é".repeat(5000));
+        let text = tail.text();
+        assert!(text.len() <= LOG_TAIL_BYTES);
+        assert!(text.ends_with("é\n"));
+    }
+}

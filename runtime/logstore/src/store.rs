@@ -1,0 +1,175 @@
+//! [`LogStore`]: opens the database, owns the writer thread, hands out writers and readers.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
+
+use crate::error::{LogStoreError, Result};
+use crate::ingest::Ingest;
+use crate::model::{LogstoreConfig, validate_name};
+use crate::reader::LogReader;
+use crate::schema::{self, Role};
+use crate::writer::{self, Command, LogWriter, Shared};
+
+/// How long a connection waits for another process's lock before failing.
+pub(crate) const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Tuning knobs for [`LogStore::open_with`]; [`LogStore::open`] uses the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// How long SQLite waits for a lock held by another process before an operation fails
+    /// with [`LogStoreError::Locked`]. Default 5 s.
+    pub busy_timeout: Duration,
+    /// Most records the writer puts in one transaction before committing; it commits sooner
+    /// whenever its queue runs empty. Default 4,096.
+    pub max_batch: usize,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self {
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
+            max_batch: 4096,
+        }
+    }
+}
+
+/// The logstore database: one SQLite file holding every project, plus the one thread that
+/// writes to it.
+///
+/// Not `Clone`: this handle *is* the store's lifetime. Share writing with
+/// [`LogStore::writer`] (cloneable) and reading with [`LogStore::reader`]; [`LogStore::close`]
+/// (or dropping the store) stops accepting appends, commits everything accepted and joins the
+/// writer thread.
+pub struct LogStore {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<Result<()>>>,
+    options: OpenOptions,
+}
+
+impl std::fmt::Debug for LogStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogStore")
+            .field("path", &self.shared.path)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl LogStore {
+    /// Opens (creating it and its parent directories if needed) the database at `path`,
+    /// migrates its schema and starts the writer thread.
+    pub fn open(path: &Path) -> Result<LogStore> {
+        Self::open_with(path, OpenOptions::default())
+    }
+
+    /// [`LogStore::open`] with explicit [`OpenOptions`].
+    pub fn open_with(path: &Path, options: OpenOptions) -> Result<LogStore> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| LogStoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut conn = schema::open_connection(path, Role::Writer, options.busy_timeout)?;
+        let version = schema::migrate(&mut conn, path)?;
+        tracing::debug!(path = %path.display(), version, "opened logstore database");
+
+        let (tx, rx) = crossbeam_channel::unbounded::<Command>();
+        let ingest = Ingest::new(conn, path);
+        let thread = std::thread::Builder::new()
+            .name("fclocal-logstore-writer".to_owned())
+            .spawn(move || writer::run(ingest, rx, options.max_batch))
+            .map_err(|source| LogStoreError::WriterThread {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(LogStore {
+            shared: Arc::new(Shared::new(path.to_path_buf(), tx)),
+            thread: Some(thread),
+            options,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.shared.path
+    }
+
+    /// Creates `name` if missing. A non-empty `description` that differs from the stored
+    /// one replaces it; an empty one leaves it alone.
+    pub fn ensure_project(&self, name: &str, description: &str) -> Result<()> {
+        validate_name("project", name)?;
+        self.shared.call(|reply| Command::EnsureProject {
+            name: name.to_owned(),
+            description: description.to_owned(),
+            reply,
+        })
+    }
+
+    /// Creates `project/name` (and `project`) if missing, or updates its TTL and shard count
+    /// when they differ. Appends queued before this call are committed first (unless they
+    /// are held after a failed commit, see [`LogWriter`]).
+    ///
+    /// Shrinking the shard count keeps the lines already in the dropped shards; new lines go
+    /// to the remaining ones.
+    pub fn ensure_logstore(&self, project: &str, name: &str, config: LogstoreConfig) -> Result<()> {
+        validate_name("project", project)?;
+        validate_name("logstore", name)?;
+        config.validate(project, name)?;
+        self.shared.call(|reply| Command::EnsureLogstore {
+            project: project.to_owned(),
+            name: name.to_owned(),
+            config,
+            reply,
+        })
+    }
+
+    /// A handle for appending lines; clone it freely.
+    pub fn writer(&self) -> LogWriter {
+        LogWriter {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// A new reader with its own connection.
+    pub fn reader(&self) -> Result<LogReader> {
+        LogReader::open_with(self.path(), self.options.busy_timeout)
+    }
+
+    /// TTL retention: deletes every line older than `now - ttl_days` of its logstore (never
+    /// for `ttl_days >= 3650`) and returns how many were deleted. Appends queued before this
+    /// call are committed first (as for [`LogStore::ensure_logstore`]). `now` is injected so
+    /// callers and tests control the clock.
+    pub fn sweep_expired(&self, now: SystemTime) -> Result<u64> {
+        self.shared.call(|reply| Command::Sweep { now, reply })
+    }
+
+    /// Stops accepting appends, commits everything already accepted and joins the writer
+    /// thread. Reports a write failure that no flush reported yet.
+    pub fn close(mut self) -> Result<()> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> Result<()> {
+        self.shared.close();
+        match self.thread.take() {
+            None => Ok(()),
+            Some(handle) => handle.join().unwrap_or_else(|_| {
+                Err(LogStoreError::WriterPanicked {
+                    path: self.shared.path.clone(),
+                })
+            }),
+        }
+    }
+}
+
+impl Drop for LogStore {
+    /// Same as [`LogStore::close`]; a failure can only be logged here.
+    fn drop(&mut self) {
+        if let Err(e) = self.shutdown() {
+            tracing::error!(error = %e, "closing the logstore failed");
+        }
+    }
+}

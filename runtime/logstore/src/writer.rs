@@ -1,0 +1,360 @@
+//! The single writer thread and the [`LogWriter`] handle that feeds it.
+//!
+//! Every write (appends, catalogue changes, TTL sweeps) travels over one unbounded FIFO
+//! channel to one thread that owns the write connection, so SQLite never sees two writers
+//! from this process and callers never wait on SQLite to append.
+//!
+//! The thread takes a command, then keeps taking whatever is already queued until it holds
+//! `max_batch` records or the queue is empty, and commits that as one transaction. Flush
+//! requests are answered right after the commit that covers everything queued before them,
+//! so a flush from any thread observes every append that happened-before it.
+//!
+//! Failure policy: a failed commit is logged with `tracing::error!` and reported to the
+//! flushes waiting on it, or if none, to the next flush. Its records are kept and retried
+//! **once**, on the first commit after that report; until then the writer holds them (and
+//! every later append, to keep order) instead of retrying on its own, so "one retry" means
+//! one retry after somebody heard about the failure, not two attempts a millisecond apart.
+//! A full batch or closing forces the attempt sooner (to bound memory and to not exit with
+//! lines untried); catalogue and sweep calls commit pending lines first but do not force a
+//! held retry. If the retry
+//! fails too, those records are dropped and that is reported the same way. The thread never
+//! panics on bad input or SQLite errors.
+//!
+//! Shutdown: closing takes the only `Sender` out of [`Shared`] under a write lock, so no
+//! append can be accepted afterwards; the thread then drains what is queued, commits and
+//! exits when the channel reports disconnection. An append that returned `Ok` is therefore
+//! always committed (or reported as failed), never silently lost.
+
+use std::path::PathBuf;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::SystemTime;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::error::{LogStoreError, Result};
+use crate::ingest::Ingest;
+use crate::model::{LogRecord, LogstoreConfig, validate_name};
+
+/// A message to the writer thread.
+pub(crate) enum Command {
+    /// One append group.
+    Append(Vec<LogRecord>),
+    /// Answer once everything queued before is committed.
+    Flush(Reply<Result<()>>),
+    /// Create or describe a project.
+    EnsureProject {
+        name: String,
+        description: String,
+        reply: Reply<Result<()>>,
+    },
+    /// Create or reconfigure a logstore.
+    EnsureLogstore {
+        project: String,
+        name: String,
+        config: LogstoreConfig,
+        reply: Reply<Result<()>>,
+    },
+    /// Delete expired lines.
+    Sweep {
+        now: SystemTime,
+        reply: Reply<Result<u64>>,
+    },
+}
+
+/// Where the writer sends an answer: a blocking caller or an async one.
+pub(crate) enum Reply<T> {
+    /// `flush_blocking` and the synchronous `LogStore` methods.
+    Blocking(Sender<T>),
+    /// `flush().await`.
+    Async(tokio::sync::oneshot::Sender<T>),
+}
+
+impl<T> Reply<T> {
+    /// Delivers the answer; a caller that stopped waiting is not an error.
+    fn send(self, value: T) {
+        match self {
+            Reply::Blocking(tx) => {
+                let _ = tx.send(value);
+            }
+            Reply::Async(tx) => {
+                let _ = tx.send(value);
+            }
+        }
+    }
+}
+
+/// State shared by the [`crate::LogStore`] and every [`LogWriter`] clone.
+pub(crate) struct Shared {
+    /// Database file, for error messages.
+    pub(crate) path: PathBuf,
+    /// The channel into the writer thread; `None` once the store is closed. Appends hold the
+    /// read lock while sending so close (write lock) cannot race with an accepted append.
+    tx: RwLock<Option<Sender<Command>>>,
+}
+
+impl Shared {
+    /// Creates the shared state around the writer's channel.
+    pub(crate) fn new(path: PathBuf, tx: Sender<Command>) -> Self {
+        Self {
+            path,
+            tx: RwLock::new(Some(tx)),
+        }
+    }
+
+    /// Queues a command, or reports [`LogStoreError::Closed`].
+    pub(crate) fn send(&self, cmd: Command) -> Result<()> {
+        let guard = self.tx.read().unwrap_or_else(PoisonError::into_inner);
+        match guard.as_ref().map(|tx| tx.send(cmd)) {
+            Some(Ok(())) => Ok(()),
+            _ => Err(self.closed()),
+        }
+    }
+
+    /// Stops accepting commands; the writer drains the queue and exits.
+    pub(crate) fn close(&self) {
+        self.tx
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+    }
+
+    /// The error for "the writer is gone".
+    pub(crate) fn closed(&self) -> LogStoreError {
+        LogStoreError::Closed {
+            path: self.path.clone(),
+        }
+    }
+
+    /// Sends a command built around a blocking reply and waits for the answer.
+    pub(crate) fn call<T>(&self, make: impl FnOnce(Reply<Result<T>>) -> Command) -> Result<T> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.send(make(Reply::Blocking(tx)))?;
+        rx.recv().unwrap_or_else(|_| Err(self.closed()))
+    }
+}
+
+/// A cheap, cloneable handle for appending log lines. `Send + Sync`; clone it into every
+/// task or thread that produces logs.
+///
+/// If a commit fails, the error reaches the next flush and the lines are retried once after
+/// that; see the module's failure policy in `src/writer.rs`.
+#[derive(Clone)]
+pub struct LogWriter {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for LogWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogWriter")
+            .field("path", &self.shared.path)
+            .finish()
+    }
+}
+
+impl LogWriter {
+    /// Queues `records` as one group (one SLS LogGroup: its lines for a logstore share a
+    /// shard and get consecutive sequence numbers). Never blocks on SQLite. Unknown projects
+    /// and logstores are created with [`LogstoreConfig::default`] rather than losing lines.
+    ///
+    /// Fails only for an empty/oversized project or logstore name (nothing is queued then)
+    /// or when the store is closed.
+    pub fn append(&self, records: Vec<LogRecord>) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        for rec in &records {
+            validate_name("project", &rec.project)?;
+            validate_name("logstore", &rec.logstore)?;
+        }
+        self.shared.send(Command::Append(records))
+    }
+
+    /// Returns once everything appended before this call, by any thread, is committed:
+    /// durable against a crash of this process. Reports a failed commit since the last flush.
+    ///
+    /// Blocks the calling thread; in async code use [`LogWriter::flush`].
+    pub fn flush_blocking(&self) -> Result<()> {
+        self.shared.call(Command::Flush)
+    }
+
+    /// Async [`LogWriter::flush_blocking`].
+    pub async fn flush(&self) -> Result<()> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.shared.send(Command::Flush(Reply::Async(tx)))?;
+        rx.await.unwrap_or_else(|_| Err(self.shared.closed()))
+    }
+}
+
+/// A failed commit, kept so every waiting flush can get its own copy of the error.
+struct Failure {
+    records: usize,
+    dropped: bool,
+    source: Arc<rusqlite::Error>,
+}
+
+/// Why the writer is about to commit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Trigger {
+    /// The queue ran empty, or a catalogue/sweep command needs earlier appends committed.
+    /// Holds back while a failure awaits its report.
+    Idle,
+    /// `max_batch` records are pending or the store is closing: commit even if a failure
+    /// has not been reported yet.
+    Forced,
+}
+
+/// The writer thread's loop state.
+struct Worker {
+    ingest: Ingest,
+    max_batch: usize,
+    /// Groups received but not yet committed.
+    fresh: Vec<Vec<LogRecord>>,
+    fresh_records: usize,
+    /// Groups whose commit failed once; committed (ahead of `fresh`) by the next attempt.
+    retry: Vec<Vec<LogRecord>>,
+    /// Whether the failure of `retry` has been reported, which allows its one retry.
+    retry_armed: bool,
+    /// Flushes waiting for the next commit.
+    waiters: Vec<Reply<Result<()>>>,
+    /// A failure no flush has been told about yet.
+    unreported: Option<Failure>,
+}
+
+/// Body of the writer thread: runs until the sender is gone and the queue is drained.
+/// Returns the write failure no flush was told about, if any.
+pub(crate) fn run(ingest: Ingest, rx: Receiver<Command>, max_batch: usize) -> Result<()> {
+    let mut w = Worker {
+        ingest,
+        max_batch: max_batch.max(1),
+        fresh: Vec::new(),
+        fresh_records: 0,
+        retry: Vec::new(),
+        retry_armed: false,
+        waiters: Vec::new(),
+        unreported: None,
+    };
+    // `recv` fails only when the channel is disconnected *and* empty.
+    while let Ok(first) = rx.recv() {
+        let mut next = Some(first);
+        while let Some(cmd) = next {
+            w.handle(cmd);
+            next = rx.try_recv().ok();
+        }
+        w.commit(Trigger::Idle);
+    }
+    w.commit(Trigger::Forced);
+    if !w.retry.is_empty() {
+        // Lines whose commit just failed get their one retry before the thread exits.
+        w.commit(Trigger::Forced);
+    }
+    match w.unreported.take() {
+        None => Ok(()),
+        Some(f) => Err(w.error(&f)),
+    }
+}
+
+impl Worker {
+    fn handle(&mut self, cmd: Command) {
+        match cmd {
+            Command::Append(group) => {
+                self.fresh_records += group.len();
+                self.fresh.push(group);
+                if self.fresh_records >= self.max_batch {
+                    self.commit(Trigger::Forced);
+                }
+            }
+            Command::Flush(reply) => self.waiters.push(reply),
+            // Catalogue and retention commands are barriers: earlier appends commit first.
+            Command::EnsureProject {
+                name,
+                description,
+                reply,
+            } => {
+                self.commit(Trigger::Idle);
+                reply.send(self.ingest.ensure_project(&name, &description));
+            }
+            Command::EnsureLogstore {
+                project,
+                name,
+                config,
+                reply,
+            } => {
+                self.commit(Trigger::Idle);
+                reply.send(self.ingest.ensure_logstore(&project, &name, config));
+            }
+            Command::Sweep { now, reply } => {
+                self.commit(Trigger::Idle);
+                reply.send(self.ingest.sweep(now));
+            }
+        }
+    }
+
+    /// Commits retry + fresh groups (unless a failure awaits its report), then answers the
+    /// waiting flushes.
+    fn commit(&mut self, trigger: Trigger) {
+        let has_work = !self.fresh.is_empty() || !self.retry.is_empty();
+        let hold = !self.retry.is_empty() && !self.retry_armed && trigger == Trigger::Idle;
+        if has_work && !hold {
+            let retried: usize = self.retry.iter().map(Vec::len).sum();
+            let groups = self.retry.iter().chain(self.fresh.iter());
+            match self.ingest.insert(groups) {
+                Ok(()) => {
+                    self.retry.clear();
+                    self.fresh.clear();
+                }
+                Err(e) => self.record_failure(e, retried),
+            }
+            self.retry_armed = false;
+            self.fresh_records = 0;
+        }
+        // With nobody waiting, a failure stays in `unreported` for the next flush.
+        if !self.waiters.is_empty() {
+            let failure = self.unreported.take();
+            for reply in std::mem::take(&mut self.waiters) {
+                reply.send(match &failure {
+                    None => Ok(()),
+                    Some(f) => Err(self.error(f)),
+                });
+            }
+            self.retry_armed = !self.retry.is_empty();
+        }
+    }
+
+    /// The error a flush (or close) receives for `f`.
+    fn error(&self, f: &Failure) -> LogStoreError {
+        LogStoreError::Write {
+            path: self.ingest.path().to_path_buf(),
+            records: f.records,
+            dropped: f.dropped,
+            source: Arc::clone(&f.source),
+        }
+    }
+
+    /// Moves `fresh` to `retry` (dropping the previous `retry`, which had its one retry) and
+    /// remembers the failure for the next flush.
+    fn record_failure(&mut self, e: rusqlite::Error, retried: usize) {
+        let path = self.ingest.path().display().to_string();
+        let source = Arc::new(e);
+        let fresh: usize = self.fresh.iter().map(Vec::len).sum();
+        let failure = if retried > 0 {
+            tracing::error!(path, error = %source, records = retried, "dropping log records after their retry failed");
+            Failure {
+                records: retried,
+                dropped: true,
+                source: Arc::clone(&source),
+            }
+        } else {
+            tracing::error!(path, error = %source, records = fresh, "committing log records failed; they will be retried once");
+            Failure {
+                records: fresh,
+                dropped: false,
+                source: Arc::clone(&source),
+            }
+        };
+        self.retry = std::mem::take(&mut self.fresh);
+        // A drop is worse news than a pending retry: don't let a later failure hide it.
+        if !self.unreported.as_ref().is_some_and(|f| f.dropped) {
+            self.unreported = Some(failure);
+        }
+    }
+}

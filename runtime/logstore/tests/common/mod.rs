@@ -1,0 +1,57 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use fclocal_logstore::{LogQuery, LogRecord, LogStore, StoredLog};
+
+/// A fixed, recent instant (2025-01-01T00:00:00Z) plus `secs`, so tests never read the clock.
+pub fn at(secs: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_735_689_600 + secs)
+}
+
+/// A record in `project/logstore` with the given contents.
+pub fn rec(
+    project: &str,
+    logstore: &str,
+    time: SystemTime,
+    contents: &[(&str, &str)],
+) -> LogRecord {
+    LogRecord {
+        project: project.to_owned(),
+        logstore: logstore.to_owned(),
+        time,
+        topic: String::new(),
+        source: String::new(),
+        tags: Vec::new(),
+        contents: contents
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+/// A record with one `message` content.
+pub fn msg(project: &str, logstore: &str, time: SystemTime, message: &str) -> LogRecord {
+    rec(project, logstore, time, &[("message", message)])
+}
+
+/// Every line in `project/logstore`, oldest first.
+pub fn all(store: &LogStore, project: &str, logstore: &str) -> Vec<StoredLog> {
+    store
+        .reader()
+        .expect("reader")
+        .query(&LogQuery {
+            project: Some(project.to_owned()),
+            logstore: Some(logstore.to_owned()),
+            ..LogQuery::default()
+        })
+        .expect("query")
+}
+
+/// The `message` values of `logs`.
+pub fn messages(logs: &[StoredLog]) -> Vec<&str> {
+    logs.iter()
+        .map(|l| l.get("message").unwrap_or("<none>"))
+        .collect()
+}
