@@ -1,0 +1,53 @@
+//! Test helpers shared by the engine's and the binary's tests.
+//!
+//! Guests are built from source by fclocal's own builder (the same code
+//! `fclocal build` runs), once per test process, into the shared guest target
+//! dir (`target/guests`). Nothing built is committed.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use fclocal_builder::{BuildTarget, Builder, SilentReporter};
+
+/// The guest crates in `functions/` that tests use, by crate directory name.
+pub const GUESTS: [&str; 4] = ["hello", "process-event", "hostile", "hostile-http"];
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("runtime/test-support sits two levels below the repository root")
+        .to_owned()
+}
+
+/// The component built from `functions/<name>`; builds all test guests on
+/// first use. Panics with cargo's output if the build fails: a test cannot
+/// run without its guest.
+pub fn guest(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Vec<(String, PathBuf)>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let root = repo_root();
+        let targets: Vec<BuildTarget> = GUESTS
+            .iter()
+            .map(|guest| BuildTarget {
+                label: (*guest).to_owned(),
+                crate_dir: root.join("functions").join(guest),
+                component_file: format!("{guest}.wasm"),
+            })
+            .collect();
+        let builder = Builder::new(root.join("target/guests/fclocal-build-state"));
+        match builder.build(&targets, false, &SilentReporter) {
+            Ok(outcomes) => outcomes
+                .into_iter()
+                .map(|outcome| (outcome.label, outcome.artifact))
+                .collect(),
+            Err(error) => panic!("cannot build the test guests: {error}"),
+        }
+    });
+    built
+        .iter()
+        .find(|(label, _)| label == name)
+        .map(|(_, path)| path.clone())
+        .unwrap_or_else(|| panic!("no test guest named {name}; known: {GUESTS:?}"))
+}
