@@ -129,7 +129,8 @@ impl Builder {
             let artifact = produced
                 .iter()
                 .find(|file| target.matches_artifact(file))
-                .cloned()
+                // cargo reports paths through a relative target-dir (`functions/../target`).
+                .map(|file| std::fs::canonicalize(file).unwrap_or_else(|_| file.clone()))
                 .ok_or_else(|| BuildError::MissingArtifact {
                     crate_dir: target.crate_dir.clone(),
                     component: target.component_file.clone(),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fclocal_engine::{
-    EventContext, FunctionInfo, FunctionInstance, HttpRequest, HttpResponse, InstanceSettings,
+    EventContext, FunctionInfo, FunctionInstance, FunctionKind, HttpRequest, HttpResponse, InstanceSettings,
     Invocation, InvocationError, PreparedComponent, Runtime, ServiceInfo,
 };
 use fclocal_logstore::LogWriter;
@@ -25,6 +25,45 @@ pub struct LoadedFunction {
     pub spec: Arc<FunctionSpec>,
     /// Its component.
     pub component: PreparedComponent,
+}
+
+impl LoadedFunction {
+    /// Loads `spec`'s component from `component_path` on `runtime` and
+    /// checks it fits the function's triggers (an HTTP trigger needs an HTTP
+    /// function; a timer or MNS trigger an event function) and its
+    /// `Initializer`.
+    pub fn load(
+        runtime: &Runtime,
+        spec: FunctionSpec,
+        component_path: &Path,
+    ) -> Result<LoadedFunction, InvokeError> {
+        let component = runtime.load(component_path)?;
+        let kind = component.kind();
+        if !spec.required_kind.accepts(kind) {
+            return Err(InvokeError::Role {
+                function: spec.label(),
+                component: component_path.to_owned(),
+                kind: kind.describe(),
+                required: spec.required_kind.clone(),
+            });
+        }
+        let has_initializer = matches!(
+            kind,
+            FunctionKind::Event {
+                has_initializer: true
+            }
+        );
+        if spec.initializer.is_some() && !has_initializer {
+            return Err(InvokeError::NoInitializer {
+                function: spec.label(),
+                component: component_path.to_owned(),
+            });
+        }
+        Ok(LoadedFunction {
+            spec: Arc::new(spec),
+            component,
+        })
+    }
 }
 
 /// What one invocation produced, with what FC reports about it.
@@ -83,41 +122,13 @@ impl FunctionHost {
         &self.settings
     }
 
-    /// Loads `spec`'s component from `component_path` and checks it fits
-    /// the function's triggers (an HTTP trigger needs an HTTP function; a
-    /// timer or MNS trigger an event function).
+    /// Loads `spec`'s component (see [`LoadedFunction::load`]).
     pub fn load(
         &self,
         spec: FunctionSpec,
         component_path: &Path,
     ) -> Result<LoadedFunction, InvokeError> {
-        let component = self.runtime.load(component_path)?;
-        let kind = component.kind();
-        if !spec.required_kind.accepts(kind) {
-            return Err(InvokeError::Role {
-                function: spec.label(),
-                component: component_path.to_owned(),
-                kind: kind.describe(),
-                required: spec.required_kind.clone(),
-            });
-        }
-        if spec.initializer.is_some()
-            && !matches!(
-                kind,
-                fclocal_engine::FunctionKind::Event {
-                    has_initializer: true
-                }
-            )
-        {
-            return Err(InvokeError::NoInitializer {
-                function: spec.label(),
-                component: component_path.to_owned(),
-            });
-        }
-        Ok(LoadedFunction {
-            spec: Arc::new(spec),
-            component,
-        })
+        LoadedFunction::load(&self.runtime, spec, component_path)
     }
 
     /// How an instance of `spec` is set up.

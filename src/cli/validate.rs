@@ -1,0 +1,87 @@
+//! `fclocal validate`: every problem in the template, with file:line:column,
+//! or a summary of what it declares.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use fclocal_template::{App, TemplateError, TriggerKind};
+
+use crate::output;
+use crate::project::TemplateArgs;
+
+/// Check template.yml.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    template: TemplateArgs,
+}
+
+/// Prints the diagnostics (exit 1) or a summary (exit 0). Warnings about
+/// what fclocal does not emulate are printed either way.
+pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    let path = args.template.template_path()?;
+    match fclocal_template::load(&path) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                output::status(&warning.to_string());
+            }
+            output::stdout(&format!("{} is valid: {}\n", path.display(), summary(&loaded.app)))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(TemplateError::Invalid { diagnostics }) => {
+            for diagnostic in &diagnostics {
+                output::status(&diagnostic.to_string());
+            }
+            let count = diagnostics.len();
+            output::status(&format!(
+                "{} is invalid: {count} problem{}",
+                path.display(),
+                if count == 1 { "" } else { "s" }
+            ));
+            Ok(ExitCode::FAILURE)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// `1 service, 3 functions (2 HTTP triggers, 1 timer trigger), 1 log project (1 logstore)`.
+fn summary(app: &App) -> String {
+    let functions = app.functions().count();
+    let mut http = 0;
+    let mut timers = 0;
+    let mut topics = 0;
+    let mut other = 0;
+    for (_, function) in app.functions() {
+        for trigger in &function.triggers {
+            match trigger.kind {
+                TriggerKind::Http(_) => http += 1,
+                TriggerKind::Timer(_) => timers += 1,
+                TriggerKind::MnsTopic(_) => topics += 1,
+                TriggerKind::NotEmulated { .. } => other += 1,
+            }
+        }
+    }
+    let mut triggers = vec![
+        plural(http, "HTTP trigger", "HTTP triggers"),
+        plural(timers, "timer trigger", "timer triggers"),
+    ];
+    if topics > 0 {
+        triggers.push(plural(topics, "MNS topic trigger", "MNS topic triggers"));
+    }
+    if other > 0 {
+        triggers.push(plural(other, "trigger not emulated", "triggers not emulated"));
+    }
+    let logstores: usize = app.log_projects.iter().map(|p| p.logstores.len()).sum();
+    format!(
+        "{}, {} ({}), {} ({})",
+        plural(app.services.len(), "service", "services"),
+        plural(functions, "function", "functions"),
+        triggers.join(", "),
+        plural(app.log_projects.len(), "log project", "log projects"),
+        plural(logstores, "logstore", "logstores"),
+    )
+}

@@ -1,0 +1,16 @@
+//! fclocal: a local runtime for Function Compute apps written as
+//! WebAssembly components. This crate is the command line; the subsystems
+//! live under `runtime/` (template, engine, builder, invoke, logstore).
+//!
+//! # Layout
+//! - `cli`: argument parsing, one module per command, error printing.
+//! - `project`: finding the template and the data directory (`.fclocal/`).
+//! - `progress`: build progress on the terminal.
+//! - `event_input`: where `fclocal invoke` reads its event from.
+//! - `output`: writing to stdout/stderr, treating a closed pipe as success.
+
+pub mod cli;
+mod event_input;
+mod output;
+mod progress;
+mod project;

@@ -1,0 +1,172 @@
+//! A sandbox: a temporary directory holding a template whose CodeUris point
+//! at the repository's guest crates, and a way to run `fclocal` in it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A template with every test function: `{functions}` is replaced by the
+/// repository's `functions/` directory.
+pub const TEMPLATE: &str = r#"
+ROSTemplateFormatVersion: '2015-09-01'
+Transform: 'Aliyun::Serverless-2018-04-03'
+Resources:
+  demo:
+    Type: 'Aliyun::Serverless::Service'
+    Properties:
+      LogConfig:
+        Project: test-log-project
+        Logstore: test-log-store
+    hello:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Handler: hello.wasm
+        Runtime: custom
+        CodeUri: {functions}/hello
+    processEvent:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Handler: process-event.wasm
+        Runtime: custom
+        CodeUri: {functions}/process-event
+      Events:
+        http-test:
+          Type: HTTP
+          Properties:
+            AuthType: ANONYMOUS
+            Methods: ['GET', 'POST']
+    hostile:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Handler: hostile.wasm
+        Runtime: custom
+        CodeUri: {functions}/hostile
+        Timeout: 1
+        MemorySize: 128
+        EnvironmentVariables:
+          GREETING: hi
+  test-log-project:
+    Type: 'Aliyun::Serverless::Log'
+    Properties:
+      Description: test logs
+    test-log-store:
+      Type: 'Aliyun::Serverless::Log::Logstore'
+      Properties:
+        TTL: 10
+        ShardCount: 1
+"#;
+
+/// A directory with a template, where `fclocal` runs.
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+/// What a run printed and how it ended.
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: Option<i32>,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            code: output.status.code(),
+        }
+    }
+
+    /// Fails the test with everything printed unless the exit code is `code`.
+    pub fn expect_code(self, code: i32) -> Run {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// The request id from the `FC Invoke Start` line.
+    pub fn request_id(&self) -> String {
+        self.stderr
+            .lines()
+            .find_map(|line| line.strip_prefix("FC Invoke Start RequestId: "))
+            .unwrap_or_else(|| panic!("no framing in\n{}", self.stderr))
+            .to_owned()
+    }
+}
+
+impl Sandbox {
+    /// A sandbox with the standard test template.
+    pub fn new() -> Sandbox {
+        Sandbox::with_template(TEMPLATE)
+    }
+
+    /// A sandbox with `template` (`{functions}` is substituted).
+    pub fn with_template(template: &str) -> Sandbox {
+        // Build the guests once per test process, so the builds that the
+        // runs below trigger find cargo's work already done.
+        for guest in fclocal_test_support::GUESTS {
+            fclocal_test_support::guest(guest);
+        }
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let functions = fclocal_test_support::repo_root().join("functions");
+        let text = template.replace("{functions}", &functions.display().to_string());
+        std::fs::write(dir.path().join("template.yml"), text).expect("the template is written");
+        Sandbox { dir }
+    }
+
+    /// The sandbox directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A file in the sandbox.
+    pub fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("the file is written");
+        path
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fclocal"));
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("FCLOCAL_TEMPLATE")
+            .env_remove("FCLOCAL_DATA_DIR")
+            .env_remove("RUST_BACKTRACE")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    /// Runs `fclocal args…` with an empty stdin.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = self
+            .command(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("fclocal runs");
+        Run::from(output)
+    }
+
+    /// Runs `fclocal args…` with `input` on stdin.
+    pub fn run_with_stdin(&self, args: &[&str], input: &[u8]) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("fclocal runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(input)
+            .expect("the event is written");
+        Run::from(child.wait_with_output().expect("fclocal finishes"))
+    }
+}

@@ -1,0 +1,12 @@
+//! End-to-end tests: spawn the real `fclocal` binary on real templates and
+//! real guest components, and check what a user sees (stdout, stderr, exit
+//! code) and what lands in the logstore.
+//!
+//! One test binary (modules below) so the suite links once.
+
+mod build;
+mod common;
+mod events;
+mod invoke;
+mod logs;
+mod validate;
