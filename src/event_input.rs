@@ -23,10 +23,10 @@ pub struct EventSource {
 impl EventSource {
     /// Reads the event bytes.
     pub fn read(&self) -> anyhow::Result<Vec<u8>> {
-        if let Some(inline) = &self.inline {
-            if !PathBuf::from(inline).is_file() {
-                return Ok(inline.clone().into_bytes());
-            }
+        if let Some(inline) = &self.inline
+            && !PathBuf::from(inline).is_file()
+        {
+            return Ok(inline.clone().into_bytes());
         }
         if self.stdin {
             return read_stdin();

@@ -2,8 +2,8 @@
 //! when stderr is a terminal, plain lines when it is a pipe or a file.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use fclocal_builder::BuildReporter;
@@ -63,7 +63,9 @@ impl BuildReporter for TerminalReporter {
             self.bar.set_message(format!("Building {joined}"));
             self.bar.enable_steady_tick(Duration::from_millis(120));
         } else {
-            output::status(&format!("Building {joined} (cargo build --release --target wasm32-wasip2)"));
+            output::status(&format!(
+                "Building {joined} (cargo build --release --target wasm32-wasip2)"
+            ));
         }
     }
 
@@ -71,8 +73,9 @@ impl BuildReporter for TerminalReporter {
         let count = self.units.fetch_add(1, Ordering::Relaxed) + 1;
         if self.interactive && !fresh {
             let labels = self.labels.lock().map(|l| l.clone()).unwrap_or_default();
-            self.bar
-                .set_message(format!("Building {labels}: compiled {unit} ({count} crates)"));
+            self.bar.set_message(format!(
+                "Building {labels}: compiled {unit} ({count} crates)"
+            ));
         }
     }
 

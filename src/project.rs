@@ -12,7 +12,13 @@ use fclocal_template::{App, Diagnostic, TemplateError};
 #[derive(Debug, Clone, Args)]
 pub struct TemplateArgs {
     /// The Function Compute template (`Transform: Aliyun::Serverless-2018-04-03`).
-    #[arg(short = 't', long, value_name = "FILE", default_value = "template.yml", env = "FCLOCAL_TEMPLATE")]
+    #[arg(
+        short = 't',
+        long,
+        value_name = "FILE",
+        default_value = "template.yml",
+        env = "FCLOCAL_TEMPLATE"
+    )]
     pub template: PathBuf,
     /// Where fclocal keeps its logstore, compile cache and build records
     /// [default: `.fclocal` beside the template].
@@ -96,8 +102,12 @@ impl Project {
 
     /// Creates the data directory (so its first use does not fail on it).
     pub fn create_data_dir(&self) -> anyhow::Result<()> {
-        std::fs::create_dir_all(&self.data_dir)
-            .with_context(|| format!("cannot create the data directory {}", self.data_dir.display()))
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                self.data_dir.display()
+            )
+        })
     }
 }
 

@@ -46,7 +46,12 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
             .collect::<anyhow::Result<_>>()?
     };
     let reporter = TerminalReporter::new(true);
-    let paths = component_paths(&specs, &Builder::new(project.build_dir()), args.force, &reporter)?;
+    let paths = component_paths(
+        &specs,
+        &Builder::new(project.build_dir()),
+        args.force,
+        &reporter,
+    )?;
     reporter.finish();
 
     let runtime = Runtime::new(EngineConfig {

@@ -9,16 +9,37 @@ use fclocal_invoke::HostSettings;
 #[derive(Debug, Clone, Args)]
 pub struct HostArgs {
     /// The region functions see (`FC_REGION`, `context.region`).
-    #[arg(long, value_name = "REGION", env = "FCLOCAL_REGION", default_value = "cn-hangzhou")]
+    #[arg(
+        long,
+        value_name = "REGION",
+        env = "FCLOCAL_REGION",
+        default_value = "cn-hangzhou"
+    )]
     pub region: String,
     /// The account id functions see (`FC_ACCOUNT_ID`, `context.accountId`).
-    #[arg(long, value_name = "ID", env = "FCLOCAL_ACCOUNT_ID", default_value = "1234567890")]
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "FCLOCAL_ACCOUNT_ID",
+        default_value = "1234567890"
+    )]
     pub account_id: String,
     /// AccessKey ID passed to functions (`context.credentials`).
-    #[arg(long, value_name = "ID", env = "ALIBABA_CLOUD_ACCESS_KEY_ID", default_value = "")]
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        default_value = ""
+    )]
     pub access_key_id: String,
     /// AccessKey secret passed to functions.
-    #[arg(long, value_name = "SECRET", env = "ALIBABA_CLOUD_ACCESS_KEY_SECRET", default_value = "", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        default_value = "",
+        hide_env_values = true
+    )]
     pub access_key_secret: String,
 }
 

@@ -13,7 +13,9 @@ use clap::Args;
 use fclocal_builder::Builder;
 use fclocal_engine::{EngineConfig, FunctionKind, PoolingMode, Runtime};
 use fclocal_invoke::http_event::{HttpEvent, response_json};
-use fclocal_invoke::{FunctionHost, FunctionSpec, Report, component_paths, ensure_log_targets, framing};
+use fclocal_invoke::{
+    FunctionHost, FunctionSpec, Report, component_paths, ensure_log_targets, framing,
+};
 use fclocal_logstore::LogStore;
 
 use crate::cli::host_args::HostArgs;
@@ -103,7 +105,11 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
 
     let succeeded = match loaded.component.kind() {
         FunctionKind::Event { .. } => {
-            let report = tokio.block_on(host.invoke_event_once(&loaded, &event, Some(output::stderr_echo())))?;
+            let report = tokio.block_on(host.invoke_event_once(
+                &loaded,
+                &event,
+                Some(output::stderr_echo()),
+            ))?;
             print_report(&label, &report, |result| {
                 let mut text = String::from_utf8_lossy(result).into_owned();
                 text.push('\n');
@@ -117,10 +123,17 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
                 event
             };
             let request = HttpEvent::parse(&event)?.into_request(LOCAL_CLIENT)?;
-            let report = tokio.block_on(host.invoke_http_once(&loaded, request, Some(output::stderr_echo())))?;
+            let report = tokio.block_on(host.invoke_http_once(
+                &loaded,
+                request,
+                Some(output::stderr_echo()),
+            ))?;
             print_report(&label, &report, |response| {
                 let json = response_json(response);
-                format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default())
+                format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&json).unwrap_or_default()
+                )
             })?
         }
     };
@@ -149,7 +162,10 @@ fn print_report<T>(
             let body = framing::error_body(error, report.memory_used_bytes);
             output::stdout(&format!("{body}\n"))?;
             output::status(&format!("\n{}", report.summary_line()));
-            output::status(&format!("{label} failed: {} ({error})", error.fc_error_type()));
+            output::status(&format!(
+                "{label} failed: {} ({error})",
+                error.fc_error_type()
+            ));
             Ok(false)
         }
     }

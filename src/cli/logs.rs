@@ -51,11 +51,17 @@ pub struct LogsArgs {
 
 /// Parses `10m`-style durations (meaning that long ago) and RFC 3339 times.
 fn parse_when(text: &str) -> Result<SystemTime, String> {
+    parse_when_at(text, SystemTime::now())
+}
+
+fn parse_when_at(text: &str, now: SystemTime) -> Result<SystemTime, String> {
     if let Ok(ago) = humantime::parse_duration(text) {
-        return Ok(SystemTime::now().checked_sub(ago).unwrap_or(SystemTime::UNIX_EPOCH));
+        return Ok(now.checked_sub(ago).unwrap_or(SystemTime::UNIX_EPOCH));
     }
     humantime::parse_rfc3339_weak(text).map_err(|_| {
-        format!("{text:?} is neither a duration like `10m`, `2h`, `1d` nor a time like `2026-11-23T10:00:00Z`")
+        format!(
+            "{text:?} is neither a duration like `10m`, `2h`, `1d` nor a time like `2026-11-23T10:00:00Z`"
+        )
     })
 }
 
@@ -94,7 +100,11 @@ pub fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
     let mut logs = reader.query(&query)?;
     logs.reverse();
     for log in &logs {
-        let line = if args.json { json_line(log) } else { text_line(log) };
+        let line = if args.json {
+            json_line(log)
+        } else {
+            text_line(log)
+        };
         if !output::stdout(&format!("{line}\n"))? {
             break;
         }
@@ -140,7 +150,9 @@ fn json_line(log: &StoredLog) -> String {
         object.insert(format!("__tag__:{key}"), value.clone().into());
     }
     for (key, value) in &log.contents {
-        object.entry(key.clone()).or_insert_with(|| value.clone().into());
+        object
+            .entry(key.clone())
+            .or_insert_with(|| value.clone().into());
     }
     serde_json::Value::Object(object).to_string()
 }
@@ -151,12 +163,18 @@ mod tests {
 
     #[test]
     fn durations_and_times_are_both_accepted() {
-        let now = SystemTime::now();
-        let ago = parse_when("10m").unwrap();
-        let elapsed = now.duration_since(ago).unwrap();
-        assert!(elapsed >= Duration::from_secs(600) && elapsed < Duration::from_secs(660));
-        let at = parse_when("2026-11-23T10:00:00Z").unwrap();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        assert_eq!(
+            parse_when_at("10m", now),
+            Ok(now - Duration::from_secs(600))
+        );
+        assert_eq!(
+            parse_when_at("1h 30m", now),
+            Ok(now - Duration::from_secs(5400))
+        );
+        let at = parse_when_at("2026-11-23T10:00:00Z", now).unwrap();
         assert_eq!(timestamp(at), "2026-11-23T10:00:00.000Z");
-        assert!(parse_when("yesterday-ish").unwrap_err().contains("neither a duration"));
+        let error = parse_when_at("yesterday-ish", now).unwrap_err();
+        assert!(error.contains("neither a duration"), "{error}");
     }
 }

@@ -25,7 +25,11 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             for warning in &loaded.warnings {
                 output::status(&warning.to_string());
             }
-            output::stdout(&format!("{} is valid: {}\n", path.display(), summary(&loaded.app)))?;
+            output::stdout(&format!(
+                "{} is valid: {}\n",
+                path.display(),
+                summary(&loaded.app)
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         Err(TemplateError::Invalid { diagnostics }) => {
@@ -73,7 +77,11 @@ fn summary(app: &App) -> String {
         triggers.push(plural(topics, "MNS topic trigger", "MNS topic triggers"));
     }
     if other > 0 {
-        triggers.push(plural(other, "trigger not emulated", "triggers not emulated"));
+        triggers.push(plural(
+            other,
+            "trigger not emulated",
+            "triggers not emulated",
+        ));
     }
     let logstores: usize = app.log_projects.iter().map(|p| p.logstores.len()).sum();
     format!(

@@ -7,17 +7,41 @@ use crate::common::Sandbox;
 fn build_reports_each_function_and_then_finds_them_fresh() {
     let sandbox = Sandbox::new();
     let first = sandbox.run(&["build"]).expect_code(0);
-    assert!(first.stdout.contains("demo/hello: event function ("), "{}", first.stdout);
-    assert!(first.stdout.contains("demo/processEvent: HTTP function ("), "{}", first.stdout);
-    assert!(first.stdout.contains("demo/hostile: event function ("), "{}", first.stdout);
-    assert!(first.stderr.contains("Built demo/hello"), "{}", first.stderr);
+    assert!(
+        first.stdout.contains("demo/hello: event function ("),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stdout.contains("demo/processEvent: HTTP function ("),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stdout.contains("demo/hostile: event function ("),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stderr.contains("Built demo/hello"),
+        "{}",
+        first.stderr
+    );
 
     let second = sandbox.run(&["build"]).expect_code(0);
-    assert!(second.stderr.contains("Fresh demo/hello"), "{}", second.stderr);
+    assert!(
+        second.stderr.contains("Fresh demo/hello"),
+        "{}",
+        second.stderr
+    );
     assert!(!second.stderr.contains("Built "), "{}", second.stderr);
 
     let forced = sandbox.run(&["build", "--force", "hello"]).expect_code(0);
-    assert!(forced.stderr.contains("Built demo/hello"), "{}", forced.stderr);
+    assert!(
+        forced.stderr.contains("Built demo/hello"),
+        "{}",
+        forced.stderr
+    );
     assert_eq!(forced.stdout.lines().count(), 1, "{}", forced.stdout);
 }
 
@@ -43,8 +67,15 @@ Resources:
         "broken/Cargo.toml",
         b"[package]\nname = \"broken\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[lib]\ncrate-type = [\"cdylib\"]\n\n[workspace]\n",
     );
-    sandbox.file("broken/src/lib.rs", b"pub fn oops() -> u32 { \"not a number\" }\n");
+    sandbox.file(
+        "broken/src/lib.rs",
+        b"pub fn oops() -> u32 { \"not a number\" }\n",
+    );
     let run = sandbox.run(&["build"]).expect_code(1);
-    assert!(run.stderr.contains("cargo failed to build broken"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cargo failed to build broken"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("mismatched types"), "{}", run.stderr);
 }

@@ -10,13 +10,22 @@ fn every_kind_prints_json_in_fcs_shape() {
     assert_eq!(timer["triggerName"], "timer-trigger");
     assert!(timer["triggerTime"].is_string() && timer["payload"].is_string());
 
-    for (kind, key) in [("http", "method"), ("oss", "events"), ("sls", "source"), ("mns", "TopicName")] {
+    for (kind, key) in [
+        ("http", "method"),
+        ("oss", "events"),
+        ("sls", "source"),
+        ("mns", "TopicName"),
+    ] {
         let run = sandbox.run(&["events", "generate", kind]).expect_code(0);
         let event: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         assert!(event.get(key).is_some(), "{kind}: {event}");
     }
     let unknown = sandbox.run(&["events", "generate", "s3"]).expect_code(2);
-    assert!(unknown.stderr.contains("possible values"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("possible values"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]

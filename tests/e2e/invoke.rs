@@ -27,12 +27,22 @@ fn invoke_with_inline_event_prints_fc_framing_and_the_result() {
         .skip_while(|line| !line.starts_with("FC Invoke Start"))
         .collect();
     assert_eq!(lines[0], format!("FC Invoke Start RequestId: {id}"));
-    assert!(is_fc_line(lines[1], &id, "INFO", "greeting fclocal"), "{}", lines[1]);
+    assert!(
+        is_fc_line(lines[1], &id, "INFO", "greeting fclocal"),
+        "{}",
+        lines[1]
+    );
     assert_eq!(lines[2], format!("FC Invoke End RequestId: {id}"));
     assert_eq!(lines[3], "");
     let summary = lines[4];
-    assert!(summary.starts_with(&format!("RequestId: {id} \t Billed Duration: ")), "{summary}");
-    assert!(summary.contains(" \t Memory Size: 128 MB \t Max Memory Used: "), "{summary}");
+    assert!(
+        summary.starts_with(&format!("RequestId: {id} \t Billed Duration: ")),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(" \t Memory Size: 128 MB \t Max Memory Used: "),
+        "{summary}"
+    );
     assert!(summary.ends_with(" MB"), "{summary}");
 }
 
@@ -78,7 +88,12 @@ fn an_unknown_function_lists_the_known_ones() {
     let sandbox = Sandbox::new();
     let run = sandbox.run(&["invoke", "nope"]).expect_code(1);
     assert!(run.stderr.contains("no function `nope`"), "{}", run.stderr);
-    assert!(run.stderr.contains("demo/hello, demo/processEvent, demo/hostile"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("demo/hello, demo/processEvent, demo/hostile"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("backtrace"), "{}", run.stderr);
 }
 
@@ -93,14 +108,25 @@ fn a_returned_error_is_a_handled_error_with_fcs_body() {
         body,
         serde_json::json!({"errorMessage": "hostile error on purpose", "errorType": "HostileError"})
     );
-    assert!(run.stderr.contains("demo/hostile failed: HandledInvocationError"), "{}", run.stderr);
-    assert!(run.stderr.contains("\nRequestId: "), "the summary line is printed: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("demo/hostile failed: HandledInvocationError"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("\nRequestId: "),
+        "the summary line is printed: {}",
+        run.stderr
+    );
 }
 
 #[test]
 fn invalid_event_json_is_the_functions_handled_error() {
     let sandbox = Sandbox::new();
-    let run = sandbox.run(&["invoke", "hello", "-e", "{not json"]).expect_code(1);
+    let run = sandbox
+        .run(&["invoke", "hello", "-e", "{not json"])
+        .expect_code(1);
     let body: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
     assert_eq!(body["errorType"], "InvalidEvent");
 }
@@ -114,9 +140,20 @@ fn a_panic_is_an_unhandled_error_carrying_the_panic_message() {
     let body: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
     assert_eq!(body["errorType"], "FunctionUnhandledError");
     let message = body["errorMessage"].as_str().unwrap();
-    assert!(message.contains("hostile guest panicked on purpose"), "{message}");
-    assert!(body["stackTrace"].as_array().is_some_and(|trace| !trace.is_empty()));
-    assert!(run.stderr.contains("UnhandledInvocationError"), "{}", run.stderr);
+    assert!(
+        message.contains("hostile guest panicked on purpose"),
+        "{message}"
+    );
+    assert!(
+        body["stackTrace"]
+            .as_array()
+            .is_some_and(|trace| !trace.is_empty())
+    );
+    assert!(
+        run.stderr.contains("UnhandledInvocationError"),
+        "{}",
+        run.stderr
+    );
     // The panic line is logged as an ERROR line of the invocation.
     assert!(run.stderr.contains("[ERROR] panicked at"), "{}", run.stderr);
 }
@@ -162,7 +199,14 @@ fn allocating_past_memory_size_fails_and_reports_a_peak_under_the_cap() {
 fn functions_see_their_environment_and_fcs_variables() {
     let sandbox = Sandbox::new();
     let run = sandbox
-        .run(&["invoke", "hostile", "-e", r#"{"action":"env"}"#, "--region", "cn-shanghai"])
+        .run(&[
+            "invoke",
+            "hostile",
+            "-e",
+            r#"{"action":"env"}"#,
+            "--region",
+            "cn-shanghai",
+        ])
         .expect_code(0);
     let env: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
     assert_eq!(env["GREETING"], "hi");
@@ -173,7 +217,11 @@ fn functions_see_their_environment_and_fcs_variables() {
     assert_eq!(env["FC_REGION"], "cn-shanghai");
     assert_eq!(env["FC_QUALIFIER"], "LATEST");
     assert_eq!(env["FC_SERVICE_LOG_PROJECT"], "test-log-project");
-    assert!(env["FC_INSTANCE_ID"].as_str().is_some_and(|id| id.starts_with("c-")));
+    assert!(
+        env["FC_INSTANCE_ID"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("c-"))
+    );
 }
 
 #[test]
@@ -190,8 +238,7 @@ fn an_http_function_takes_an_http_event_and_prints_the_response() {
     let response: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(response["statusCode"], 200);
     assert_eq!(response["headers"]["content-type"], "application/json");
-    let body: serde_json::Value =
-        serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    let body: serde_json::Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["method"], "POST");
     assert_eq!(body["path"], "/marbles");
     assert_eq!(body["queries"]["type"], "create");
@@ -199,7 +246,11 @@ fn an_http_function_takes_an_http_event_and_prints_the_response() {
     assert_eq!(body["url"], "/marbles?type=create");
     assert_eq!(body["clientIP"], "127.0.0.1");
     // process-event logs the queries as JSON.
-    assert!(run.stderr.contains(r#"[INFO] {"type":"create"}"#), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(r#"[INFO] {"type":"create"}"#),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -208,8 +259,16 @@ fn an_invalid_http_event_says_what_shape_is_expected() {
     let run = sandbox
         .run(&["invoke", "processEvent", "-e", r#"{"verb":"GET"}"#])
         .expect_code(1);
-    assert!(run.stderr.contains("not a valid HTTP event"), "{}", run.stderr);
-    assert!(run.stderr.contains("fclocal events generate http"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not a valid HTTP event"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("fclocal events generate http"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -232,7 +291,11 @@ Resources:
     std::fs::create_dir(sandbox.path().join("dist")).unwrap();
     sandbox.file("dist/broken.wasm", b"this is not wasm");
     let run = sandbox.run(&["invoke", "broken"]).expect_code(1);
-    assert!(run.stderr.contains("is not a WebAssembly component"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is not a WebAssembly component"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -258,9 +321,19 @@ Resources:
             Methods: ['GET']
 "#,
     );
-    let run = sandbox.run(&["invoke", "greeter", "-e", "{}"]).expect_code(1);
-    assert!(run.stderr.contains("has HTTP trigger `web`"), "{}", run.stderr);
-    assert!(run.stderr.contains("export_http_function!"), "{}", run.stderr);
+    let run = sandbox
+        .run(&["invoke", "greeter", "-e", "{}"])
+        .expect_code(1);
+    assert!(
+        run.stderr.contains("has HTTP trigger `web`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("export_http_function!"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -282,7 +355,19 @@ Resources:
 "#,
     );
     let run = sandbox.run(&["invoke", "fn"]).expect_code(1);
-    assert!(run.stderr.contains("template.yml:11:18: error"), "{}", run.stderr);
-    assert!(run.stderr.contains("runtime `nodejs8` cannot run locally"), "{}", run.stderr);
-    assert!(run.stderr.contains("unknown property `Timout`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("template.yml:11:18: error"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("runtime `nodejs8` cannot run locally"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("unknown property `Timout`"),
+        "{}",
+        run.stderr
+    );
 }

@@ -20,17 +20,34 @@ fn invocation_lines_read_back_in_order_with_filters() {
     assert!(lines[0].ends_with(&format!("demo/hello FC Invoke Start RequestId: {first_id}")));
     assert!(lines[1].ends_with(&format!("demo/hello {first_id} [INFO] greeting one")));
     assert!(lines[2].ends_with(&format!("demo/hello FC Invoke End RequestId: {first_id}")));
-    assert!(lines[4].ends_with(&format!("demo/hostile {second_id} [ERROR] hostile stderr line 1")));
+    assert!(lines[4].ends_with(&format!(
+        "demo/hostile {second_id} [ERROR] hostile stderr line 1"
+    )));
 
     let by_request = sandbox.run(&["logs", "-r", &second_id]).expect_code(0);
-    assert_eq!(by_request.stdout.lines().count(), 5, "{}", by_request.stdout);
+    assert_eq!(
+        by_request.stdout.lines().count(),
+        5,
+        "{}",
+        by_request.stdout
+    );
     assert!(!by_request.stdout.contains(&first_id));
 
     let by_function = sandbox.run(&["logs", "-f", "hello"]).expect_code(0);
-    assert_eq!(by_function.stdout.lines().count(), 3, "{}", by_function.stdout);
+    assert_eq!(
+        by_function.stdout.lines().count(),
+        3,
+        "{}",
+        by_function.stdout
+    );
 
     let by_keyword = sandbox.run(&["logs", "-k", "GREETING ONE"]).expect_code(0);
-    assert_eq!(by_keyword.stdout.lines().count(), 1, "{}", by_keyword.stdout);
+    assert_eq!(
+        by_keyword.stdout.lines().count(),
+        1,
+        "{}",
+        by_keyword.stdout
+    );
 
     let by_service = sandbox.run(&["logs", "-s", "other"]).expect_code(0);
     assert_eq!(by_service.stdout, "");
@@ -38,11 +55,16 @@ fn invocation_lines_read_back_in_order_with_filters() {
     let newest = sandbox.run(&["logs", "-n", "2"]).expect_code(0);
     let newest: Vec<&str> = newest.stdout.lines().collect();
     assert_eq!(newest.len(), 2);
-    assert!(newest[1].contains("FC Invoke End"), "newest last: {newest:?}");
+    assert!(
+        newest[1].contains("FC Invoke End"),
+        "newest last: {newest:?}"
+    );
 
     let recent = sandbox.run(&["logs", "--since", "10m"]).expect_code(0);
     assert_eq!(recent.stdout.lines().count(), 8);
-    let future = sandbox.run(&["logs", "--since", "2999-01-01T00:00:00Z"]).expect_code(0);
+    let future = sandbox
+        .run(&["logs", "--since", "2999-01-01T00:00:00Z"])
+        .expect_code(0);
     assert_eq!(future.stdout, "");
 }
 
@@ -53,7 +75,9 @@ fn records_carry_fcs_fields() {
         .run(&["invoke", "hello", "-e", r#"{"name":"json"}"#])
         .expect_code(0);
     let id = run.request_id();
-    let logs = sandbox.run(&["logs", "--json", "-k", "greeting"]).expect_code(0);
+    let logs = sandbox
+        .run(&["logs", "--json", "-k", "greeting"])
+        .expect_code(0);
     let record: serde_json::Value = serde_json::from_str(logs.stdout.trim()).unwrap();
     assert_eq!(record["__topic__"], "demo");
     assert_eq!(record["serviceName"], "demo");
@@ -63,7 +87,11 @@ fn records_carry_fcs_fields() {
     assert_eq!(record["requestId"], id.as_str());
     assert_eq!(record["level"], "INFO");
     assert_eq!(record["message"], "greeting json");
-    assert!(record["instanceID"].as_str().is_some_and(|i| i.starts_with("c-")));
+    assert!(
+        record["instanceID"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("c-"))
+    );
     let time: u64 = record["__time__"].as_str().unwrap().parse().unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

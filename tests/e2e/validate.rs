@@ -38,18 +38,44 @@ Resources:
         .filter(|line| line.starts_with("template.yml:"))
         .collect();
     assert_eq!(problems.len(), 3, "{}", run.stderr);
-    assert!(problems.iter().any(|p| p.starts_with("template.yml:11:") && p.contains("does not exist")));
-    assert!(problems.iter().any(|p| p.starts_with("template.yml:12:") && p.contains("MemorySize")));
-    assert!(problems.iter().any(|p| p.starts_with("template.yml:13:") && p.contains("did you mean `Timeout`")));
-    assert!(run.stderr.contains("template.yml is invalid: 3 problems"), "{}", run.stderr);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("template.yml:11:") && p.contains("does not exist"))
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("template.yml:12:") && p.contains("MemorySize"))
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("template.yml:13:") && p.contains("did you mean `Timeout`"))
+    );
+    assert!(
+        run.stderr.contains("template.yml is invalid: 3 problems"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn a_missing_template_says_how_to_point_at_one() {
     let sandbox = Sandbox::new();
-    let run = sandbox.run(&["validate", "-t", "nowhere.yml"]).expect_code(1);
-    assert!(run.stderr.contains("no template at nowhere.yml"), "{}", run.stderr);
-    assert!(run.stderr.contains("-t path/to/template.yml"), "{}", run.stderr);
+    let run = sandbox
+        .run(&["validate", "-t", "nowhere.yml"])
+        .expect_code(1);
+    assert!(
+        run.stderr.contains("no template at nowhere.yml"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("-t path/to/template.yml"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

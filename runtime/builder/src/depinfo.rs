@@ -55,7 +55,10 @@ mod tests {
         let text = "/t/hello.wasm: /src/lib.rs /sdk/src/lib.rs\n\n/src/lib.rs:\n/sdk/src/lib.rs:\n";
         assert_eq!(
             parse(text),
-            [PathBuf::from("/src/lib.rs"), PathBuf::from("/sdk/src/lib.rs")]
+            [
+                PathBuf::from("/src/lib.rs"),
+                PathBuf::from("/sdk/src/lib.rs")
+            ]
         );
     }
 

@@ -97,7 +97,9 @@ impl Builder {
                 .push((index, info));
         }
         for (workspace_root, members) in groups {
-            for (index, outcome) in self.build_group(&workspace_root, &members, targets, reporter)? {
+            for (index, outcome) in
+                self.build_group(&workspace_root, &members, targets, reporter)?
+            {
                 outcomes[index] = Some(outcome);
             }
         }
@@ -116,7 +118,10 @@ impl Builder {
             .iter()
             .map(|(index, _)| targets[*index].label.clone())
             .collect();
-        let mut packages: Vec<String> = members.iter().map(|(_, info)| info.package.clone()).collect();
+        let mut packages: Vec<String> = members
+            .iter()
+            .map(|(_, info)| info.package.clone())
+            .collect();
         packages.sort();
         packages.dedup();
         reporter.started(&labels);

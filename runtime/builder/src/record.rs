@@ -149,7 +149,12 @@ mod tests {
         let started = SystemTime::now();
         set_mtime(&source, started - Duration::from_secs(10));
         write(&state, &t, &artifact, started, vec![]).unwrap();
-        assert_eq!(check(&state, &t), Freshness::Fresh { artifact: artifact.clone() });
+        assert_eq!(
+            check(&state, &t),
+            Freshness::Fresh {
+                artifact: artifact.clone()
+            }
+        );
 
         set_mtime(&source, started + Duration::from_secs(10));
         let Freshness::Stale { reason } = check(&state, &t) else {
@@ -163,7 +168,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("state");
         let t = target(dir.path());
-        write(&state, &t, &dir.path().join("gone.wasm"), SystemTime::now(), vec![]).unwrap();
+        write(
+            &state,
+            &t,
+            &dir.path().join("gone.wasm"),
+            SystemTime::now(),
+            vec![],
+        )
+        .unwrap();
         let Freshness::Stale { reason } = check(&state, &t) else {
             panic!("a missing artifact must be stale");
         };

@@ -87,10 +87,8 @@ fn find_workspace_root(crate_dir: &Path, own: &toml::Table) -> PathBuf {
     }
     for dir in crate_dir.ancestors().skip(1) {
         let manifest = dir.join("Cargo.toml");
-        if let Ok(table) = read_manifest(&manifest) {
-            if table.contains_key("workspace") {
-                return dir.to_owned();
-            }
+        if read_manifest(&manifest).is_ok_and(|table| table.contains_key("workspace")) {
+            return dir.to_owned();
         }
     }
     crate_dir.to_owned()
@@ -115,13 +113,24 @@ mod tests {
     #[test]
     fn finds_the_enclosing_workspace_and_package_name() {
         let root = tempfile::tempdir().unwrap();
-        std::fs::write(root.path().join("Cargo.toml"), "[workspace]\nmembers = [\"a\"]\n").unwrap();
+        std::fs::write(
+            root.path().join("Cargo.toml"),
+            "[workspace]\nmembers = [\"a\"]\n",
+        )
+        .unwrap();
         std::fs::create_dir(root.path().join("a")).unwrap();
-        std::fs::write(root.path().join("a/Cargo.toml"), "[package]\nname = \"alpha\"\n").unwrap();
+        std::fs::write(
+            root.path().join("a/Cargo.toml"),
+            "[package]\nname = \"alpha\"\n",
+        )
+        .unwrap();
         let info = inspect(&root.path().join("a")).unwrap();
         assert_eq!(info.package, "alpha");
         assert_eq!(info.workspace_root, root.path());
-        assert!(info.manifest_inputs.contains(&root.path().join("Cargo.toml")));
+        assert!(
+            info.manifest_inputs
+                .contains(&root.path().join("Cargo.toml"))
+        );
     }
 
     #[test]

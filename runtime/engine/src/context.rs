@@ -118,7 +118,10 @@ impl EventContext {
             ("x-fc-region", self.region.clone()),
             ("x-fc-account-id", self.account_id.clone()),
             ("x-fc-access-key-id", credentials.access_key_id.clone()),
-            ("x-fc-access-key-secret", credentials.access_key_secret.clone()),
+            (
+                "x-fc-access-key-secret",
+                credentials.access_key_secret.clone(),
+            ),
             ("x-fc-security-token", credentials.security_token.clone()),
         ]
     }

@@ -67,14 +67,22 @@ impl FunctionInstance {
         let hyper_request = match build_request(request, context) {
             Ok(request) => request,
             Err(message) => {
-                return self.finish(started, timeout, Ok(Ok(Err(InvocationError::Host { message }))));
+                return self.finish(
+                    started,
+                    timeout,
+                    Ok(Ok(Err(InvocationError::Host { message }))),
+                );
             }
         };
         let (store, exports) = self.parts();
         let InstanceExports::Http(proxy) = exports else {
             let message = "this is an event function; invoke it with an event, not an HTTP request"
                 .to_owned();
-            return self.finish(started, timeout, Ok(Ok(Err(InvocationError::Host { message }))));
+            return self.finish(
+                started,
+                timeout,
+                Ok(Ok(Err(InvocationError::Host { message }))),
+            );
         };
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let prepared = store
@@ -110,7 +118,10 @@ impl FunctionInstance {
 /// Runs the guest's `handle` and the response collection side by side. A trap
 /// ends it at once; otherwise the response is awaited after `handle` returns
 /// (the guest may finish writing its body as it returns).
-async fn drive<C, R>(call: C, response: R) -> wasmtime::Result<Result<HttpResponse, InvocationError>>
+async fn drive<C, R>(
+    call: C,
+    response: R,
+) -> wasmtime::Result<Result<HttpResponse, InvocationError>>
 where
     C: Future<Output = wasmtime::Result<()>>,
     R: Future<Output = Result<HttpResponse, InvocationError>>,
@@ -149,8 +160,12 @@ fn build_request(
             .map_err(|_| format!("context value for {name} is not a valid header value"))?;
         headers.insert(HeaderName::from_static(name), value);
     }
-    let client_ip = HeaderValue::from_str(&request.client_ip)
-        .map_err(|_| format!("client address {:?} is not a valid header value", request.client_ip))?;
+    let client_ip = HeaderValue::from_str(&request.client_ip).map_err(|_| {
+        format!(
+            "client address {:?} is not a valid header value",
+            request.client_ip
+        )
+    })?;
     headers.insert("x-forwarded-for", client_ip);
     let authority = headers
         .get(http::header::HOST)

@@ -111,7 +111,11 @@ impl FunctionInstance {
                 "{} does not export `fclocal:function/initializer`; implement `initialize` in your EventFunction or remove `Initializer` from template.yml",
                 self.component.path().display()
             );
-            return self.finish(started, timeout, Ok(Ok(Err(InvocationError::Host { message }))));
+            return self.finish(
+                started,
+                timeout,
+                Ok(Ok(Err(InvocationError::Host { message }))),
+            );
         };
         let wit_context = context.to_wit();
         let call = guest.call_initialize(&mut self.store, &wit_context);
@@ -139,7 +143,11 @@ impl FunctionInstance {
                 "{} is an HTTP function; send it an HTTP request instead of an event",
                 self.component.path().display()
             );
-            return self.finish(started, timeout, Ok(Ok(Err(InvocationError::Host { message }))));
+            return self.finish(
+                started,
+                timeout,
+                Ok(Ok(Err(InvocationError::Host { message }))),
+            );
         };
         let wit_context = context.to_wit();
         let call = guest.call_handle(&mut self.store, event, &wit_context);
@@ -148,8 +156,6 @@ impl FunctionInstance {
             .map(|called| called.map(|result| result.map_err(handled)));
         self.finish(started, timeout, outcome)
     }
-
-
 
     pub(crate) fn parts(&mut self) -> (&mut Store<HostState>, &InstanceExports) {
         (&mut self.store, &self.exports)
@@ -183,7 +189,10 @@ impl FunctionInstance {
             Ok(Ok(result)) => result,
             Ok(Err(error)) => Err(classify_trap(&error, timeout, limit_bytes, refused, &log)),
         };
-        if result.as_ref().is_err_and(InvocationError::poisons_instance) {
+        if result
+            .as_ref()
+            .is_err_and(InvocationError::poisons_instance)
+        {
             self.poisoned = true;
         }
         Invocation {

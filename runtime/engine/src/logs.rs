@@ -103,7 +103,9 @@ impl LogCapture {
 
     fn lock(&self) -> MutexGuard<'_, CaptureState> {
         // A poisoned lock only means a sink panicked; the buffers are still usable.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Starts an invocation: lines now go to `sink`, the budget starts afresh.
@@ -235,10 +237,10 @@ impl PanicWatch {
                     self.location = None;
                 }
             }
-        } else if let Some(location) = self.location.take() {
-            if !line.starts_with("note:") {
-                self.message = Some(format!("panicked at {location}: {line}"));
-            }
+        } else if let Some(location) = self.location.take()
+            && !line.starts_with("note:")
+        {
+            self.message = Some(format!("panicked at {location}: {line}"));
         }
     }
 }
@@ -327,7 +329,12 @@ mod tests {
 
     impl Collect {
         fn texts(&self) -> Vec<String> {
-            self.0.lock().unwrap().iter().map(|l| l.text.clone()).collect()
+            self.0
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|l| l.text.clone())
+                .collect()
         }
     }
 

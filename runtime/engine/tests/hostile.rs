@@ -18,16 +18,36 @@ async fn an_infinite_loop_stops_at_the_timeout_and_the_host_serves_the_next_call
     let hostile = load(&runtime, "hostile");
     let mut looping = instance(&hostile, 64).await;
     let looped = looping
-        .invoke_event(&event(json!({"action": "loop"})), &context("r1"), TIMEOUT, sink())
+        .invoke_event(
+            &event(json!({"action": "loop"})),
+            &context("r1"),
+            TIMEOUT,
+            sink(),
+        )
         .await;
-    assert_eq!(looped.result, Err(InvocationError::Timeout { limit: TIMEOUT }));
+    assert_eq!(
+        looped.result,
+        Err(InvocationError::Timeout { limit: TIMEOUT })
+    );
     assert!(looped.duration >= TIMEOUT, "{:?}", looped.duration);
-    assert!(looped.duration < TIMEOUT * 3, "stopped late: {:?}", looped.duration);
-    assert!(!looping.is_usable(), "a timed-out instance must be discarded");
+    assert!(
+        looped.duration < TIMEOUT * 3,
+        "stopped late: {:?}",
+        looped.duration
+    );
+    assert!(
+        !looping.is_usable(),
+        "a timed-out instance must be discarded"
+    );
 
     let mut fresh = instance(&hostile, 64).await;
     let ok = fresh
-        .invoke_event(&event(json!({"action": "ok"})), &context("r2"), TIMEOUT, sink())
+        .invoke_event(
+            &event(json!({"action": "ok"})),
+            &context("r2"),
+            TIMEOUT,
+            sink(),
+        )
         .await;
     assert_eq!(ok.result, Ok(b"ok".to_vec()));
 }
@@ -45,8 +65,15 @@ async fn a_blocking_sleep_is_stopped_by_the_host_side_deadline() {
             sink(),
         )
         .await;
-    assert_eq!(slept.result, Err(InvocationError::Timeout { limit: TIMEOUT }));
-    assert!(slept.duration < Duration::from_secs(5), "{:?}", slept.duration);
+    assert_eq!(
+        slept.result,
+        Err(InvocationError::Timeout { limit: TIMEOUT })
+    );
+    assert!(
+        slept.duration < Duration::from_secs(5),
+        "{:?}",
+        slept.duration
+    );
     assert!(!sleeper.is_usable());
 }
 
@@ -73,8 +100,16 @@ async fn allocating_past_memory_size_fails_with_out_of_memory_under_the_cap() {
     };
     assert_eq!(limit_bytes, 32 << 20);
     assert!(requested_bytes > limit_bytes);
-    assert!(allocated.memory_used_bytes <= 32 << 20, "peak {}", allocated.memory_used_bytes);
-    assert!(allocated.memory_used_bytes > 16 << 20, "peak {}", allocated.memory_used_bytes);
+    assert!(
+        allocated.memory_used_bytes <= 32 << 20,
+        "peak {}",
+        allocated.memory_used_bytes
+    );
+    assert!(
+        allocated.memory_used_bytes > 16 << 20,
+        "peak {}",
+        allocated.memory_used_bytes
+    );
     assert!(!bomb.is_usable());
 
     // Within the cap, the same component allocates fine.
@@ -97,7 +132,12 @@ async fn a_panic_is_an_unhandled_trap_carrying_the_panic_message() {
     let mut panicking = instance(&hostile, 64).await;
     let lines = sink();
     let panicked = panicking
-        .invoke_event(&event(json!({"action": "panic"})), &context("r1"), TIMEOUT, lines.clone())
+        .invoke_event(
+            &event(json!({"action": "panic"})),
+            &context("r1"),
+            TIMEOUT,
+            lines.clone(),
+        )
         .await;
     let Err(error @ InvocationError::Trap { .. }) = &panicked.result else {
         panic!("expected a trap, got {:?}", panicked.result);
@@ -106,7 +146,10 @@ async fn a_panic_is_an_unhandled_trap_carrying_the_panic_message() {
     let InvocationError::Trap { message, backtrace } = error else {
         unreachable!()
     };
-    assert!(message.contains("hostile guest panicked on purpose"), "{message}");
+    assert!(
+        message.contains("hostile guest panicked on purpose"),
+        "{message}"
+    );
     assert!(message.contains("unreachable"), "{message}");
     assert!(!backtrace.is_empty(), "a trap carries its wasm backtrace");
     assert!(
@@ -125,7 +168,12 @@ async fn a_returned_error_is_handled_and_keeps_the_instance() {
     let hostile = load(&runtime, "hostile");
     let mut guest = instance(&hostile, 64).await;
     let failed = guest
-        .invoke_event(&event(json!({"action": "error"})), &context("r1"), TIMEOUT, sink())
+        .invoke_event(
+            &event(json!({"action": "error"})),
+            &context("r1"),
+            TIMEOUT,
+            sink(),
+        )
         .await;
     assert_eq!(
         failed.result,
@@ -137,7 +185,12 @@ async fn a_returned_error_is_handled_and_keeps_the_instance() {
     );
     assert!(guest.is_usable());
     let again = guest
-        .invoke_event(&event(json!({"action": "state"})), &context("r2"), TIMEOUT, sink())
+        .invoke_event(
+            &event(json!({"action": "state"})),
+            &context("r2"),
+            TIMEOUT,
+            sink(),
+        )
         .await;
     assert_eq!(again.result, Ok(b"1".to_vec()));
 }
@@ -149,13 +202,25 @@ async fn an_endless_stdout_flood_is_bounded_and_never_traps_the_guest() {
     let mut flooder = instance(&hostile, 64).await;
     let lines = sink();
     let flooded = flooder
-        .invoke_event(&event(json!({"action": "flood"})), &context("r1"), TIMEOUT, lines.clone())
+        .invoke_event(
+            &event(json!({"action": "flood"})),
+            &context("r1"),
+            TIMEOUT,
+            lines.clone(),
+        )
         .await;
     // It only stops because of the deadline, not because writing failed.
-    assert_eq!(flooded.result, Err(InvocationError::Timeout { limit: TIMEOUT }));
+    assert_eq!(
+        flooded.result,
+        Err(InvocationError::Timeout { limit: TIMEOUT })
+    );
     assert!(flooded.log.dropped_bytes > 0);
     let budget = fclocal_engine::CaptureLimits::default().max_bytes_per_invocation;
-    assert!(lines.total_bytes() <= budget, "kept {} bytes", lines.total_bytes());
+    assert!(
+        lines.total_bytes() <= budget,
+        "kept {} bytes",
+        lines.total_bytes()
+    );
     let notices = lines.texts(LineSource::Host);
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(notices[0].contains("dropped"), "{notices:?}");
@@ -193,17 +258,31 @@ async fn the_guest_gets_no_filesystem_and_only_its_environment() {
     let hostile = load(&runtime, "hostile");
     let mut guest = instance(&hostile, 64).await;
     let fs = guest
-        .invoke_event(&event(json!({"action": "fs"})), &context("r1"), TIMEOUT, sink())
+        .invoke_event(
+            &event(json!({"action": "fs"})),
+            &context("r1"),
+            TIMEOUT,
+            sink(),
+        )
         .await;
     let fs: serde_json::Value = serde_json::from_slice(&fs.result.unwrap()).unwrap();
     assert!(fs["readDir"].get("error").is_some(), "{fs}");
     assert!(fs["readPasswd"].get("error").is_some(), "{fs}");
 
     let env = guest
-        .invoke_event(&event(json!({"action": "env"})), &context("r2"), TIMEOUT, sink())
+        .invoke_event(
+            &event(json!({"action": "env"})),
+            &context("r2"),
+            TIMEOUT,
+            sink(),
+        )
         .await;
     let env: serde_json::Value = serde_json::from_slice(&env.result.unwrap()).unwrap();
-    assert_eq!(env, json!({"GREETING": "hi"}), "only the configured variables");
+    assert_eq!(
+        env,
+        json!({"GREETING": "hi"}),
+        "only the configured variables"
+    );
 }
 
 #[tokio::test]
@@ -224,7 +303,9 @@ async fn outbound_http_is_denied_by_default_with_a_log_line_saying_how_to_allow_
     assert!(text.contains("HttpRequestDenied"), "{text}");
     let notices = lines.texts(LineSource::Host);
     assert!(
-        notices.iter().any(|line| line.contains("InternetAccess: true")),
+        notices
+            .iter()
+            .any(|line| line.contains("InternetAccess: true")),
         "{notices:?}"
     );
 }
@@ -236,15 +317,29 @@ async fn an_instance_keeps_its_state_between_invocations() {
     let mut guest = instance(&hostile, 64).await;
     for expected in 1..=3 {
         let counted = guest
-            .invoke_event(&event(json!({"action": "state"})), &context("r"), TIMEOUT, sink())
+            .invoke_event(
+                &event(json!({"action": "state"})),
+                &context("r"),
+                TIMEOUT,
+                sink(),
+            )
             .await;
         assert_eq!(counted.result, Ok(expected.to_string().into_bytes()));
     }
     let mut other = instance(&hostile, 64).await;
     let counted = other
-        .invoke_event(&event(json!({"action": "state"})), &context("r"), TIMEOUT, sink())
+        .invoke_event(
+            &event(json!({"action": "state"})),
+            &context("r"),
+            TIMEOUT,
+            sink(),
+        )
         .await;
-    assert_eq!(counted.result, Ok(b"1".to_vec()), "instances do not share state");
+    assert_eq!(
+        counted.result,
+        Ok(b"1".to_vec()),
+        "instances do not share state"
+    );
 }
 
 #[tokio::test]
@@ -277,7 +372,12 @@ async fn the_initializer_runs_once_and_its_failures_are_reported() {
     assert_eq!(initialized.result, Ok(()));
     assert!(guest.is_initialized());
     let count = guest
-        .invoke_event(&event(json!({"action": "initialized"})), &context("r"), TIMEOUT, sink())
+        .invoke_event(
+            &event(json!({"action": "initialized"})),
+            &context("r"),
+            TIMEOUT,
+            sink(),
+        )
         .await;
     assert_eq!(count.result, Ok(b"1".to_vec()));
 
@@ -285,7 +385,10 @@ async fn the_initializer_runs_once_and_its_failures_are_reported() {
     settings.environment = vec![("HOSTILE_INIT".into(), "loop".into())];
     let mut stuck = hostile.instantiate(&settings).await.unwrap();
     let timed_out = stuck.initialize(&context("init"), TIMEOUT, sink()).await;
-    assert_eq!(timed_out.result, Err(InvocationError::Timeout { limit: TIMEOUT }));
+    assert_eq!(
+        timed_out.result,
+        Err(InvocationError::Timeout { limit: TIMEOUT })
+    );
 
     settings.environment = vec![("HOSTILE_INIT".into(), "fail".into())];
     let mut failing = hostile.instantiate(&settings).await.unwrap();
@@ -308,7 +411,12 @@ async fn many_hostile_instances_at_once_leave_the_runtime_healthy() {
             let action = ["loop", "panic", "ok", "flood"][i % 4];
             let mut guest = hostile.instantiate(&common::settings(64)).await.unwrap();
             let done = guest
-                .invoke_event(&event(json!({"action": action})), &context("r"), TIMEOUT, sink())
+                .invoke_event(
+                    &event(json!({"action": action})),
+                    &context("r"),
+                    TIMEOUT,
+                    sink(),
+                )
                 .await;
             (action, done.result)
         });

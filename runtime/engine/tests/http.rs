@@ -36,7 +36,9 @@ async fn process_event_sees_the_request_and_its_context() {
     request.method = Method::POST;
     request.body = Bytes::from_static(b"{\"id\":1}");
     request.headers.insert("x-custom", "yes".parse().unwrap());
-    request.headers.insert("x-fc-request-id", "forged".parse().unwrap());
+    request
+        .headers
+        .insert("x-fc-request-id", "forged".parse().unwrap());
     let answered = guest
         .invoke_http(request, &context("req-7"), TIMEOUT, MAX_BODY, sink())
         .await;
@@ -46,7 +48,10 @@ async fn process_event_sees_the_request_and_its_context() {
     let body = json(&response);
     assert_eq!(body["method"], "POST");
     assert_eq!(body["path"], "/marbles/a%20b");
-    assert_eq!(body["queries"]["type"], serde_json::json!(["create", "transfer"]));
+    assert_eq!(
+        body["queries"]["type"],
+        serde_json::json!(["create", "transfer"])
+    );
     assert_eq!(body["queries"]["owner"], "amy");
     assert_eq!(body["body"], "{\"id\":1}");
     assert_eq!(body["clientIP"], "10.1.2.3");
@@ -79,7 +84,13 @@ async fn status_codes_and_state_carry_across_requests() {
     let component = load(&runtime, "hostile-http");
     let mut guest = instance(&component, 64).await;
     let teapot = guest
-        .invoke_http(get("/status?code=418"), &context("r1"), TIMEOUT, MAX_BODY, sink())
+        .invoke_http(
+            get("/status?code=418"),
+            &context("r1"),
+            TIMEOUT,
+            MAX_BODY,
+            sink(),
+        )
         .await;
     assert_eq!(teapot.result.unwrap().status, StatusCode::IM_A_TEAPOT);
     for expected in ["1", "2"] {
@@ -114,7 +125,10 @@ async fn a_looping_handler_times_out() {
     let answered = guest
         .invoke_http(get("/loop"), &context("r1"), TIMEOUT, MAX_BODY, sink())
         .await;
-    assert_eq!(answered.result.unwrap_err(), InvocationError::Timeout { limit: TIMEOUT });
+    assert_eq!(
+        answered.result.unwrap_err(),
+        InvocationError::Timeout { limit: TIMEOUT }
+    );
 }
 
 #[tokio::test]
@@ -123,7 +137,13 @@ async fn a_response_over_the_limit_is_refused() {
     let component = load(&runtime, "hostile-http");
     let mut guest = instance(&component, 64).await;
     let big = guest
-        .invoke_http(get("/big?kb=256"), &context("r1"), Duration::from_secs(5), MAX_BODY, sink())
+        .invoke_http(
+            get("/big?kb=256"),
+            &context("r1"),
+            Duration::from_secs(5),
+            MAX_BODY,
+            sink(),
+        )
         .await;
     let Err(InvocationError::Host { message }) = big.result else {
         panic!("expected the size limit, got {:?}", big.result);
@@ -132,7 +152,13 @@ async fn a_response_over_the_limit_is_refused() {
 
     let mut fresh = instance(&component, 64).await;
     let fits = fresh
-        .invoke_http(get("/big?kb=32"), &context("r2"), Duration::from_secs(5), MAX_BODY, sink())
+        .invoke_http(
+            get("/big?kb=32"),
+            &context("r2"),
+            Duration::from_secs(5),
+            MAX_BODY,
+            sink(),
+        )
         .await;
     assert_eq!(fits.result.unwrap().body.len(), 32 * 1024);
 }

@@ -16,7 +16,10 @@ fn roles_come_from_the_exports() {
             has_initializer: true
         }
     );
-    assert_eq!(common::load(&runtime, "process-event").kind(), FunctionKind::Http);
+    assert_eq!(
+        common::load(&runtime, "process-event").kind(),
+        FunctionKind::Http
+    );
 }
 
 fn load_bytes(bytes: &[u8]) -> EngineError {

@@ -43,7 +43,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     store.writer().flush_blocking()?;
     let elapsed = started.elapsed();
     let db_bytes = std::fs::metadata(dir.path().join("logs.db"))?.len()
-        + std::fs::metadata(dir.path().join("logs.db-wal")).map(|m| m.len()).unwrap_or(0);
+        + std::fs::metadata(dir.path().join("logs.db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
     println!(
         "log ingest through the sink: {LINES} lines in {:.3} s = {:.0} lines/s ({} bytes/line on disk)",
         elapsed.as_secs_f64(),

@@ -26,7 +26,10 @@ pub fn instance_environment(
         ("FC_MEMORY_SIZE", spec.memory_mb.to_string()),
         ("FC_FUNCTION_MEMORY_SIZE", spec.memory_mb.to_string()),
         ("FC_TIMEOUT", spec.timeout_secs.to_string()),
-        ("FC_INITIALIZER", spec.initializer.clone().unwrap_or_default()),
+        (
+            "FC_INITIALIZER",
+            spec.initializer.clone().unwrap_or_default(),
+        ),
         (
             "FC_INITIALIZATION_TIMEOUT",
             spec.initialization_timeout_secs.to_string(),
@@ -38,9 +41,15 @@ pub fn instance_environment(
         ("FC_SERVICE_LOG_PROJECT", log_project),
         ("FC_SERVICE_LOG_STORE", log_store),
         ("FC_ACCESS_KEY_ID", credentials.access_key_id.clone()),
-        ("FC_ACCESS_KEY_SECRET", credentials.access_key_secret.clone()),
+        (
+            "FC_ACCESS_KEY_SECRET",
+            credentials.access_key_secret.clone(),
+        ),
         ("FC_SECURITY_TOKEN", credentials.security_token.clone()),
-        ("ALIBABA_CLOUD_ACCESS_KEY_ID", credentials.access_key_id.clone()),
+        (
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            credentials.access_key_id.clone(),
+        ),
         (
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
             credentials.access_key_secret.clone(),

@@ -121,7 +121,10 @@ impl std::str::FromStr for EventKind {
             .find(|kind| kind.name() == name)
             .ok_or_else(|| {
                 let known: Vec<&str> = EventKind::ALL.iter().map(|kind| kind.name()).collect();
-                format!("unknown event kind {name:?}; choose one of {}", known.join(", "))
+                format!(
+                    "unknown event kind {name:?}; choose one of {}",
+                    known.join(", ")
+                )
             })
     }
 }
@@ -134,7 +137,10 @@ mod tests {
     #[test]
     fn the_http_sample_is_a_valid_http_event() {
         let bytes = serde_json::to_vec(&EventKind::Http.sample()).unwrap();
-        HttpEvent::parse(&bytes).unwrap().into_request("127.0.0.1").unwrap();
+        HttpEvent::parse(&bytes)
+            .unwrap()
+            .into_request("127.0.0.1")
+            .unwrap();
     }
 
     #[test]
@@ -142,6 +148,10 @@ mod tests {
         for kind in EventKind::ALL {
             assert_eq!(kind.name().parse::<EventKind>(), Ok(kind));
         }
-        assert!("s3".parse::<EventKind>().unwrap_err().contains("http, timer"));
+        assert!(
+            "s3".parse::<EventKind>()
+                .unwrap_err()
+                .contains("http, timer")
+        );
     }
 }

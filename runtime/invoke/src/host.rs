@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fclocal_engine::{
-    EventContext, FunctionInfo, FunctionInstance, FunctionKind, HttpRequest, HttpResponse, InstanceSettings,
-    Invocation, InvocationError, PreparedComponent, Runtime, ServiceInfo,
+    EventContext, FunctionInfo, FunctionInstance, FunctionKind, HttpRequest, HttpResponse,
+    InstanceSettings, Invocation, InvocationError, PreparedComponent, Runtime, ServiceInfo,
 };
 use fclocal_logstore::LogWriter;
 
@@ -138,7 +138,9 @@ impl FunctionHost {
             environment: instance_environment(spec, &self.settings, instance_id),
             outbound: spec.outbound.clone(),
             capture: self.settings.capture,
-            start_timeout: Duration::from_secs(u64::from(spec.initialization_timeout_secs.max(spec.timeout_secs))),
+            start_timeout: Duration::from_secs(u64::from(
+                spec.initialization_timeout_secs.max(spec.timeout_secs),
+            )),
         }
     }
 
@@ -208,7 +210,11 @@ impl FunctionHost {
         &self,
         function: &LoadedFunction,
         echo: Option<Arc<dyn LineEcho>>,
-        call: impl AsyncFnOnce(&mut FunctionInstance, &EventContext, Arc<InvocationLog>) -> Invocation<T>,
+        call: impl AsyncFnOnce(
+            &mut FunctionInstance,
+            &EventContext,
+            Arc<InvocationLog>,
+        ) -> Invocation<T>,
     ) -> Result<Report<T>, InvokeError> {
         let spec = &function.spec;
         let request_id = uuid::Uuid::new_v4().to_string();
@@ -231,7 +237,15 @@ impl FunctionHost {
             let initialized = instance.initialize(&context, timeout, log.clone()).await;
             log.frame(&framing::initialize_end(&request_id));
             if let Err(error) = initialized.result {
-                return self.report(&log, spec, initialized.duration, initialized.memory_used_bytes, Err(error)).await;
+                return self
+                    .report(
+                        &log,
+                        spec,
+                        initialized.duration,
+                        initialized.memory_used_bytes,
+                        Err(error),
+                    )
+                    .await;
             }
         }
 

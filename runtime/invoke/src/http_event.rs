@@ -103,7 +103,10 @@ impl HttpEvent {
         let method = Method::from_bytes(self.method.to_ascii_uppercase().as_bytes())
             .map_err(|e| field("method", e.to_string()))?;
         if !self.path.starts_with('/') {
-            return Err(field("path", format!("{:?} must start with `/`", self.path)));
+            return Err(field(
+                "path",
+                format!("{:?} must start with `/`", self.path),
+            ));
         }
         let mut path_and_query = self.path;
         if !self.queries.is_empty() {
@@ -192,14 +195,19 @@ mod tests {
 
     #[test]
     fn defaults_to_get_slash() {
-        let request = HttpEvent::parse(b"{}").unwrap().into_request("127.0.0.1").unwrap();
+        let request = HttpEvent::parse(b"{}")
+            .unwrap()
+            .into_request("127.0.0.1")
+            .unwrap();
         assert_eq!(request.method, Method::GET);
         assert_eq!(request.path_and_query, "/");
     }
 
     #[test]
     fn rejects_unknown_fields_and_bad_values_clearly() {
-        let error = HttpEvent::parse(br#"{"verb":"GET"}"#).unwrap_err().to_string();
+        let error = HttpEvent::parse(br#"{"verb":"GET"}"#)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("unknown field `verb`"), "{error}");
         let error = HttpEvent::parse(br#"{"path":"x"}"#)
             .unwrap()

@@ -32,7 +32,10 @@ pub fn ensure_log_targets(app: &App, store: &LogStore) -> Result<(), LogStoreErr
         let target = &spec.log_target;
         let declared = app.log_projects.iter().any(|project| {
             project.name == target.project
-                && project.logstores.iter().any(|ls| ls.name == target.logstore)
+                && project
+                    .logstores
+                    .iter()
+                    .any(|ls| ls.name == target.logstore)
         });
         if !declared {
             store.ensure_logstore(

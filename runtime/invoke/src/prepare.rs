@@ -35,13 +35,14 @@ pub fn component_paths(
     specs
         .iter()
         .map(|spec| match &spec.code {
-            CodeLocation::Crate { .. } => built
-                .next()
-                .map(|outcome| outcome.artifact)
-                .ok_or_else(|| InvokeError::MissingComponent {
-                    function: spec.label(),
-                    path: spec.crate_dir().cloned().unwrap_or_default(),
-                }),
+            CodeLocation::Crate { .. } => {
+                built.next().map(|outcome| outcome.artifact).ok_or_else(|| {
+                    InvokeError::MissingComponent {
+                        function: spec.label(),
+                        path: spec.crate_dir().cloned().unwrap_or_default(),
+                    }
+                })
+            }
             CodeLocation::Component { path } if path.is_file() => Ok(path.clone()),
             CodeLocation::Component { path } => Err(InvokeError::MissingComponent {
                 function: spec.label(),

@@ -98,10 +98,7 @@ impl InvocationLog {
 
     /// The last [`LOG_TAIL_BYTES`] of formatted log.
     pub fn tail(&self) -> String {
-        self.tail
-            .lock()
-            .map(|tail| tail.text())
-            .unwrap_or_default()
+        self.tail.lock().map(|tail| tail.text()).unwrap_or_default()
     }
 
     fn record(&self, time: SystemTime, level: &str, message: &str, formatted: &str) {
@@ -226,8 +223,14 @@ mod tests {
     #[test]
     fn levels_come_from_the_stream_and_the_sdk_prefix() {
         assert_eq!(classify(&line(LineSource::Stdout, "hi")), ("INFO", "hi"));
-        assert_eq!(classify(&line(LineSource::Stderr, "oops")), ("ERROR", "oops"));
-        assert_eq!(classify(&line(LineSource::Host, "dropped")), ("WARN", "dropped"));
+        assert_eq!(
+            classify(&line(LineSource::Stderr, "oops")),
+            ("ERROR", "oops")
+        );
+        assert_eq!(
+            classify(&line(LineSource::Host, "dropped")),
+            ("WARN", "dropped")
+        );
         assert_eq!(
             classify(&line(LineSource::Stdout, "[WARN] disk low")),
             ("WARN", "disk low")

@@ -33,7 +33,12 @@ impl Lines {
     }
 
     pub fn total_bytes(&self) -> usize {
-        self.0.lock().unwrap().iter().map(|line| line.text.len()).sum()
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|line| line.text.len())
+            .sum()
     }
 }
 
@@ -65,12 +70,19 @@ pub async fn instance(component: &PreparedComponent, memory_mb: u64) -> Function
 }
 
 pub fn context(request_id: &str) -> EventContext {
-    let mut context = EventContext::default();
-    context.request_id = request_id.into();
-    context.function.name = "hostile".into();
-    context.service.name = "tests".into();
-    context.service.qualifier = "LATEST".into();
-    context
+    EventContext {
+        request_id: request_id.into(),
+        function: fclocal_engine::FunctionInfo {
+            name: "hostile".into(),
+            ..Default::default()
+        },
+        service: fclocal_engine::ServiceInfo {
+            name: "tests".into(),
+            qualifier: "LATEST".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
 }
 
 pub fn event(json: serde_json::Value) -> Vec<u8> {
