@@ -49,7 +49,9 @@ fn main() {
     let mean = times.iter().sum::<Duration>() / RUNS as u32;
     println!(
         "fclocal invoke hello (whole process, warm cache, {} KB component): median {:.1} ms, mean {:.1} ms, min {:.1} ms, max {:.1} ms over {RUNS} runs",
-        std::fs::metadata(&hello).map(|m| m.len() / 1024).unwrap_or(0),
+        std::fs::metadata(&hello)
+            .map(|m| m.len() / 1024)
+            .unwrap_or(0),
         ms(times[RUNS / 2]),
         ms(mean),
         ms(times[0]),

@@ -50,7 +50,10 @@ async fn fresh_instance_per_call(component: &PreparedComponent, iterations: u32)
 async fn reused_instance(component: &PreparedComponent, iterations: u32) -> Duration {
     let context = EventContext::default();
     let sink: Arc<dyn LogSink> = Arc::new(Discard);
-    let mut instance = component.instantiate(&settings()).await.expect("instantiate");
+    let mut instance = component
+        .instantiate(&settings())
+        .await
+        .expect("instantiate");
     let started = Instant::now();
     for _ in 0..iterations {
         let called = instance

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every fclocal test on a fresh machine that has rustup and cargo.
+#
+# rust-toolchain.toml pins the toolchain and lists the wasm32-wasip2 target,
+# clippy and rustfmt; the rustup calls below make sure they are installed even
+# where rustup does not add them on its own. Guest components (functions/,
+# chaincode/) are built from source by the tests; nothing built is committed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain (rust-toolchain.toml)"
+rustup show active-toolchain
+rustup target add wasm32-wasip2
+rustup component add clippy rustfmt
+
+step "format"
+cargo fmt --all --check
+(cd functions && cargo fmt --all --check)
+
+step "lint (host, then guests)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+(cd functions && cargo clippy --release --all-targets --locked -- -D warnings)
+
+step "tests"
+cargo test --workspace --locked
+
+step "guest SDK unit tests (native)"
+(cd functions && cargo test -p fclocal-sdk --locked --target "$(rustc -vV | sed -n 's/^host: //p')")
+
+echo
+echo "All tests passed."
