@@ -26,6 +26,13 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests"
 cargo test --workspace --locked
 
+step "fun's own validator accepts our templates (fun 3.6.24 from npm, pinned by tools/fun-validate/package-lock.json)"
+if ! command -v npm > /dev/null; then
+  apt-get update && apt-get install -y nodejs npm
+fi
+tools/fun-validate/validate.sh template.yml \
+  runtime/template/tests/ui/valid/demo.yml runtime/template/tests/ui/valid/minimal.yml
+
 step "guest SDK unit tests (native)"
 (cd functions && cargo test -p fclocal-sdk --locked --target "$(rustc -vV | sed -n 's/^host: //p')")
 

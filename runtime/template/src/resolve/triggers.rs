@@ -102,10 +102,30 @@ pub(super) fn resolve(events: &Entry, fn_ctx: &str, d: &mut Diags) -> Vec<Trigge
     let Some(map) = expect_mapping(&events.value, "Events", fn_ctx, d) else {
         return Vec::new();
     };
-    map.entries
-        .iter()
-        .filter_map(|entry| trigger(entry, fn_ctx, d))
-        .collect()
+    let mut first_http: Option<String> = None;
+    let mut triggers = Vec::new();
+    for entry in &map.entries {
+        let Some(trigger) = trigger(entry, fn_ctx, d) else {
+            continue;
+        };
+        if matches!(trigger.kind, TriggerKind::Http(_)) {
+            if let Some(first) = &first_http {
+                // FC allows one HTTP trigger per function: both would serve
+                // the same `/2016-08-15/proxy/{service}/{function}/` URL.
+                d.error(
+                    entry.key_pos,
+                    format!(
+                        "{fn_ctx}: a function can have only one HTTP trigger, and `{first}` is already one; \
+                         list every method in that trigger's `Methods` instead"
+                    ),
+                );
+                continue;
+            }
+            first_http = Some(entry.key.clone());
+        }
+        triggers.push(trigger);
+    }
+    triggers
 }
 
 fn trigger(entry: &Entry, fn_ctx: &str, d: &mut Diags) -> Option<Trigger> {
