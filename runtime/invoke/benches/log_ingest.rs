@@ -30,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     for invocation in 0..LINES / LINES_PER_INVOCATION {
         let request_id = format!("0ba8ac3f-abf8-46d4-b61f-{invocation:012}");
-        let log = InvocationLog::new(&request_id, fields.clone(), store.writer(), None);
+        let log = InvocationLog::new(&request_id, fields.clone(), store.writer(), None, false);
         for line in 0..LINES_PER_INVOCATION {
             log.line(CapturedLine {
                 source: LineSource::Stdout,

@@ -51,6 +51,21 @@ pub fn summary_line(
     )
 }
 
+/// The last line of FC's `X-Fc-Log-Result`:
+/// `Duration: 17.45 ms, Billed Duration: 18 ms, Memory Size: 128 MB, Max Memory Used: 30.99 MB`.
+pub fn log_result_summary(
+    duration: Duration,
+    memory_size_mb: u32,
+    memory_used_bytes: u64,
+) -> String {
+    format!(
+        "Duration: {:.2} ms, Billed Duration: {} ms, Memory Size: {memory_size_mb} MB, Max Memory Used: {}",
+        duration.as_secs_f64() * 1000.0,
+        billed_millis(duration),
+        megabytes(memory_used_bytes)
+    )
+}
+
 /// FC's error body for a failed invocation: `errorMessage`, `errorType`
 /// and, when known, `stackTrace`. Unhandled failures use the error types of
 /// FC's request metrics (`FunctionUnhandledError`, `FunctionTimeoutError`,

@@ -81,9 +81,39 @@ pub struct Report<T> {
     pub memory_used_bytes: u64,
     /// The last 4 KB of the invocation's log, formatted.
     pub log_tail: String,
+    /// The instance that ran it (`instanceID` in the log records).
+    pub instance_id: String,
+    /// Whether the instance was started for this invocation.
+    pub cold_start: bool,
+}
+
+/// The instance an invocation runs on, and whether it was started for it.
+pub(crate) struct OnInstance<'a> {
+    pub(crate) instance: &'a mut FunctionInstance,
+    pub(crate) instance_id: &'a str,
+    pub(crate) cold_start: bool,
 }
 
 impl<T> Report<T> {
+    /// FC's `X-Fc-Log-Result` text: the end of the log plus the summary
+    /// (`Duration: … ms, Billed Duration: … ms, Memory Size: … MB, Max
+    /// Memory Used: … MB`), at most 4 KB.
+    pub fn log_result(&self) -> String {
+        let mut text = self.log_tail.clone();
+        text.push('\n');
+        text.push_str(&framing::log_result_summary(
+            self.duration,
+            self.memory_size_mb,
+            self.memory_used_bytes,
+        ));
+        let excess = text.len().saturating_sub(crate::LOG_TAIL_BYTES);
+        let mut start = excess;
+        while !text.is_char_boundary(start) {
+            start += 1;
+        }
+        text.split_off(start)
+    }
+
     /// FC's summary line for this invocation.
     pub fn summary_line(&self) -> String {
         framing::summary_line(
@@ -216,76 +246,108 @@ impl FunctionHost {
             Arc<InvocationLog>,
         ) -> Invocation<T>,
     ) -> Result<Report<T>, InvokeError> {
-        let spec = &function.spec;
-        let request_id = uuid::Uuid::new_v4().to_string();
         let instance_id = new_instance_id();
+        let mut instance = function
+            .component
+            .instantiate(&self.instance_settings(&function.spec, &instance_id))
+            .await?;
+        let request_id = new_request_id();
+        let on = OnInstance {
+            instance: &mut instance,
+            instance_id: &instance_id,
+            cold_start: true,
+        };
+        self.run_on(function, on, request_id, echo, call).await
+    }
+
+    /// Runs one invocation on an instance: its initializer first when the
+    /// function sets one and the instance has not run it, framed by `FC
+    /// Initialize Start/End` lines; then the call, framed by `FC Invoke
+    /// Start/End`; then waits until the log lines are durable.
+    pub(crate) async fn run_on<T>(
+        &self,
+        function: &LoadedFunction,
+        on: OnInstance<'_>,
+        request_id: String,
+        echo: Option<Arc<dyn LineEcho>>,
+        call: impl AsyncFnOnce(
+            &mut FunctionInstance,
+            &EventContext,
+            Arc<InvocationLog>,
+        ) -> Invocation<T>,
+    ) -> Result<Report<T>, InvokeError> {
+        let spec = &function.spec;
         let fields = Arc::new(RecordFields::new(
             spec,
             &self.settings.log_source,
-            &instance_id,
+            on.instance_id,
         ));
-        let log = InvocationLog::new(&request_id, fields, self.writer.clone(), echo);
+        let log = InvocationLog::new(
+            &request_id,
+            fields,
+            self.writer.clone(),
+            echo,
+            on.cold_start,
+        );
         let context = self.context(spec, &request_id);
-        let mut instance = function
-            .component
-            .instantiate(&self.instance_settings(spec, &instance_id))
-            .await?;
+        let instance = on.instance;
+        let report = |duration, memory_used_bytes, result| Report {
+            request_id: request_id.clone(),
+            result,
+            duration,
+            memory_size_mb: spec.memory_mb,
+            memory_used_bytes,
+            log_tail: String::new(),
+            instance_id: on.instance_id.to_owned(),
+            cold_start: on.cold_start,
+        };
 
-        if spec.initializer.is_some() {
+        if spec.initializer.is_some() && !instance.is_initialized() {
             log.frame(&framing::initialize_start(&request_id));
             let timeout = Duration::from_secs(u64::from(spec.initialization_timeout_secs));
             let initialized = instance.initialize(&context, timeout, log.clone()).await;
             log.frame(&framing::initialize_end(&request_id));
             if let Err(error) = initialized.result {
-                return self
-                    .report(
-                        &log,
-                        spec,
-                        initialized.duration,
-                        initialized.memory_used_bytes,
-                        Err(error),
-                    )
-                    .await;
+                let failed = report(
+                    initialized.duration,
+                    initialized.memory_used_bytes,
+                    Err(error),
+                );
+                return self.finish(&log, failed).await;
             }
         }
 
         log.frame(&framing::invoke_start(&request_id));
-        let invocation = call(&mut instance, &context, log.clone()).await;
+        let invocation = call(instance, &context, log.clone()).await;
         log.frame(&framing::invoke_end(&request_id));
-        self.report(
-            &log,
-            spec,
+        let done = report(
             invocation.duration,
             invocation.memory_used_bytes,
             invocation.result,
-        )
-        .await
+        );
+        self.finish(&log, done).await
     }
 
     /// Waits until the invocation's log lines are durable, then reports.
-    async fn report<T>(
+    async fn finish<T>(
         &self,
         log: &InvocationLog,
-        spec: &FunctionSpec,
-        duration: Duration,
-        memory_used_bytes: u64,
-        result: Result<T, InvocationError>,
+        mut report: Report<T>,
     ) -> Result<Report<T>, InvokeError> {
         self.writer.flush().await?;
-        Ok(Report {
-            request_id: log.request_id().to_owned(),
-            result,
-            duration,
-            memory_size_mb: spec.memory_mb,
-            memory_used_bytes,
-            log_tail: log.tail(),
-        })
+        report.log_tail = log.tail();
+        Ok(report)
     }
 
     /// The log writer, for callers that record lines of their own.
     pub fn log_writer(&self) -> &LogWriter {
         &self.writer
     }
+}
+
+/// A new request id (a UUID, as FC uses).
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// A new FC-style instance id, e.g. `c-6f1d3c2a-4e5b6a7c8d9e0f1a2b3c`.

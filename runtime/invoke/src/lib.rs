@@ -30,6 +30,7 @@ pub mod framing;
 mod host;
 pub mod http_event;
 mod log_targets;
+mod pool;
 mod prepare;
 mod settings;
 mod sink;
@@ -37,8 +38,9 @@ mod spec;
 
 pub use environment::instance_environment;
 pub use error::InvokeError;
-pub use host::{FunctionHost, LoadedFunction, Report, new_instance_id};
+pub use host::{FunctionHost, LoadedFunction, Report, new_instance_id, new_request_id};
 pub use log_targets::{DEFAULT_SHARD_COUNT, DEFAULT_TTL_DAYS, ensure_log_targets};
+pub use pool::{InstanceInfo, PoolConfig, PoolError, Pools};
 pub use prepare::component_paths;
 pub use settings::{HostSettings, MAX_SYNC_RESPONSE_BYTES};
 pub use sink::{InvocationLog, LOG_TAIL_BYTES, LineEcho, RecordFields, format_line};

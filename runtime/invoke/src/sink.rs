@@ -61,6 +61,8 @@ impl RecordFields {
 /// The log of one invocation (a [`LogSink`] for the engine).
 pub struct InvocationLog {
     request_id: String,
+    /// Whether the instance was started for this invocation (`coldStart`).
+    cold_start: bool,
     fields: Arc<RecordFields>,
     writer: LogWriter,
     echo: Option<Arc<dyn LineEcho>>,
@@ -74,9 +76,11 @@ impl InvocationLog {
         fields: Arc<RecordFields>,
         writer: LogWriter,
         echo: Option<Arc<dyn LineEcho>>,
+        cold_start: bool,
     ) -> Arc<Self> {
         Arc::new(InvocationLog {
             request_id: request_id.to_owned(),
+            cold_start,
             fields,
             writer,
             echo,
@@ -123,6 +127,7 @@ impl InvocationLog {
                 ("versionId".to_owned(), String::new()),
                 ("requestId".to_owned(), self.request_id.clone()),
                 ("instanceID".to_owned(), fields.instance_id.clone()),
+                ("coldStart".to_owned(), self.cold_start.to_string()),
                 ("level".to_owned(), level.to_owned()),
                 ("message".to_owned(), message.to_owned()),
             ],

@@ -1,0 +1,464 @@
+//! FC's instance lifecycle ([`Pools`]), for `fclocal start`.
+//!
+//! - An instance serves many invocations in turn, so a guest's global state
+//!   persists within it. Up to `InstanceConcurrency` invocations are
+//!   assigned to one instance at once before another instance starts — the
+//!   same scale-out rule as FC. A WASI 0.2 component runs one call at a time,
+//!   so the invocations assigned to an instance run in arrival order (like a
+//!   single-threaded runtime without awaits); see the README.
+//! - More instances start on demand, up to a global cap
+//!   ([`PoolConfig::max_instances`]). At the cap, an idle instance of any
+//!   function is evicted to make room; if none is idle, the request waits up
+//!   to [`PoolConfig::throttle_wait`] and is then throttled (FC's 429).
+//! - `Initializer` runs once per instance, before its first invocation.
+//! - A trapped, timed-out or out-of-memory instance is discarded, never
+//!   reused; invocations queued on it move to another instance.
+//! - Idle instances are reclaimed after [`PoolConfig::idle_timeout`]
+//!   ([`Pools::reap_idle`], called periodically by the server).
+//! - Hot reload ([`Pools::insert`] of a new component) retires the old
+//!   instances: invocations already assigned finish on them, new ones start
+//!   instances of the new component.
+
+mod slot;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use fclocal_engine::{EventContext, FunctionInstance, HttpRequest, HttpResponse, Invocation};
+use tokio::sync::{Notify, Semaphore};
+use tokio::time::Instant;
+
+use crate::error::InvokeError;
+use crate::host::{FunctionHost, LoadedFunction, OnInstance, Report, new_instance_id};
+use crate::sink::InvocationLog;
+use slot::Slot;
+
+/// Limits of the instance pools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// The most instances alive at once, across all functions.
+    pub max_instances: usize,
+    /// An instance idle this long is reclaimed.
+    pub idle_timeout: Duration,
+    /// How long a request waits for an instance at the cap before it is
+    /// throttled.
+    pub throttle_wait: Duration,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig {
+            max_instances: 64,
+            idle_timeout: Duration::from_secs(300),
+            throttle_wait: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why an invocation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    /// No such function is loaded.
+    #[error("no function {0} is loaded")]
+    UnknownFunction(String),
+    /// Every instance is busy and the cap is reached.
+    #[error(
+        "function {function} is throttled: all {limit} instances are busy (raise the cap with `fclocal start --max-instances`)"
+    )]
+    Throttled {
+        /// `service/function`.
+        function: String,
+        /// The cap.
+        limit: usize,
+    },
+    /// The instance could not start, or the logs could not be stored.
+    #[error(transparent)]
+    Invoke(#[from] InvokeError),
+}
+
+/// One instance, as reported by [`Pools::instances`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceInfo {
+    /// `instanceID`.
+    pub id: String,
+    /// Invocations assigned to it now.
+    pub assigned: usize,
+    /// Whether it runs an older component than the current one.
+    pub retired: bool,
+}
+
+struct FunctionPool {
+    /// The current component and its generation.
+    current: RwLock<(LoadedFunction, u64)>,
+    slots: Mutex<Vec<Arc<Slot>>>,
+}
+
+impl FunctionPool {
+    fn current(&self) -> (LoadedFunction, u64) {
+        let current = self.current.read().unwrap_or_else(|p| p.into_inner());
+        (current.0.clone(), current.1)
+    }
+
+    fn slots(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Slot>>> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A place on an instance, held from assignment to release.
+struct Lease {
+    pool: Arc<FunctionPool>,
+    slot: Arc<Slot>,
+    function: LoadedFunction,
+}
+
+/// The instances of every function of an app.
+pub struct Pools {
+    host: Arc<FunctionHost>,
+    config: PoolConfig,
+    permits: Arc<Semaphore>,
+    functions: RwLock<BTreeMap<String, Arc<FunctionPool>>>,
+    /// Signalled whenever an assignment ends or an instance goes away.
+    changed: Notify,
+}
+
+impl Pools {
+    /// Empty pools running functions on `host`.
+    pub fn new(host: Arc<FunctionHost>, config: PoolConfig) -> Arc<Pools> {
+        Arc::new(Pools {
+            host,
+            permits: Arc::new(Semaphore::new(config.max_instances.max(1))),
+            config,
+            functions: RwLock::new(BTreeMap::new()),
+            changed: Notify::new(),
+        })
+    }
+
+    /// The host.
+    pub fn host(&self) -> &FunctionHost {
+        &self.host
+    }
+
+    /// The limits.
+    pub fn config(&self) -> PoolConfig {
+        self.config
+    }
+
+    /// Adds a function, or replaces its component (hot reload): instances
+    /// of the old component take no new invocations and go away once idle.
+    pub fn insert(&self, function: LoadedFunction) {
+        let label = function.spec.label();
+        let mut functions = self.functions.write().unwrap_or_else(|p| p.into_inner());
+        match functions.get(&label) {
+            Some(pool) => {
+                {
+                    let mut current = pool.current.write().unwrap_or_else(|p| p.into_inner());
+                    let generation = current.1 + 1;
+                    *current = (function, generation);
+                }
+                let mut slots = pool.slots();
+                for slot in slots.iter() {
+                    slot.retire();
+                }
+                slots.retain(|slot| slot.assigned() > 0);
+                drop(slots);
+                self.changed.notify_waiters();
+            }
+            None => {
+                functions.insert(
+                    label,
+                    Arc::new(FunctionPool {
+                        current: RwLock::new((function, 0)),
+                        slots: Mutex::new(Vec::new()),
+                    }),
+                );
+            }
+        }
+    }
+
+    /// The current component of `label` (`service/function`).
+    pub fn function(&self, label: &str) -> Option<LoadedFunction> {
+        self.pool(label).map(|pool| pool.current().0)
+    }
+
+    /// Every loaded function, by label.
+    pub fn labels(&self) -> Vec<String> {
+        self.functions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// The instances of `label`, for tests and the admin API.
+    pub fn instances(&self, label: &str) -> Vec<InstanceInfo> {
+        let Some(pool) = self.pool(label) else {
+            return Vec::new();
+        };
+        pool.slots()
+            .iter()
+            .map(|slot| InstanceInfo {
+                id: slot.id.clone(),
+                assigned: slot.assigned(),
+                retired: slot.is_retired(),
+            })
+            .collect()
+    }
+
+    /// Invocations assigned to any instance right now.
+    pub fn in_flight(&self) -> usize {
+        let functions = self.functions.read().unwrap_or_else(|p| p.into_inner());
+        functions
+            .values()
+            .map(|pool| {
+                pool.slots()
+                    .iter()
+                    .map(|slot| slot.assigned())
+                    .sum::<usize>()
+            })
+            .sum()
+    }
+
+    fn pool(&self, label: &str) -> Option<Arc<FunctionPool>> {
+        self.functions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(label)
+            .cloned()
+    }
+
+    /// Invokes an event function.
+    pub async fn invoke_event(
+        &self,
+        label: &str,
+        request_id: String,
+        event: Vec<u8>,
+    ) -> Result<Report<Vec<u8>>, PoolError> {
+        self.invoke(
+            label,
+            request_id,
+            async |instance, context, log, spec_timeout| {
+                instance
+                    .invoke_event(&event, context, spec_timeout, log)
+                    .await
+            },
+        )
+        .await
+    }
+
+    /// Invokes an HTTP function.
+    pub async fn invoke_http(
+        &self,
+        label: &str,
+        request_id: String,
+        request: HttpRequest,
+    ) -> Result<Report<HttpResponse>, PoolError> {
+        let max_bytes = self.host.settings().max_response_bytes;
+        self.invoke(
+            label,
+            request_id,
+            async |instance, context, log, spec_timeout| {
+                instance
+                    .invoke_http(request, context, spec_timeout, max_bytes, log)
+                    .await
+            },
+        )
+        .await
+    }
+
+    async fn invoke<T>(
+        &self,
+        label: &str,
+        request_id: String,
+        call: impl AsyncFnOnce(
+            &mut FunctionInstance,
+            &EventContext,
+            Arc<InvocationLog>,
+            Duration,
+        ) -> Invocation<T>,
+    ) -> Result<Report<T>, PoolError> {
+        loop {
+            let lease = self.lease(label).await?;
+            let mut guard = lease.slot.instance.lock().await;
+            let mut cold_start = false;
+            if guard.is_none() {
+                if lease.slot.is_retired() {
+                    // Discarded while this invocation queued on it: go again.
+                    drop(guard);
+                    self.release(&lease);
+                    continue;
+                }
+                let spec = &lease.function.spec;
+                let settings = self.host.instance_settings(spec, &lease.slot.id);
+                match lease.function.component.instantiate(&settings).await {
+                    Ok(instance) => *guard = Some(instance),
+                    Err(error) => {
+                        lease.slot.retire();
+                        drop(guard);
+                        self.release(&lease);
+                        return Err(InvokeError::from(error).into());
+                    }
+                }
+                cold_start = true;
+            }
+            let Some(instance) = guard.as_mut() else {
+                unreachable!("the instance was just started");
+            };
+            let timeout = Duration::from_secs(u64::from(lease.function.spec.timeout_secs));
+            let on = OnInstance {
+                instance,
+                instance_id: &lease.slot.id,
+                cold_start,
+            };
+            let report = self
+                .host
+                .run_on(
+                    &lease.function,
+                    on,
+                    request_id,
+                    None,
+                    async |instance, context, log| call(instance, context, log, timeout).await,
+                )
+                .await;
+            let needs_initializer = lease.function.spec.initializer.is_some();
+            if guard.as_ref().is_some_and(|instance| {
+                !instance.is_usable() || (needs_initializer && !instance.is_initialized())
+            }) {
+                // A trap, timeout or OOM, or a failed initializer: never reuse it.
+                *guard = None;
+                lease.slot.retire();
+            }
+            drop(guard);
+            self.release(&lease);
+            return Ok(report?);
+        }
+    }
+
+    /// Finds (or makes) a place on an instance of `label`.
+    async fn lease(&self, label: &str) -> Result<Lease, PoolError> {
+        let pool = self
+            .pool(label)
+            .ok_or_else(|| PoolError::UnknownFunction(label.to_owned()))?;
+        let deadline = Instant::now() + self.config.throttle_wait;
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(lease) = self.try_lease(&pool) {
+                return Ok(lease);
+            }
+            if self.evict_idle_instance() {
+                continue;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return Err(PoolError::Throttled {
+                    function: label.to_owned(),
+                    limit: self.config.max_instances,
+                });
+            }
+        }
+    }
+
+    /// Joins the least busy instance with room, else starts a new one if the
+    /// cap allows.
+    fn try_lease(&self, pool: &Arc<FunctionPool>) -> Option<Lease> {
+        let (function, generation) = pool.current();
+        let mut slots = pool.slots();
+        if let Some(slot) = slots
+            .iter()
+            .filter(|slot| slot.has_room(generation))
+            .min_by_key(|slot| slot.assigned())
+        {
+            slot.assign();
+            // `has_room` checked the generation: the slot runs `function`.
+            return Some(Lease {
+                pool: pool.clone(),
+                slot: slot.clone(),
+                function,
+            });
+        }
+        let permit = self.permits.clone().try_acquire_owned().ok()?;
+        let concurrency = function.spec.instance_concurrency as usize;
+        let slot = Arc::new(Slot::new(
+            new_instance_id(),
+            generation,
+            concurrency,
+            permit,
+        ));
+        slot.assign();
+        slots.push(slot.clone());
+        Some(Lease {
+            pool: pool.clone(),
+            slot,
+            function,
+        })
+    }
+
+    /// Ends an assignment; removes the slot if it is retired and unused.
+    fn release(&self, lease: &Lease) {
+        if lease.slot.release() == 0 && lease.slot.is_retired() {
+            lease
+                .pool
+                .slots()
+                .retain(|slot| !Arc::ptr_eq(slot, &lease.slot));
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// At the cap: drops the longest-idle instance of any function.
+    fn evict_idle_instance(&self) -> bool {
+        let pools: Vec<Arc<FunctionPool>> = self
+            .functions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        let oldest = pools
+            .iter()
+            .flat_map(|pool| {
+                pool.slots()
+                    .iter()
+                    .filter(|slot| slot.assigned() == 0)
+                    .map(|slot| (slot.last_used(), pool.clone(), slot.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .min_by_key(|(last_used, _, _)| *last_used);
+        let Some((_, pool, victim)) = oldest else {
+            return false;
+        };
+        let mut slots = pool.slots();
+        let before = slots.len();
+        // Re-check under the lock: it may have been assigned meanwhile.
+        slots.retain(|slot| !(Arc::ptr_eq(slot, &victim) && slot.assigned() == 0));
+        before != slots.len()
+    }
+
+    /// Reclaims instances idle for longer than the idle timeout; returns how
+    /// many went away.
+    pub fn reap_idle(&self) -> usize {
+        let now = Instant::now();
+        let pools: Vec<Arc<FunctionPool>> = self
+            .functions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        let mut reaped = 0;
+        for pool in pools {
+            let mut slots = pool.slots();
+            let before = slots.len();
+            slots.retain(|slot| {
+                slot.assigned() > 0
+                    || now.duration_since(slot.last_used()) < self.config.idle_timeout
+            });
+            reaped += before - slots.len();
+        }
+        if reaped > 0 {
+            self.changed.notify_waiters();
+        }
+        reaped
+    }
+}
