@@ -6,10 +6,13 @@
 //! function that failed, a build error); 2 a usage error (from clap).
 
 mod build;
+mod credentials;
 mod events;
 mod host_args;
 mod invoke;
 mod logs;
+mod start;
+mod timer;
 mod validate;
 
 use std::process::ExitCode;
@@ -34,6 +37,11 @@ enum Command {
     Build(build::BuildArgs),
     /// Invoke a function once, like `fun local invoke`.
     Invoke(invoke::InvokeArgs),
+    /// Serve HTTP triggers and the InvokeFunction API, fire timers and
+    /// reload code on change, like `fun local start` (without Docker).
+    Start(start::StartArgs),
+    /// Fire a timer of a running server now.
+    Timer(timer::TimerArgs),
     /// Print function logs from the local logstore.
     Logs(logs::LogsArgs),
     /// Sample trigger events.
@@ -49,6 +57,8 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Build(args) => build::run(args),
         Command::Invoke(args) => invoke::run(args),
+        Command::Start(args) => start::run(args),
+        Command::Timer(args) => timer::run(args),
         Command::Logs(args) => logs::run(args),
         Command::Events(args) => events::run(args),
     };

@@ -31,8 +31,24 @@ struct Event {
 /// The exported function.
 pub struct Hostile;
 
+/// A timer trigger's event: the action travels in the trigger's `Payload`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TimerEvent {
+    trigger_name: String,
+    payload: String,
+}
+
 impl EventFunction for Hostile {
     fn handle(event: Vec<u8>, ctx: Context) -> Result<Vec<u8>, FunctionError> {
+        // A timer event carries the action in its payload.
+        let event = match serde_json::from_slice::<TimerEvent>(&event) {
+            Ok(timer) => {
+                fclocal_sdk::info!("timer {} fired", timer.trigger_name);
+                timer.payload.into_bytes()
+            }
+            Err(_) => event,
+        };
         let parsed: Event = fclocal_sdk::event::json(&event)?;
         let text = |s: String| Ok(s.into_bytes());
         match parsed.action.as_str() {

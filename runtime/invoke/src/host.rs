@@ -339,6 +339,14 @@ impl FunctionHost {
         Ok(report)
     }
 
+    /// Records a line about `spec` that belongs to no invocation (a skipped
+    /// timer firing, a reload), in the function's logstore with FC's fields.
+    pub fn record_line(&self, spec: &FunctionSpec, level: &str, message: &str) {
+        let fields = Arc::new(RecordFields::new(spec, &self.settings.log_source, ""));
+        InvocationLog::new("", fields, self.writer.clone(), None, false)
+            .record_line(level, message);
+    }
+
     /// The log writer, for callers that record lines of their own.
     pub fn log_writer(&self) -> &LogWriter {
         &self.writer

@@ -100,6 +100,13 @@ impl InvocationLog {
         self.record(SystemTime::now(), "INFO", text, text);
     }
 
+    /// Records a line at `level`, formatted as FC formats function lines.
+    pub fn record_line(&self, level: &str, message: &str) {
+        let time = SystemTime::now();
+        let formatted = format_line(time, &self.request_id, level, message);
+        self.record(time, level, message, &formatted);
+    }
+
     /// The last [`LOG_TAIL_BYTES`] of formatted log.
     pub fn tail(&self) -> String {
         self.tail.lock().map(|tail| tail.text()).unwrap_or_default()

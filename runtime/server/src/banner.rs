@@ -1,0 +1,113 @@
+//! The startup banner, in fun's words where fun has them (`HttpTrigger … was
+//! registered`, `url:`, `methods:`, `authType:`, `API … was registered`,
+//! `function compute app listening on port …!`), plus what fun never had:
+//! the credentials signatures are checked against and every timer with its
+//! next firing.
+
+use std::net::SocketAddr;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use fclocal_engine::FunctionKind;
+use fclocal_invoke::Pools;
+use fclocal_timers::TimerSpec;
+
+use crate::signature::Credentials;
+use crate::state::RouteTable;
+
+/// How the credentials are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretDisplay {
+    /// Generated for this project: safe to print.
+    Show,
+    /// Given by the user (flag or environment): never printed.
+    Hide,
+}
+
+/// What the banner describes.
+pub struct BannerInput<'a> {
+    /// The bound address.
+    pub address: SocketAddr,
+    /// The template's functions.
+    pub routes: &'a RouteTable,
+    /// The loaded functions (for their kind).
+    pub pools: &'a Pools,
+    /// Every timer and its next firing.
+    pub timers: &'a [(TimerSpec, Option<DateTime<Utc>>)],
+    /// The credentials signatures are checked against.
+    pub credentials: &'a Credentials,
+    /// Whether the secret may be printed.
+    pub secret: SecretDisplay,
+    /// Whether signatures are checked at all.
+    pub verify_signatures: bool,
+}
+
+/// The banner's lines.
+pub fn banner(input: &BannerInput<'_>) -> Vec<String> {
+    let base = format!("http://{}", input.address);
+    let mut lines = vec![format!("fclocal listening on {base}")];
+    if input.verify_signatures {
+        let secret = match input.secret {
+            SecretDisplay::Show => input.credentials.access_key_secret.clone(),
+            SecretDisplay::Hide => {
+                "(as given by --access-key-secret / ALIBABA_CLOUD_ACCESS_KEY_SECRET)".to_owned()
+            }
+        };
+        lines.push(format!(
+            "Credentials for FUNCTION-auth triggers and the InvokeFunction API: AccessKeyId {}, AccessKeySecret {secret}",
+            input.credentials.access_key_id
+        ));
+    } else {
+        lines.push("Signatures are not checked (--no-auth)".to_owned());
+    }
+    lines.push(String::new());
+    for route in input.routes.functions() {
+        let label = &route.label;
+        if let Some(http) = &route.http {
+            lines.push(format!(
+                "HttpTrigger {} of {label} was registered",
+                http.trigger
+            ));
+            lines.push(format!("\turl: {base}/2016-08-15/proxy/{label}/"));
+            lines.push(format!("\tmethods: {}", http.methods_text()));
+            lines.push(format!("\tauthType: {}", http.auth.as_str()));
+        } else if input
+            .pools
+            .function(label)
+            .is_some_and(|f| matches!(f.component.kind(), FunctionKind::Event { .. }))
+        {
+            let (service, function) = (&route.spec.service, &route.spec.function);
+            lines.push(format!("API {label} was registered"));
+            lines.push(format!(
+                "\turl: {base}/2016-08-15/services/{service}/functions/{function}/invocations/"
+            ));
+        }
+    }
+    for (timer, next) in input.timers {
+        match next {
+            Some(next) => {
+                lines.push(format!(
+                    "Timer {} of {}/{} was registered",
+                    timer.trigger, timer.service, timer.function
+                ));
+                lines.push(format!("\tcron: {}", timer.schedule));
+                lines.push(format!(
+                    "\tnext: {}",
+                    next.to_rfc3339_opts(SecondsFormat::Secs, true)
+                ));
+            }
+            None => lines.push(format!(
+                "Timer {} of {}/{} is disabled (Enable: false); fire it by hand with `fclocal timer fire {}`",
+                timer.trigger,
+                timer.service,
+                timer.function,
+                timer.key()
+            )),
+        }
+    }
+    lines.push(String::new());
+    lines.push(format!(
+        "function compute app listening on port {}!",
+        input.address.port()
+    ));
+    lines
+}

@@ -1,0 +1,188 @@
+//! FC's InvokeFunction API:
+//! `POST /2016-08-15/services/{service}[.LATEST]/functions/{function}/invocations`,
+//! signed as the FC SDKs sign it, for event functions.
+//!
+//! - `X-Fc-Invocation-Type: Sync` (default) answers 200 with the result, or
+//!   with FC's error body and `X-Fc-Error-Type` (`HandledInvocationError`
+//!   or `UnhandledInvocationError`) — a function error is still a 200, as
+//!   on FC ("a 2xx response does not guarantee the function succeeded").
+//! - `X-Fc-Invocation-Type: Async` answers 202 at once and runs the
+//!   function in the background.
+//! - `X-Fc-Log-Type: Tail` returns the end of the invocation's log, base64,
+//!   in `X-Fc-Log-Result`.
+
+use std::time::SystemTime;
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use fclocal_engine::FunctionKind;
+use fclocal_invoke::{PoolError, framing};
+use http::{HeaderValue, Method, Request, StatusCode};
+
+use crate::body::read_limited;
+use crate::console::Console;
+use crate::fc_error::{ERROR_TYPE, FcError};
+use crate::headers;
+use crate::proxy::start_failure;
+use crate::signature;
+use crate::state::{AppState, Lookup};
+
+/// Handles `…/services/{service}/functions/{function}/invocations`.
+pub async fn handle(
+    state: &AppState,
+    request: Request<Body>,
+    service: &str,
+    function: &str,
+    request_id: &str,
+) -> Response {
+    let origin = request.headers().get(http::header::ORIGIN).cloned();
+    let mut response = match serve(state, request, service, function, request_id).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    };
+    headers::cors(response.headers_mut(), origin.as_ref());
+    headers::ensure_request_headers(response.headers_mut(), request_id);
+    response
+}
+
+async fn serve(
+    state: &AppState,
+    request: Request<Body>,
+    service: &str,
+    function: &str,
+    request_id: &str,
+) -> Result<Response, FcError> {
+    if request.method() != Method::POST {
+        return Err(FcError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "InvokeFunction takes POST",
+        ));
+    }
+    // `service.qualifier`: only LATEST exists locally.
+    let (service, qualifier) = service.split_once('.').unwrap_or((service, "LATEST"));
+    if qualifier != "LATEST" {
+        return Err(FcError::new(
+            StatusCode::NOT_FOUND,
+            "VersionNotFound",
+            format!("qualifier {qualifier:?} does not exist; fclocal serves LATEST only"),
+        ));
+    }
+    let route = match state.routes.lookup(service, function) {
+        Lookup::Found(route) => route,
+        Lookup::NoService => return Err(FcError::service_not_found(service)),
+        Lookup::NoFunction => return Err(FcError::function_not_found(service, function)),
+    };
+    if state.verify_signatures {
+        signature::verify(
+            &state.credentials,
+            "POST",
+            request.uri().path(),
+            request.headers(),
+            None,
+            SystemTime::now(),
+        )?;
+    }
+    let loaded = state
+        .pools
+        .function(&route.label)
+        .ok_or_else(|| FcError::internal(format!("function {} is not loaded", route.label)))?;
+    if loaded.component.kind() == FunctionKind::Http {
+        return Err(FcError::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument",
+            format!(
+                "function {} is an HTTP function; call its HTTP trigger at /2016-08-15/proxy/{service}/{function}/",
+                route.label
+            ),
+        ));
+    }
+    // Read the headers before the body: the request is not Sync, so nothing
+    // borrowing it may live across an await.
+    let (asynchronous, tail) = {
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_ascii_lowercase)
+        };
+        (
+            header("x-fc-invocation-type").as_deref() == Some("async"),
+            header("x-fc-log-type").as_deref() == Some("tail"),
+        )
+    };
+    let limit = if asynchronous {
+        state.limits.async_body_bytes
+    } else {
+        state.limits.sync_body_bytes
+    };
+    let (parts, body) = request.into_parts();
+    let event = read_limited(&parts.headers, body, limit).await?.to_vec();
+
+    if asynchronous {
+        let pools = state.pools.clone();
+        let label = route.label.clone();
+        let id = request_id.to_owned();
+        state.background.spawn(async move {
+            let outcome = match pools.invoke_event(&label, id.clone(), event).await {
+                Ok(report) => match &report.result {
+                    Ok(_) => "succeeded".to_owned(),
+                    Err(error) => format!("failed with {} ({error})", error.fc_error_type()),
+                },
+                Err(error) => format!("could not run: {error}"),
+            };
+            Console.line(&format!("Async invocation {id} of {label} {outcome}"));
+        });
+        return Ok(StatusCode::ACCEPTED.into_response());
+    }
+
+    let report = match state
+        .pools
+        .invoke_event(&route.label, request_id.to_owned(), event)
+        .await
+    {
+        Ok(report) => report,
+        Err(PoolError::Throttled { .. }) => {
+            return Err(FcError::throttled(format!(
+                "function {} is throttled: every instance is busy and the instance cap ({}) is reached",
+                route.label,
+                state.pools.config().max_instances
+            )));
+        }
+        Err(PoolError::UnknownFunction(label)) => {
+            return Err(FcError::internal(format!("function {label} is not loaded")));
+        }
+        Err(PoolError::Invoke(error)) => {
+            let mut response = start_failure(request_id, &error);
+            *response.status_mut() = StatusCode::OK;
+            return Ok(response);
+        }
+    };
+    let mut response = match &report.result {
+        Ok(result) => {
+            let mut response = Response::new(Body::from(result.clone()));
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            response
+        }
+        Err(error) => {
+            let body = framing::error_body(error, report.memory_used_bytes);
+            let mut response = axum::Json(body).into_response();
+            response
+                .headers_mut()
+                .insert(ERROR_TYPE, HeaderValue::from_static(error.fc_error_type()));
+            response
+        }
+    };
+    let checksum = headers::code_checksum(loaded.component.digest());
+    headers::invocation_headers(response.headers_mut(), &report, &checksum);
+    if tail && let Ok(value) = HeaderValue::from_str(&BASE64.encode(report.log_result())) {
+        response.headers_mut().insert("x-fc-log-result", value);
+    }
+    Ok(response)
+}

@@ -1,0 +1,197 @@
+//! HTTP triggers: `/2016-08-15/proxy/{service}/{function}/{path...}`.
+//!
+//! The function sees the path after that prefix, the query, the headers, the
+//! method, the body and the client's address. The trigger's `Methods` and
+//! `AuthType` are enforced; failures get FC's status and error type
+//! (reference/fc.md §5): 404 for an unknown service or function or one
+//! without an HTTP trigger, 403 for a method the trigger does not list or a
+//! bad signature, 400 for a missing signature or an oversized body, 429 when
+//! throttled, 502 `UnhandledInvocationError` for a function that traps, times
+//! out or runs out of memory.
+
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use fclocal_engine::HttpRequest;
+use fclocal_invoke::{PoolError, framing};
+use fclocal_template::AuthType;
+use http::{HeaderValue, Method, Request, StatusCode};
+
+use crate::body::read_limited;
+use crate::fc_error::{ERROR_TYPE, FcError};
+use crate::headers;
+use crate::signature;
+use crate::state::{AppState, Lookup};
+
+/// The prefix of every HTTP-trigger URL.
+pub const PREFIX: &str = "/2016-08-15/proxy/";
+
+/// Handles a request under [`PREFIX`]; `rest` is the path after it.
+pub async fn handle(
+    state: &AppState,
+    peer: SocketAddr,
+    request: Request<Body>,
+    rest: &str,
+    request_id: &str,
+) -> Response {
+    let origin = request.headers().get(http::header::ORIGIN).cloned();
+    let mut response = match serve(state, peer, request, rest, request_id).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    };
+    headers::cors(response.headers_mut(), origin.as_ref());
+    headers::ensure_request_headers(response.headers_mut(), request_id);
+    response
+}
+
+async fn serve(
+    state: &AppState,
+    peer: SocketAddr,
+    request: Request<Body>,
+    rest: &str,
+    request_id: &str,
+) -> Result<Response, FcError> {
+    let mut parts = rest.splitn(3, '/');
+    let service = parts.next().unwrap_or_default();
+    let function = parts.next().unwrap_or_default();
+    let function_path = format!("/{}", parts.next().unwrap_or_default());
+    let route = match state.routes.lookup(service, function) {
+        Lookup::Found(route) => route,
+        Lookup::NoService => return Err(FcError::service_not_found(service)),
+        Lookup::NoFunction => return Err(FcError::function_not_found(service, function)),
+    };
+    let Some(http) = &route.http else {
+        return Err(FcError::new(
+            StatusCode::NOT_FOUND,
+            "FunctionNotFound",
+            format!(
+                "function {} has no HTTP trigger; invoke it with the InvokeFunction API (POST /2016-08-15/services/{service}/functions/{function}/invocations)",
+                route.label
+            ),
+        ));
+    };
+    if request
+        .headers()
+        .get(http::header::UPGRADE)
+        .is_some_and(|upgrade| upgrade.as_bytes().eq_ignore_ascii_case(b"websocket"))
+    {
+        // fun's answer, word for word.
+        return Ok((StatusCode::FORBIDDEN, "websocket not support").into_response());
+    }
+    let method = request.method().clone();
+    if method == Method::OPTIONS && !http.allows(&method) {
+        let headers = headers::preflight(request.headers(), &http.methods_text());
+        return Ok((StatusCode::OK, headers).into_response());
+    }
+    if !http.allows(&method) {
+        return Err(FcError::new(
+            StatusCode::FORBIDDEN,
+            "MethodNotAllowed",
+            format!(
+                "method {method} is not allowed by HTTP trigger `{}` of {}; it allows {}",
+                http.trigger,
+                route.label,
+                http.methods_text()
+            ),
+        ));
+    }
+    let query = request.uri().query().unwrap_or("").to_owned();
+    if http.auth == AuthType::Function && state.verify_signatures {
+        let queries: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .map(|(key, value)| (key.into_owned(), value.into_owned()))
+            .collect();
+        signature::verify(
+            &state.credentials,
+            method.as_str(),
+            request.uri().path(),
+            request.headers(),
+            Some(&queries),
+            SystemTime::now(),
+        )?;
+    }
+    let (parts, body) = request.into_parts();
+    let body = read_limited(&parts.headers, body, state.limits.sync_body_bytes).await?;
+    let path_and_query = if query.is_empty() {
+        function_path
+    } else {
+        format!("{function_path}?{query}")
+    };
+    let invocation = HttpRequest {
+        method,
+        path_and_query,
+        headers: parts.headers,
+        body,
+        client_ip: peer.ip().to_string(),
+    };
+    let report = match state
+        .pools
+        .invoke_http(&route.label, request_id.to_owned(), invocation)
+        .await
+    {
+        Ok(report) => report,
+        Err(PoolError::Throttled { .. }) => {
+            return Err(FcError::throttled(format!(
+                "function {} is throttled: every instance is busy and the instance cap ({}) is reached",
+                route.label,
+                state.pools.config().max_instances
+            )));
+        }
+        Err(PoolError::UnknownFunction(label)) => {
+            return Err(FcError::internal(format!("function {label} is not loaded")));
+        }
+        Err(PoolError::Invoke(error)) => return Ok(start_failure(request_id, &error)),
+    };
+    let checksum = state
+        .pools
+        .function(&route.label)
+        .map(|function| headers::code_checksum(function.component.digest()))
+        .unwrap_or_default();
+    let mut response = match &report.result {
+        Ok(answer) => {
+            let mut response = Response::new(Body::from(answer.body.clone()));
+            *response.status_mut() = answer.status;
+            *response.headers_mut() = answer.headers.clone();
+            headers::drop_reserved(response.headers_mut());
+            response
+        }
+        Err(error) => {
+            let body = framing::error_body(error, report.memory_used_bytes);
+            let mut response = (StatusCode::BAD_GATEWAY, axum::Json(body)).into_response();
+            response.headers_mut().insert(
+                ERROR_TYPE,
+                HeaderValue::from_static("UnhandledInvocationError"),
+            );
+            response
+        }
+    };
+    headers::invocation_headers(response.headers_mut(), &report, &checksum);
+    Ok(response)
+}
+
+/// The function could not start (e.g. its initial memory exceeds
+/// `MemorySize`): FC answers 502 `UnhandledInvocationError`.
+pub fn start_failure(request_id: &str, error: &dyn std::error::Error) -> Response {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    let body = serde_json::json!({
+        "errorMessage": format!("the function could not start: {message}"),
+        "errorType": "FunctionUnhandledError",
+    });
+    let mut response = (StatusCode::BAD_GATEWAY, axum::Json(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        ERROR_TYPE,
+        HeaderValue::from_static("UnhandledInvocationError"),
+    );
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-fc-request-id", id);
+    }
+    response
+}

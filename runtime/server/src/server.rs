@@ -1,0 +1,228 @@
+//! Starting, running and stopping the server.
+//!
+//! Shutdown is graceful: when the shutdown future resolves (Ctrl-C or
+//! SIGTERM in the CLI), the listener stops accepting, in-flight requests and
+//! background invocations get up to [`ServerOptions::shutdown_timeout`] to
+//! finish, and the timers stop. The caller then closes the logstore, which
+//! commits every line already printed.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
+use chrono::{DateTime, Utc};
+use fclocal_builder::Builder;
+use fclocal_invoke::Pools;
+use fclocal_template::{App, TriggerKind};
+use fclocal_timers::{Clock, ManualClock, Scheduler, SystemClock, TimerSpec};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::banner::{BannerInput, SecretDisplay, banner};
+use crate::console::Console;
+use crate::dispatch::dispatch;
+use crate::signature::Credentials;
+use crate::state::{AppState, RequestLimits, RouteTable};
+use crate::timer_target::PoolTimerTarget;
+use crate::{admin, reload};
+
+/// How `fclocal start` runs.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Address to bind (loopback by default).
+    pub host: IpAddr,
+    /// Port; 0 takes an ephemeral one (the banner prints the real one).
+    pub port: u16,
+    /// The AccessKey pair signatures are checked against.
+    pub credentials: Credentials,
+    /// Whether the secret may be printed in the banner.
+    pub secret: SecretDisplay,
+    /// Whether to check signatures.
+    pub verify_signatures: bool,
+    /// Request-size limits.
+    pub limits: RequestLimits,
+    /// Start the timers on a manual clock at this time (tests).
+    pub test_clock: Option<DateTime<Utc>>,
+    /// Watch function code and reload it when it changes.
+    pub watch: bool,
+    /// How long shutdown waits for in-flight work.
+    pub shutdown_timeout: Duration,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The address is taken or not ours.
+    #[error("cannot listen on {address}; pick another with --port (0 takes a free one) or --host")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file watcher could not start.
+    #[error("cannot watch function code for hot reload (run with --no-watch to skip it)")]
+    Watch(#[source] notify::Error),
+    /// Serving failed.
+    #[error("the HTTP server failed")]
+    Serve(#[source] std::io::Error),
+}
+
+/// The timers of `app`.
+pub fn timer_specs(app: &App) -> Vec<TimerSpec> {
+    app.functions()
+        .flat_map(|(service, function)| {
+            function
+                .triggers
+                .iter()
+                .filter_map(move |trigger| match &trigger.kind {
+                    TriggerKind::Timer(timer) => Some(TimerSpec {
+                        service: service.name.to_string(),
+                        function: function.name.to_string(),
+                        trigger: trigger.name.to_string(),
+                        schedule: timer.schedule.clone(),
+                        payload: timer.payload.clone(),
+                        enabled: timer.enabled,
+                    }),
+                    _ => None,
+                })
+        })
+        .collect()
+}
+
+/// Serves `app` on `pools` until `shutdown` resolves, then drains.
+pub async fn run(
+    app: &App,
+    pools: Arc<Pools>,
+    builder: Builder,
+    options: ServerOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let console = Console;
+    let address = SocketAddr::new(options.host, options.port);
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|source| ServerError::Bind { address, source })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| ServerError::Bind { address, source })?;
+
+    let routes = RouteTable::new(app);
+    let specs: Vec<_> = routes.functions().map(|route| route.spec.clone()).collect();
+    let test_clock = options.test_clock.map(|at| Arc::new(ManualClock::new(at)));
+    let clock: Arc<dyn Clock> = match &test_clock {
+        Some(manual) => manual.clone(),
+        None => Arc::new(SystemClock),
+    };
+    let target = PoolTimerTarget::new(pools.clone(), console, specs.clone());
+    let scheduler = Scheduler::new(clock, timer_specs(app), target);
+    let state = Arc::new(AppState {
+        pools: pools.clone(),
+        routes,
+        credentials: options.credentials.clone(),
+        verify_signatures: options.verify_signatures,
+        limits: options.limits,
+        scheduler: scheduler.clone(),
+        test_clock,
+        background: TaskTracker::new(),
+    });
+
+    let _reloader = if options.watch {
+        Some(reload::start(pools.clone(), specs, builder, console).map_err(ServerError::Watch)?)
+    } else {
+        None
+    };
+    let stop = CancellationToken::new();
+    let timers = tokio::spawn({
+        let scheduler = scheduler.clone();
+        let stop = stop.clone();
+        async move { scheduler.run(stop.cancelled_owned()).await }
+    });
+    let reaper = tokio::spawn(reap_idle_instances(pools.clone(), stop.clone()));
+
+    let schedule = scheduler.schedule();
+    for line in banner(&BannerInput {
+        address: bound,
+        routes: &state.routes,
+        pools: &pools,
+        timers: &schedule,
+        credentials: &options.credentials,
+        secret: options.secret,
+        verify_signatures: options.verify_signatures,
+    }) {
+        console.line(&line);
+    }
+
+    let router = Router::new()
+        .route("/fclocal/health", get(admin::health))
+        .route("/fclocal/instances", get(admin::instances))
+        .route(
+            "/fclocal/timers/{service}/{function}/{trigger}/fire",
+            post(admin::fire_timer),
+        )
+        .route("/fclocal/clock/advance", post(admin::advance_clock))
+        .fallback(dispatch)
+        .with_state(state.clone());
+    let listener = listener.tap_io(|stream| {
+        // Small responses must not wait for Nagle's algorithm.
+        let _ = stream.set_nodelay(true);
+    });
+    let draining = CancellationToken::new();
+    let server = tokio::spawn(
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(draining.clone().cancelled_owned())
+        .into_future(),
+    );
+
+    shutdown.await;
+    let in_flight = pools.in_flight();
+    console.line(&format!(
+        "Shutting down: no new requests; waiting up to {}s for {in_flight} in-flight invocation(s)",
+        options.shutdown_timeout.as_secs()
+    ));
+    draining.cancel();
+    let deadline = tokio::time::Instant::now() + options.shutdown_timeout;
+    let served = tokio::time::timeout_at(deadline, server).await;
+    state.background.close();
+    let drained = tokio::time::timeout_at(deadline, state.background.wait()).await;
+    stop.cancel();
+    let _ = timers.await;
+    let _ = reaper.await;
+    match (served, drained) {
+        (Ok(Ok(Err(error))), _) => return Err(ServerError::Serve(error)),
+        (Err(_), _) | (_, Err(_)) => console.line(&format!(
+            "Stopped waiting after {}s; {} invocation(s) were cut short",
+            options.shutdown_timeout.as_secs(),
+            pools.in_flight()
+        )),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Reclaims idle instances every quarter of the idle timeout (within 1–60 s).
+async fn reap_idle_instances(pools: Arc<Pools>, stop: CancellationToken) {
+    let period =
+        (pools.config().idle_timeout / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = ticks.tick() => {
+                let reaped = pools.reap_idle();
+                if reaped > 0 {
+                    tracing::debug!("reclaimed {reaped} idle instance(s)");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! `fclocal start`: builds stale functions, loads them, and serves FC's URLs
+//! until Ctrl-C or SIGTERM, then drains in-flight work and flushes the logs.
+
+use std::net::IpAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use clap::Args;
+use fclocal_builder::Builder;
+use fclocal_engine::{EngineConfig, PoolingMode, Runtime};
+use fclocal_invoke::{
+    FunctionHost, LoadedFunction, PoolConfig, Pools, all_specs, component_paths, ensure_log_targets,
+};
+use fclocal_logstore::LogStore;
+use fclocal_server::{RequestLimits, SecretDisplay, ServerOptions};
+
+use crate::cli::credentials;
+use crate::cli::host_args::HostArgs;
+use crate::output;
+use crate::progress::TerminalReporter;
+use crate::project::{Project, TemplateArgs};
+
+/// Serve HTTP triggers and the InvokeFunction API, fire timers, reload code.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Address to listen on. Loopback by default: nothing outside this
+    /// machine can reach it.
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        default_value = "127.0.0.1",
+        env = "FCLOCAL_HOST"
+    )]
+    host: IpAddr,
+    /// Port to listen on; 0 takes a free one (the banner prints it).
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = 8000,
+        env = "FCLOCAL_PORT"
+    )]
+    port: u16,
+    /// The most function instances alive at once, across all functions.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    max_instances: usize,
+    /// Reclaim an instance after it has been idle this long.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    idle_timeout: Duration,
+    /// At the instance cap, how long a request waits before it is throttled (429).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = humantime::parse_duration)]
+    throttle_wait: Duration,
+    /// On shutdown, how long to wait for in-flight invocations.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    shutdown_timeout: Duration,
+    /// Do not check FC signatures on FUNCTION-auth triggers and the
+    /// InvokeFunction API (handy with curl; never expose such a server).
+    #[arg(long)]
+    no_auth: bool,
+    /// Do not watch function code for hot reload.
+    #[arg(long)]
+    no_watch: bool,
+    /// Run timers on a manual clock starting at this time, moved with
+    /// `POST /fclocal/clock/advance?by=60s` (for tests).
+    #[arg(long, value_name = "TIME", hide = true)]
+    test_clock: Option<DateTime<Utc>>,
+    #[command(flatten)]
+    template: TemplateArgs,
+    #[command(flatten)]
+    host_args: HostArgs,
+}
+
+/// Runs the server until a shutdown signal.
+pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
+    let project = Project::load(&args.template)?;
+    for warning in &project.warnings {
+        output::status(&warning.to_string());
+    }
+    project.create_data_dir()?;
+    let specs = all_specs(&project.app);
+    let builder = Builder::new(project.build_dir());
+    let reporter = TerminalReporter::new(false);
+    let paths = component_paths(&specs, &builder, false, &reporter)?;
+    reporter.finish();
+
+    let store = LogStore::open(&project.logs_db())
+        .with_context(|| format!("cannot open the logstore in {}", project.data_dir.display()))?;
+    ensure_log_targets(&project.app, &store)?;
+    let (credentials, secret) = match credentials::from_args(&args.host_args) {
+        Some(given) => (given, SecretDisplay::Hide),
+        None => (credentials::local(&project.data_dir)?, SecretDisplay::Show),
+    };
+    let mut settings = args.host_args.settings();
+    settings
+        .credentials
+        .access_key_id
+        .clone_from(&credentials.access_key_id);
+    settings
+        .credentials
+        .access_key_secret
+        .clone_from(&credentials.access_key_secret);
+
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let _entered = tokio.enter();
+    let runtime = Runtime::new(EngineConfig {
+        cache_dir: Some(project.cache_dir()),
+        pooling: PoolingMode::Auto,
+        max_instances: u32::try_from(args.max_instances).unwrap_or(u32::MAX).max(1),
+        ..EngineConfig::default()
+    })?;
+    let host = Arc::new(FunctionHost::new(runtime, store.writer(), settings));
+    let pools = Pools::new(
+        host.clone(),
+        PoolConfig {
+            max_instances: args.max_instances.max(1),
+            idle_timeout: args.idle_timeout,
+            throttle_wait: args.throttle_wait,
+        },
+    );
+    for (spec, path) in specs.into_iter().zip(paths) {
+        let label = spec.label();
+        let function = LoadedFunction::load(host.runtime(), spec, &path)
+            .with_context(|| format!("cannot load {label}"))?;
+        pools.insert(function);
+    }
+
+    let options = ServerOptions {
+        host: args.host,
+        port: args.port,
+        credentials,
+        secret,
+        verify_signatures: !args.no_auth,
+        limits: RequestLimits::default(),
+        test_clock: args.test_clock,
+        watch: !args.no_watch,
+        shutdown_timeout: args.shutdown_timeout,
+    };
+    tokio.block_on(fclocal_server::run(
+        &project.app,
+        pools.clone(),
+        builder,
+        options,
+        shutdown_signal(),
+    ))?;
+    drop(pools);
+    drop(host);
+    store.close().context("cannot flush the logstore")?;
+    output::status("Stopped; every log line is stored.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on the first Ctrl-C or SIGTERM; a second Ctrl-C exits at once.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        () = terminate => {}
+    }
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            output::status("Second interrupt: exiting without waiting.");
+            std::process::exit(130);
+        }
+    });
+}

@@ -1,0 +1,234 @@
+//! A running `fclocal start` for tests: spawned on port 0, its address read
+//! from the banner it prints, its status lines readable as they appear, and
+//! a real HTTP client (ureq) to talk to it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::common::Sandbox;
+
+/// How long a test waits for an expected status line before failing. It
+/// bounds a wait on an event; nothing waits for time to pass.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A running server.
+pub struct Server {
+    child: Child,
+    lines: Mutex<Receiver<String>>,
+    /// Everything printed so far, for failure messages.
+    seen: Mutex<Vec<String>>,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The AccessKey pair from the banner.
+    pub credentials: fclocal_server::Credentials,
+    agent: ureq::Agent,
+}
+
+/// An HTTP answer.
+pub struct Answer {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_else(|| panic!("no {name} header in {:?}", self.headers))
+    }
+}
+
+impl Server {
+    /// Starts `fclocal start --port 0 args…` in `sandbox` and waits for the banner.
+    pub fn start(sandbox: &Sandbox, args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fclocal"))
+            .args(["start", "--port", "0"])
+            .args(args)
+            .current_dir(sandbox.path())
+            .env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID")
+            .env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+            .env_remove("FCLOCAL_PORT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            // Build progress and diagnostics; kept beside the sandbox's template.
+            .stderr(
+                std::fs::File::create(sandbox.path().join("fclocal-start.stderr"))
+                    .expect("a log file"),
+            )
+            .spawn()
+            .expect("fclocal start runs");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .new_agent();
+        let mut server = Server {
+            child,
+            lines: Mutex::new(lines),
+            seen: Mutex::new(Vec::new()),
+            base: String::new(),
+            credentials: fclocal_server::Credentials {
+                access_key_id: String::new(),
+                access_key_secret: String::new(),
+            },
+            agent,
+        };
+        let first = server.wait_for("fclocal listening on ");
+        server.base = first["fclocal listening on ".len()..].to_owned();
+        server.wait_for("function compute app listening on port");
+        if let Some(line) = server
+            .printed()
+            .iter()
+            .find(|line| line.starts_with("Credentials for"))
+        {
+            let id = line
+                .split("AccessKeyId ")
+                .nth(1)
+                .and_then(|r| r.split(',').next());
+            let secret = line.split("AccessKeySecret ").nth(1);
+            server.credentials = fclocal_server::Credentials {
+                access_key_id: id.unwrap_or_default().to_owned(),
+                access_key_secret: secret.unwrap_or_default().to_owned(),
+            };
+        }
+        server
+    }
+
+    /// Waits for a status line containing `needle`; returns it.
+    pub fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        let lines = self.lines.lock().unwrap();
+        let mut seen = self.seen.lock().unwrap();
+        loop {
+            if let Some(line) = seen.iter().find(|line| line.contains(needle)) {
+                return line.clone();
+            }
+            match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => seen.push(line),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => panic!(
+                    "fclocal never printed {needle:?}; it printed:\n{}",
+                    seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// Every status line printed so far (after draining what is pending).
+    pub fn printed(&self) -> Vec<String> {
+        let lines = self.lines.lock().unwrap();
+        let mut seen = self.seen.lock().unwrap();
+        while let Ok(line) = lines.try_recv() {
+            seen.push(line);
+        }
+        seen.clone()
+    }
+
+    /// `base + path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> Answer {
+        let mut request = http::Request::builder().method(method).uri(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let request = request.body(body.to_vec()).expect("a valid request");
+        let mut response = self.agent.run(request).expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_vec()
+            .expect("the body reads");
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> Answer {
+        self.send("GET", path, &[], b"")
+    }
+
+    /// Headers for a request signed with the server's credentials.
+    pub fn signed(
+        &self,
+        method: &str,
+        path: &str,
+        queries: Option<&[(String, String)]>,
+        mut headers: Vec<(&'static str, String)>,
+        date: SystemTime,
+    ) -> Vec<(&'static str, String)> {
+        headers.push(("date", httpdate::fmt_http_date(date)));
+        let mut map = http::HeaderMap::new();
+        for (name, value) in &headers {
+            map.insert(*name, value.parse().expect("a header value"));
+        }
+        let path_only = path.split('?').next().unwrap_or(path);
+        let text = fclocal_server::signature::string_to_sign(method, path_only, &map, queries);
+        headers.push((
+            "authorization",
+            fclocal_server::signature::authorization(&self.credentials, &text),
+        ));
+        headers
+    }
+
+    /// Sends SIGTERM and waits for the exit code, draining the output.
+    pub fn terminate(mut self) -> (Option<i32>, Vec<String>) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let code = self.child.wait().expect("fclocal exits").code();
+        let lines = self.lines.lock().unwrap();
+        let mut seen = self.seen.lock().unwrap();
+        // The child has exited: the reader ends and the channel disconnects.
+        while let Ok(line) = lines.recv_timeout(Duration::from_secs(5)) {
+            seen.push(line);
+        }
+        (code, seen.clone())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
