@@ -118,6 +118,13 @@ fn the_banner_lists_triggers_apis_and_credentials_like_fun() {
     assert!(printed.contains(&format!(
         "\turl: {base}/2016-08-15/services/demo/functions/hostile/invocations/"
     )));
+    let index = server.get("/");
+    assert_eq!(index.status, 200);
+    assert!(
+        index
+            .text()
+            .contains("HttpTrigger http-test of demo/processEvent was registered")
+    );
     assert!(server.credentials.access_key_id.starts_with("LTAI"));
     assert!(!server.credentials.access_key_secret.is_empty());
 }

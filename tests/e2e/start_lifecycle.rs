@@ -178,3 +178,31 @@ fn hostile_guests_under_concurrent_load_do_not_stop_the_others() {
         200
     );
 }
+
+#[test]
+fn a_client_that_disconnects_does_not_cut_the_function_short_or_leak_its_instance() {
+    let sandbox = Sandbox::with_template(TEMPLATE);
+    let server = Server::start(&sandbox, &["--no-watch"]);
+    let impatient = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_millis(100)))
+        .build()
+        .new_agent();
+    let gave_up = impatient
+        .get(server.url("/2016-08-15/proxy/demo/web/sleep?ms=600"))
+        .call();
+    assert!(gave_up.is_err(), "the client gave up before the answer");
+    // The function runs to completion and its instance becomes free again.
+    loop {
+        let instances = server.get("/fclocal/instances").json();
+        if instances["demo/web"][0]["assigned"] == 0 {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    let logs = sandbox
+        .run(&["logs", "-f", "web", "-k", "FC Invoke End"])
+        .expect_code(0);
+    assert_eq!(logs.stdout.lines().count(), 1, "{}", logs.stdout);
+    // The same instance serves the next request (it was not discarded).
+    assert_eq!(server.get("/2016-08-15/proxy/demo/web/state").text(), "1");
+}

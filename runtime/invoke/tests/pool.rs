@@ -303,3 +303,24 @@ async fn an_unknown_function_is_an_error() {
         .await;
     assert!(matches!(missing, Err(PoolError::UnknownFunction(_))));
 }
+
+#[tokio::test]
+async fn a_caller_that_gives_up_mid_call_leaks_nothing_and_the_instance_is_discarded() {
+    let fixture = fixture(PoolConfig::default(), vec![spec("f", "hostile", 1, false)]);
+    let pools = fixture.pools.clone();
+    let sleeping = serde_json::to_vec(&json!({"action": "sleep", "ms": 5000})).unwrap();
+    // Dropping the future mid-call is what a closed connection does.
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(200),
+        pools.invoke_event("svc/f", new_request_id(), sleeping),
+    )
+    .await;
+    assert!(gave_up.is_err(), "the call was cut short");
+    assert_eq!(pools.in_flight(), 0, "the assignment was released");
+    assert!(
+        pools.instances("svc/f").is_empty(),
+        "an instance interrupted mid-call is never reused"
+    );
+    let next = call(&pools, "svc/f", action("state")).await;
+    assert_eq!(next.result, Ok(b"1".to_vec()));
+}

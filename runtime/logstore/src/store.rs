@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
-use crate::error::{LogStoreError, Result};
+use crate::checkpoint::{self, Checkpointer};
+use crate::error::{LogStoreError, Result, SqliteContext as _};
 use crate::ingest::Ingest;
 use crate::model::{LogstoreConfig, validate_name};
 use crate::reader::LogReader;
@@ -45,6 +46,7 @@ impl Default for OpenOptions {
 pub struct LogStore {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<Result<()>>>,
+    checkpointer: Checkpointer,
     options: OpenOptions,
 }
 
@@ -75,6 +77,17 @@ impl LogStore {
         let mut conn = schema::open_connection(path, Role::Writer, options.busy_timeout)?;
         let version = schema::migrate(&mut conn, path)?;
         tracing::debug!(path = %path.display(), version, "opened logstore database");
+        let checkpointer = Checkpointer::start(path, options.busy_timeout)?;
+        if let Some(nudge) = checkpointer.nudger() {
+            // Replaces SQLite's automatic checkpoint (see `checkpoint.rs`).
+            conn.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, pages| {
+                if pages >= checkpoint::WAL_PAGES_BEFORE_CHECKPOINT {
+                    checkpoint::request(&nudge);
+                }
+                Ok(())
+            }))
+            .ctx(path, "installing the WAL hook")?;
+        }
 
         let (tx, rx) = crossbeam_channel::unbounded::<Command>();
         let ingest = Ingest::new(conn, path);
@@ -88,6 +101,7 @@ impl LogStore {
         Ok(LogStore {
             shared: Arc::new(Shared::new(path.to_path_buf(), tx)),
             thread: Some(thread),
+            checkpointer,
             options,
         })
     }
@@ -154,14 +168,17 @@ impl LogStore {
 
     fn shutdown(&mut self) -> Result<()> {
         self.shared.close();
-        match self.thread.take() {
+        let written = match self.thread.take() {
             None => Ok(()),
             Some(handle) => handle.join().unwrap_or_else(|_| {
                 Err(LogStoreError::WriterPanicked {
                     path: self.shared.path.clone(),
                 })
             }),
-        }
+        };
+        // After the writer: the final checkpoint sees every commit.
+        self.checkpointer.stop();
+        written
     }
 }
 

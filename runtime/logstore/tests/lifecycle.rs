@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{all, at, messages, msg};
-use fclocal_logstore::{LogStore, LogStoreError, LogstoreConfig, OpenOptions};
+use fclocal_logstore::{LogQuery, LogRecord, LogStore, LogStoreError, LogstoreConfig, OpenOptions};
 
 const DAY: Duration = Duration::from_secs(86_400);
 
@@ -164,7 +164,7 @@ fn reopen_keeps_data_schema_and_sequences() {
 
     let reader = fclocal_logstore::LogReader::open(&path).expect("reader without a writer");
     let logs = reader
-        .query(&fclocal_logstore::LogQuery {
+        .query(&LogQuery {
             project: Some("p".into()),
             ..Default::default()
         })
@@ -376,4 +376,39 @@ impl Blocker {
             .expect("take the write lock");
         Blocker(conn)
     }
+}
+
+#[test]
+fn closing_checkpoints_the_wal_into_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logs.db");
+    let store = LogStore::open(&path).unwrap();
+    let writer = store.writer();
+    let big = "x".repeat(4096);
+    for batch in 0..50 {
+        let records = (0..100)
+            .map(|i| LogRecord {
+                project: "p".into(),
+                logstore: "l".into(),
+                time: std::time::SystemTime::now(),
+                topic: "t".into(),
+                source: "s".into(),
+                tags: vec![],
+                contents: vec![("message".into(), format!("{batch}-{i}-{big}"))],
+            })
+            .collect();
+        writer.append(records).unwrap();
+    }
+    writer.flush_blocking().unwrap();
+    store.close().unwrap();
+    let wal = dir.path().join("logs.db-wal");
+    let wal_bytes = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal_bytes, 0, "the final checkpoint empties the WAL");
+    let reopened = LogStore::open(&path).unwrap();
+    let all = reopened
+        .reader()
+        .unwrap()
+        .query(&LogQuery::default())
+        .unwrap();
+    assert_eq!(all.len(), 5000);
 }

@@ -26,6 +26,13 @@ fn refuse_remote(peer: &SocketAddr) -> Option<Response> {
     })
 }
 
+/// `GET /`: what this server serves (the startup banner), as text.
+pub async fn index(State(state): State<Arc<AppState>>) -> String {
+    let mut text = state.banner.get().cloned().unwrap_or_default();
+    text.push_str("\n\nAdmin: GET /fclocal/health, GET /fclocal/instances, POST /fclocal/timers/{service}/{function}/{trigger}/fire\n");
+    text
+}
+
 /// `GET /fclocal/health`.
 pub async fn health() -> &'static str {
     "ok"

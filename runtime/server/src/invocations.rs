@@ -139,10 +139,16 @@ async fn serve(
         return Ok(StatusCode::ACCEPTED.into_response());
     }
 
-    let report = match state
-        .pools
-        .invoke_event(&route.label, request_id.to_owned(), event)
+    // In its own task: a client that disconnects must not cut the function
+    // short (on FC it runs to completion), nor leave the instance mid-call.
+    let pools = state.pools.clone();
+    let (label, id) = (route.label.clone(), request_id.to_owned());
+    let running = state
+        .background
+        .spawn(async move { pools.invoke_event(&label, id, event).await });
+    let report = match running
         .await
+        .map_err(|panic| FcError::internal(format!("the invocation failed: {panic}")))?
     {
         Ok(report) => report,
         Err(PoolError::Throttled { .. }) => {

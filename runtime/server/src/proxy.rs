@@ -125,10 +125,16 @@ async fn serve(
         body,
         client_ip: peer.ip().to_string(),
     };
-    let report = match state
-        .pools
-        .invoke_http(&route.label, request_id.to_owned(), invocation)
+    // In its own task: a client that disconnects must not cut the function
+    // short (on FC it runs to completion), nor leave the instance mid-call.
+    let pools = state.pools.clone();
+    let (label, id) = (route.label.clone(), request_id.to_owned());
+    let running = state
+        .background
+        .spawn(async move { pools.invoke_http(&label, id, invocation).await });
+    let report = match running
         .await
+        .map_err(|panic| FcError::internal(format!("the invocation failed: {panic}")))?
     {
         Ok(report) => report,
         Err(PoolError::Throttled { .. }) => {

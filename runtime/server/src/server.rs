@@ -130,6 +130,7 @@ pub async fn run(
         scheduler: scheduler.clone(),
         test_clock,
         background: TaskTracker::new(),
+        banner: std::sync::OnceLock::new(),
     });
 
     let _reloader = if options.watch {
@@ -146,7 +147,7 @@ pub async fn run(
     let reaper = tokio::spawn(reap_idle_instances(pools.clone(), stop.clone()));
 
     let schedule = scheduler.schedule();
-    for line in banner(&BannerInput {
+    let lines = banner(&BannerInput {
         address: bound,
         routes: &state.routes,
         pools: &pools,
@@ -154,11 +155,14 @@ pub async fn run(
         credentials: &options.credentials,
         secret: options.secret,
         verify_signatures: options.verify_signatures,
-    }) {
-        console.line(&line);
+    });
+    for line in &lines {
+        console.line(line);
     }
+    let _ = state.banner.set(lines.join("\n"));
 
     let router = Router::new()
+        .route("/", get(admin::index))
         .route("/fclocal/health", get(admin::health))
         .route("/fclocal/instances", get(admin::instances))
         .route(

@@ -152,4 +152,6 @@ pub struct AppState {
     pub test_clock: Option<Arc<ManualClock>>,
     /// Background work (asynchronous invocations), drained on shutdown.
     pub background: TaskTracker,
+    /// The banner, also served at `/`.
+    pub banner: std::sync::OnceLock<String>,
 }

@@ -105,11 +105,43 @@ impl FunctionPool {
     }
 }
 
-/// A place on an instance, held from assignment to release.
+/// A place on an instance, held from assignment to release. Dropping it
+/// releases the place, so an invocation whose future is dropped (a caller
+/// that gave up) never leaks its assignment.
 struct Lease {
     pool: Arc<FunctionPool>,
     slot: Arc<Slot>,
     function: LoadedFunction,
+    changed: Arc<Notify>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if self.slot.release() == 0 && self.slot.is_retired() {
+            self.pool
+                .slots()
+                .retain(|slot| !Arc::ptr_eq(slot, &self.slot));
+        }
+        self.changed.notify_waiters();
+    }
+}
+
+/// Holds an instance while a call runs. If the call's future is dropped
+/// before it finishes, the store is left mid-call and cannot be trusted:
+/// the instance is discarded.
+struct CallGuard<'a> {
+    instance: tokio::sync::MutexGuard<'a, Option<FunctionInstance>>,
+    slot: &'a Slot,
+    finished: bool,
+}
+
+impl Drop for CallGuard<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            *self.instance = None;
+            self.slot.retire();
+        }
+    }
 }
 
 /// The instances of every function of an app.
@@ -119,7 +151,7 @@ pub struct Pools {
     permits: Arc<Semaphore>,
     functions: RwLock<BTreeMap<String, Arc<FunctionPool>>>,
     /// Signalled whenever an assignment ends or an instance goes away.
-    changed: Notify,
+    changed: Arc<Notify>,
 }
 
 impl Pools {
@@ -130,7 +162,7 @@ impl Pools {
             permits: Arc::new(Semaphore::new(config.max_instances.max(1))),
             config,
             functions: RwLock::new(BTreeMap::new()),
-            changed: Notify::new(),
+            changed: Arc::new(Notify::new()),
         })
     }
 
@@ -271,7 +303,7 @@ impl Pools {
         &self,
         label: &str,
         request_id: String,
-        call: impl AsyncFnOnce(
+        call_fn: impl AsyncFnOnce(
             &mut FunctionInstance,
             &EventContext,
             Arc<InvocationLog>,
@@ -285,8 +317,6 @@ impl Pools {
             if guard.is_none() {
                 if lease.slot.is_retired() {
                     // Discarded while this invocation queued on it: go again.
-                    drop(guard);
-                    self.release(&lease);
                     continue;
                 }
                 let spec = &lease.function.spec;
@@ -295,14 +325,17 @@ impl Pools {
                     Ok(instance) => *guard = Some(instance),
                     Err(error) => {
                         lease.slot.retire();
-                        drop(guard);
-                        self.release(&lease);
                         return Err(InvokeError::from(error).into());
                     }
                 }
                 cold_start = true;
             }
-            let Some(instance) = guard.as_mut() else {
+            let mut call = CallGuard {
+                instance: guard,
+                slot: &lease.slot,
+                finished: false,
+            };
+            let Some(instance) = call.instance.as_mut() else {
                 unreachable!("the instance was just started");
             };
             let timeout = Duration::from_secs(u64::from(lease.function.spec.timeout_secs));
@@ -318,19 +351,20 @@ impl Pools {
                     on,
                     request_id,
                     None,
-                    async |instance, context, log| call(instance, context, log, timeout).await,
+                    async |instance, context, log| call_fn(instance, context, log, timeout).await,
                 )
                 .await;
+            call.finished = true;
             let needs_initializer = lease.function.spec.initializer.is_some();
-            if guard.as_ref().is_some_and(|instance| {
+            if call.instance.as_ref().is_some_and(|instance| {
                 !instance.is_usable() || (needs_initializer && !instance.is_initialized())
             }) {
                 // A trap, timeout or OOM, or a failed initializer: never reuse it.
-                *guard = None;
+                *call.instance = None;
                 lease.slot.retire();
             }
-            drop(guard);
-            self.release(&lease);
+            drop(call);
+            drop(lease);
             return Ok(report?);
         }
     }
@@ -376,6 +410,7 @@ impl Pools {
                 pool: pool.clone(),
                 slot: slot.clone(),
                 function,
+                changed: self.changed.clone(),
             });
         }
         let permit = self.permits.clone().try_acquire_owned().ok()?;
@@ -392,18 +427,8 @@ impl Pools {
             pool: pool.clone(),
             slot,
             function,
+            changed: self.changed.clone(),
         })
-    }
-
-    /// Ends an assignment; removes the slot if it is retired and unused.
-    fn release(&self, lease: &Lease) {
-        if lease.slot.release() == 0 && lease.slot.is_retired() {
-            lease
-                .pool
-                .slots()
-                .retain(|slot| !Arc::ptr_eq(slot, &lease.slot));
-        }
-        self.changed.notify_waiters();
     }
 
     /// At the cap: drops the longest-idle instance of any function.
