@@ -149,3 +149,67 @@ fn shutdown_drains_in_flight_requests_and_loses_no_log_line() {
         .expect_code(0);
     assert_eq!(slow.stdout.lines().count(), 1, "{}", slow.stdout);
 }
+
+#[test]
+fn editing_a_function_crate_rebuilds_and_reloads_it() {
+    let sandbox = Sandbox::with_template(
+        r#"
+ROSTemplateFormatVersion: '2015-09-01'
+Transform: 'Aliyun::Serverless-2018-04-03'
+Resources:
+  demo:
+    Type: 'Aliyun::Serverless::Service'
+    greeter:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Handler: greeter.wasm
+        Runtime: custom
+        CodeUri: ./greeter
+"#,
+    );
+    // A function crate of the user's own, built with the repository's SDK.
+    // It shares the guest target dir, so only the crate itself compiles.
+    let root = fclocal_test_support::repo_root();
+    let crate_dir = sandbox.path().join("greeter");
+    std::fs::create_dir_all(crate_dir.join("src")).unwrap();
+    std::fs::create_dir_all(crate_dir.join(".cargo")).unwrap();
+    std::fs::write(
+        crate_dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"greeter\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[lib]\ncrate-type = [\"cdylib\"]\n\n[dependencies]\nfclocal-sdk = {{ path = \"{}\" }}\n\n[workspace]\n",
+            root.join("functions/sdk").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        crate_dir.join(".cargo/config.toml"),
+        format!(
+            "[build]\ntarget = \"wasm32-wasip2\"\ntarget-dir = \"{}\"\n",
+            root.join("target/guests").display()
+        ),
+    )
+    .unwrap();
+    let source = |greeting: &str| {
+        format!(
+            "use fclocal_sdk::{{Context, EventFunction, FunctionError}};\n\
+             pub struct Greeter;\n\
+             impl EventFunction for Greeter {{\n\
+                 fn handle(_event: Vec<u8>, _ctx: Context) -> Result<Vec<u8>, FunctionError> {{\n\
+                     Ok(b\"{greeting}\".to_vec())\n\
+                 }}\n\
+             }}\n\
+             fclocal_sdk::export_event_function!(Greeter);\n"
+        )
+    };
+    std::fs::write(crate_dir.join("src/lib.rs"), source("hello, first")).unwrap();
+    let server = Server::start(&sandbox, &["--no-auth"]);
+    let path = "/2016-08-15/services/demo/functions/greeter/invocations";
+    assert_eq!(server.send("POST", path, &[], b"{}").text(), "hello, first");
+
+    std::fs::write(crate_dir.join("src/lib.rs"), source("hello, second")).unwrap();
+    server.wait_for("Reloaded demo/greeter");
+    assert_eq!(
+        server.send("POST", path, &[], b"{}").text(),
+        "hello, second"
+    );
+}
