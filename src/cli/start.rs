@@ -107,6 +107,11 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let _entered = tokio.enter();
+    let listener = tokio.block_on(fclocal_server::bind(args.host, args.port))?;
+    let address = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    settings.local_endpoint = Some(format!("http://{address}"));
     let runtime = Runtime::new(EngineConfig {
         cache_dir: Some(project.cache_dir()),
         pooling: PoolingMode::Auto,
@@ -130,8 +135,6 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
     }
 
     let options = ServerOptions {
-        host: args.host,
-        port: args.port,
         credentials,
         secret,
         verify_signatures: !args.no_auth,
@@ -141,6 +144,7 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         shutdown_timeout: args.shutdown_timeout,
     };
     tokio.block_on(fclocal_server::run(
+        listener,
         &project.app,
         pools.clone(),
         builder,

@@ -70,5 +70,8 @@ pub fn instance_environment(
             .into_iter()
             .map(|(key, value)| (key.to_owned(), value)),
     );
+    if let Some(endpoint) = &settings.local_endpoint {
+        environment.push(("FCLOCAL_SLS_ENDPOINT".to_owned(), endpoint.clone()));
+    }
     environment
 }

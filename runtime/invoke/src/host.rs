@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use fclocal_engine::{
     EventContext, FunctionInfo, FunctionInstance, FunctionKind, HttpRequest, HttpResponse,
-    InstanceSettings, Invocation, InvocationError, PreparedComponent, Runtime, ServiceInfo,
+    InstanceSettings, Invocation, InvocationError, OutboundAccess, PreparedComponent, Runtime,
+    ServiceInfo,
 };
 use fclocal_logstore::LogWriter;
 
@@ -166,7 +167,7 @@ impl FunctionHost {
         InstanceSettings {
             memory_limit_bytes: u64::from(spec.memory_mb) << 20,
             environment: instance_environment(spec, &self.settings, instance_id),
-            outbound: spec.outbound.clone(),
+            outbound: outbound_access(spec, &self.settings),
             capture: self.settings.capture,
             start_timeout: Duration::from_secs(u64::from(
                 spec.initialization_timeout_secs.max(spec.timeout_secs),
@@ -350,6 +351,25 @@ impl FunctionHost {
     /// The log writer, for callers that record lines of their own.
     pub fn log_writer(&self) -> &LogWriter {
         &self.writer
+    }
+}
+
+/// What a function may call: its template's policy, plus fclocal's own
+/// endpoint when a server runs (functions read the logstore through it).
+fn outbound_access(spec: &FunctionSpec, settings: &HostSettings) -> OutboundAccess {
+    let local = settings
+        .local_endpoint
+        .as_deref()
+        .and_then(|endpoint| endpoint.split_once("://").map(|(_, rest)| rest))
+        .map(|authority| authority.trim_end_matches('/').to_owned());
+    match (&spec.outbound, local) {
+        (OutboundAccess::Any, _) | (_, None) => spec.outbound.clone(),
+        (OutboundAccess::Deny, Some(local)) => OutboundAccess::Hosts(vec![local]),
+        (OutboundAccess::Hosts(hosts), Some(local)) => {
+            let mut hosts = hosts.clone();
+            hosts.push(local);
+            OutboundAccess::Hosts(hosts)
+        }
     }
 }
 

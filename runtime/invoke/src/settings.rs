@@ -21,6 +21,10 @@ pub struct HostSettings {
     pub max_response_bytes: usize,
     /// `__source__` of every log record.
     pub log_source: String,
+    /// fclocal's own endpoint (`http://127.0.0.1:8000`) when a server runs:
+    /// functions find its SLS API in `FCLOCAL_SLS_ENDPOINT`, and may make
+    /// outbound HTTP requests to it even without `InternetAccess: true`.
+    pub local_endpoint: Option<String>,
 }
 
 impl Default for HostSettings {
@@ -32,6 +36,7 @@ impl Default for HostSettings {
             capture: CaptureLimits::default(),
             max_response_bytes: MAX_SYNC_RESPONSE_BYTES,
             log_source: "127.0.0.1".to_owned(),
+            local_endpoint: None,
         }
     }
 }

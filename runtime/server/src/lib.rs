@@ -35,6 +35,6 @@ mod timer_target;
 
 pub use banner::SecretDisplay;
 pub use console::Console;
-pub use server::{ServerError, ServerOptions, run, timer_specs};
+pub use server::{ServerError, ServerOptions, bind, run, timer_specs};
 pub use signature::Credentials;
 pub use state::RequestLimits;

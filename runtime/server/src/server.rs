@@ -33,10 +33,6 @@ use crate::{admin, reload};
 /// How `fclocal start` runs.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
-    /// Address to bind (loopback by default).
-    pub host: IpAddr,
-    /// Port; 0 takes an ephemeral one (the banner prints the real one).
-    pub port: u16,
     /// The AccessKey pair signatures are checked against.
     pub credentials: Credentials,
     /// Whether the secret may be printed in the banner.
@@ -95,8 +91,19 @@ pub fn timer_specs(app: &App) -> Vec<TimerSpec> {
         .collect()
 }
 
+/// Binds the listener first, so the address (with `--port 0`, the port the
+/// system picked) is known before functions are loaded: their environment
+/// names it (`FCLOCAL_SLS_ENDPOINT`).
+pub async fn bind(host: IpAddr, port: u16) -> Result<TcpListener, ServerError> {
+    let address = SocketAddr::new(host, port);
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| ServerError::Bind { address, source })
+}
+
 /// Serves `app` on `pools` until `shutdown` resolves, then drains.
 pub async fn run(
+    listener: TcpListener,
     app: &App,
     pools: Arc<Pools>,
     builder: Builder,
@@ -104,13 +111,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let console = Console;
-    let address = SocketAddr::new(options.host, options.port);
-    let listener = TcpListener::bind(address)
-        .await
-        .map_err(|source| ServerError::Bind { address, source })?;
-    let bound = listener
-        .local_addr()
-        .map_err(|source| ServerError::Bind { address, source })?;
+    let bound = listener.local_addr().map_err(ServerError::Serve)?;
 
     let routes = RouteTable::new(app);
     let specs: Vec<_> = routes.functions().map(|route| route.spec.clone()).collect();
