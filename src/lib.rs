@@ -8,9 +8,11 @@
 //! - `progress`: build progress on the terminal.
 //! - `event_input`: where `fclocal invoke` reads its event from.
 //! - `output`: writing to stdout/stderr, treating a closed pipe as success.
+//! - `table`: aligned text tables for query results.
 
 pub mod cli;
 mod event_input;
 mod output;
 mod progress;
 mod project;
+mod table;
