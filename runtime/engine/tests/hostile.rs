@@ -199,7 +199,14 @@ async fn a_returned_error_is_handled_and_keeps_the_instance() {
 async fn an_endless_stdout_flood_is_bounded_and_never_traps_the_guest() {
     let runtime = runtime();
     let hostile = load(&runtime, "hostile");
-    let mut flooder = instance(&hostile, 64).await;
+    // A small budget, so even a slow machine floods past it before the timeout.
+    let budget = 64 * 1024;
+    let mut settings = common::settings(64);
+    settings.capture = fclocal_engine::CaptureLimits {
+        max_line_bytes: 1024,
+        max_bytes_per_invocation: budget,
+    };
+    let mut flooder = hostile.instantiate(&settings).await.unwrap();
     let lines = sink();
     let flooded = flooder
         .invoke_event(
@@ -215,7 +222,6 @@ async fn an_endless_stdout_flood_is_bounded_and_never_traps_the_guest() {
         Err(InvocationError::Timeout { limit: TIMEOUT })
     );
     assert!(flooded.log.dropped_bytes > 0);
-    let budget = fclocal_engine::CaptureLimits::default().max_bytes_per_invocation;
     assert!(
         lines.total_bytes() <= budget,
         "kept {} bytes",
