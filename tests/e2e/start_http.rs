@@ -55,6 +55,19 @@ Resources:
           Properties:
             AuthType: FUNCTION
             Methods: ['GET', 'POST']
+    solo:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Handler: hostile-http.wasm
+        Runtime: custom
+        CodeUri: {functions}/hostile-http
+        Timeout: 10
+      Events:
+        web:
+          Type: HTTP
+          Properties:
+            AuthType: ANONYMOUS
+            Methods: ['GET']
     crowd:
       Type: 'Aliyun::Serverless::Function'
       Properties:
@@ -62,6 +75,7 @@ Resources:
         Runtime: custom
         CodeUri: {functions}/hostile-http
         InstanceConcurrency: 4
+        Timeout: 10
       Events:
         web:
           Type: HTTP

@@ -47,7 +47,7 @@ fn instance_concurrency_decides_how_many_instances_serve_concurrent_requests() {
     let server = Arc::new(Server::start(&sandbox, &["--no-watch"]));
     // InstanceConcurrency 1 (the default): overlapping requests, one instance each.
     let one_each: BTreeSet<String> =
-        concurrently(&server, "/2016-08-15/proxy/demo/web/sleep?ms=1500", 4)
+        concurrently(&server, "/2016-08-15/proxy/demo/solo/sleep?ms=1500", 4)
             .into_iter()
             .collect();
     assert_eq!(one_each.len(), 4, "{one_each:?}");
