@@ -83,7 +83,10 @@ impl EventFunction for Analytics {
         };
         for queries in events {
             summary.total += 1;
-            let event_type = queries.get("type").cloned().unwrap_or_else(|| "unknown".into());
+            let event_type = queries
+                .get("type")
+                .cloned()
+                .unwrap_or_else(|| "unknown".into());
             *summary.by_type.entry(event_type).or_default() += 1;
             if let Some(owner) = queries.get("owner") {
                 *summary.by_owner.entry(owner.clone()).or_default() += 1;

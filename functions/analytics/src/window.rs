@@ -27,8 +27,10 @@ impl Window {
     /// The `seconds` before the timer's `triggerTime` (`2026-11-23T08:00:00Z`).
     pub fn ending_at(trigger_time: &str, seconds: i64) -> Result<Window, FunctionError> {
         let end = unix_seconds(trigger_time).ok_or_else(|| {
-            FunctionError::new(format!("triggerTime {trigger_time:?} is not an RFC 3339 UTC time"))
-                .with_type("InvalidEvent")
+            FunctionError::new(format!(
+                "triggerTime {trigger_time:?} is not an RFC 3339 UTC time"
+            ))
+            .with_type("InvalidEvent")
         })?;
         Ok(Window {
             start: end - seconds.max(1),
@@ -76,7 +78,9 @@ impl Window {
             let count = rows.len();
             for row in rows {
                 let Some(message) = row.message else { continue };
-                if let Ok(queries) = serde_json::from_str::<BTreeMap<String, serde_json::Value>>(&message) {
+                if let Ok(queries) =
+                    serde_json::from_str::<BTreeMap<String, serde_json::Value>>(&message)
+                {
                     events.push(
                         queries
                             .into_iter()
