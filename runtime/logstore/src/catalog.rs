@@ -1,7 +1,8 @@
 //! Projects, logstores and shard sequence numbers as the writer thread sees them.
 //!
 //! The writer keeps a cache of every logstore it has written to (its row id, shard count,
-//! round-robin cursor and the next `seq` of each shard) so an insert costs no catalogue
+//! round-robin cursor and, per shard, the next line `seq`, the next `group_seq` and the
+//! newest group's receive time) so an insert costs no catalogue
 //! lookup. The cache is only valid for committed state: the writer clears it whenever a
 //! transaction rolls back, and drops an entry whenever `ensure_logstore` changes the row.
 
@@ -21,10 +22,41 @@ pub(crate) struct StoreState {
     shard_count: u32,
     /// Round-robin cursor: the shard the next append group goes to.
     next_shard: u32,
-    /// Next `seq` per shard (may be longer than `shard_count` after a shrink).
-    seqs: Vec<u64>,
-    /// `seqs` as last written to the `shards` table.
-    persisted: Vec<u64>,
+    /// Per shard (may be longer than `shard_count` after a shrink).
+    shards: Vec<ShardState>,
+    /// `shards` as last written to the `shards` table.
+    persisted: Vec<ShardState>,
+}
+
+/// The counters of one shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ShardState {
+    /// Next line `seq`.
+    next_seq: u64,
+    /// Next `group_seq` (the shard's end cursor).
+    next_group: u64,
+    /// `received_at_ns` of the shard's newest group (`i64::MIN` if none is kept); the next
+    /// group's receive time is clamped to it. Not persisted: it is read back from
+    /// `loggroups`.
+    last_received_ns: i64,
+}
+
+impl ShardState {
+    /// A shard without lines or groups.
+    const EMPTY: ShardState = ShardState {
+        next_seq: 0,
+        next_group: 0,
+        last_received_ns: i64::MIN,
+    };
+}
+
+/// A group opened by [`StoreState::open_group`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OpenedGroup {
+    /// Its cursor.
+    pub(crate) group_seq: u64,
+    /// Its receive time, clamped to be no earlier than the shard's previous group.
+    pub(crate) received_at_ns: i64,
 }
 
 impl StoreState {
@@ -36,15 +68,37 @@ impl StoreState {
         shard
     }
 
+    /// How many shards new groups are spread over.
+    pub(crate) fn shard_count(&self) -> u32 {
+        self.shard_count.max(1)
+    }
+
+    /// Takes the next `group_seq` of `shard` for a group received at `received_at_ns`.
+    pub(crate) fn open_group(&mut self, shard: u32, received_at_ns: i64) -> OpenedGroup {
+        let state = self.shard_mut(shard);
+        let group_seq = state.next_group;
+        state.next_group += 1;
+        state.last_received_ns = state.last_received_ns.max(received_at_ns);
+        OpenedGroup {
+            group_seq,
+            received_at_ns: state.last_received_ns,
+        }
+    }
+
     /// Hands out the next sequence number of `shard`.
     pub(crate) fn take_seq(&mut self, shard: u32) -> u64 {
-        let i = shard as usize;
-        if self.seqs.len() <= i {
-            self.seqs.resize(i + 1, 0);
-        }
-        let seq = self.seqs[i];
-        self.seqs[i] = seq + 1;
+        let state = self.shard_mut(shard);
+        let seq = state.next_seq;
+        state.next_seq = seq + 1;
         seq
+    }
+
+    fn shard_mut(&mut self, shard: u32) -> &mut ShardState {
+        let i = shard as usize;
+        if self.shards.len() <= i {
+            self.shards.resize(i + 1, ShardState::EMPTY);
+        }
+        &mut self.shards[i]
     }
 }
 
@@ -105,22 +159,36 @@ impl Catalog {
             .ok_or(rusqlite::Error::QueryReturnedNoRows)
     }
 
-    /// Writes changed shard sequence numbers into `shards` (inside the caller's transaction).
-    pub(crate) fn persist_seqs(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+    /// Writes changed shard counters into `shards` (inside the caller's transaction).
+    pub(crate) fn persist_seqs(
+        &mut self,
+        conn: &Connection,
+        now: SystemTime,
+    ) -> rusqlite::Result<()> {
         let mut upsert = conn.prepare_cached(
-            "INSERT INTO shards (logstore_id, shard, next_seq) VALUES (?1, ?2, ?3)
-             ON CONFLICT (logstore_id, shard) DO UPDATE SET next_seq = excluded.next_seq",
+            "INSERT INTO shards (logstore_id, shard, next_seq, next_group, created)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (logstore_id, shard) DO UPDATE SET
+                 next_seq = excluded.next_seq, next_group = excluded.next_group",
         )?;
+        let created = to_unix_seconds(now);
         for state in self.stores.values_mut().flat_map(|s| s.values_mut()) {
-            if state.seqs == state.persisted {
+            if state.shards == state.persisted {
                 continue;
             }
-            for (shard, &seq) in state.seqs.iter().enumerate() {
-                if state.persisted.get(shard) != Some(&seq) {
-                    upsert.execute(params![state.id, shard as i64, seq as i64])?;
+            for (shard, s) in state.shards.iter().enumerate() {
+                if state.persisted.get(shard) != Some(s) {
+                    // Counters stay far below i64::MAX.
+                    upsert.execute(params![
+                        state.id,
+                        shard as i64,
+                        s.next_seq as i64,
+                        s.next_group as i64,
+                        created
+                    ])?;
                 }
             }
-            state.persisted.clone_from(&state.seqs);
+            state.persisted.clone_from(&state.shards);
         }
         Ok(())
     }
@@ -137,24 +205,33 @@ fn load(conn: &Connection, project: &str, logstore: &str) -> rusqlite::Result<Op
     let Some((id, shard_count)) = row else {
         return Ok(None);
     };
-    let mut seqs = Vec::new();
-    let mut stmt =
-        conn.prepare_cached("SELECT shard, next_seq FROM shards WHERE logstore_id = ?1")?;
+    let mut shards: Vec<ShardState> = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT shard, next_seq, next_group,
+                (SELECT received_at_ns FROM loggroups g
+                 WHERE g.logstore_id = s.logstore_id AND g.shard = s.shard
+                 ORDER BY g.group_seq DESC LIMIT 1)
+         FROM shards s WHERE logstore_id = ?1",
+    )?;
     let mut rows = stmt.query([id])?;
     while let Some(row) = rows.next()? {
         let shard = usize::try_from(row.get::<_, i64>(0)?).unwrap_or(0);
-        let seq = u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0);
-        if seqs.len() <= shard {
-            seqs.resize(shard + 1, 0);
+        let state = ShardState {
+            next_seq: u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
+            next_group: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+            last_received_ns: row.get::<_, Option<i64>>(3)?.unwrap_or(i64::MIN),
+        };
+        if shards.len() <= shard {
+            shards.resize(shard + 1, ShardState::EMPTY);
         }
-        seqs[shard] = seq;
+        shards[shard] = state;
     }
     Ok(Some(StoreState {
         id,
         shard_count: u32::try_from(shard_count).unwrap_or(1).max(1),
         next_shard: 0,
-        persisted: seqs.clone(),
-        seqs,
+        persisted: shards.clone(),
+        shards,
     }))
 }
 
@@ -207,11 +284,12 @@ pub(crate) fn ensure_logstore(
         .prepare_cached("SELECT id FROM logstores WHERE project = ?1 AND name = ?2")?
         .query_row(params![project, name], |row| row.get(0))?;
     let mut add_shard = conn.prepare_cached(
-        "INSERT INTO shards (logstore_id, shard, next_seq) VALUES (?1, ?2, 0)
+        "INSERT INTO shards (logstore_id, shard, next_seq, next_group, created)
+         VALUES (?1, ?2, 0, 0, ?3)
          ON CONFLICT (logstore_id, shard) DO NOTHING",
     )?;
     for shard in 0..config.shard_count {
-        add_shard.execute(params![id, shard])?;
+        add_shard.execute(params![id, shard, now])?;
     }
     Ok(())
 }

@@ -103,6 +103,49 @@ pub enum LogStoreError {
         known: String,
     },
 
+    /// A cursor or pull call names a shard the logstore does not have.
+    #[error("unknown shard {shard} in logstore {project}/{logstore} ({}); its shards are {known}, list them with LogReader::shards (ListShards)", path.display())]
+    UnknownShard {
+        /// The database file.
+        path: PathBuf,
+        /// The project.
+        project: String,
+        /// The logstore.
+        logstore: String,
+        /// The shard asked for.
+        shard: u32,
+        /// The shard ids that do exist, e.g. `0, 1`.
+        known: String,
+    },
+
+    /// A cursor lies beyond the shard's end: the shard never handed it out.
+    #[error("invalid cursor {cursor} for shard {shard} of logstore {project}/{logstore} ({}): the shard ends at {end}; get a cursor with LogReader::cursor (GetCursor) instead of making one up", path.display())]
+    InvalidCursor {
+        /// The database file.
+        path: PathBuf,
+        /// The project.
+        project: String,
+        /// The logstore.
+        logstore: String,
+        /// The shard.
+        shard: u32,
+        /// The cursor given.
+        cursor: u64,
+        /// The shard's end cursor (where its next group goes).
+        end: u64,
+    },
+
+    /// A KeyHash route is not an MD5 hex key.
+    #[error(
+        "invalid hash key {key:?}: {reason}; a hash key is up to 32 hex digits (the MD5 of the routing value)"
+    )]
+    InvalidHashKey {
+        /// The rejected key.
+        key: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
     /// A logstore query names a logstore without its project.
     #[error("a query for logstore {logstore:?} must also name its project")]
     LogstoreWithoutProject {

@@ -46,8 +46,13 @@
 //!   `tracing::error!`).
 //! - **Unknown project/logstore on append** → created with [`LogstoreConfig::default`]
 //!   (30 days, 2 shards: the py-sdk defaults) rather than dropping the line.
-//! - **Shards**: each `append` call is one group (like an SLS LogGroup); per logstore a group
-//!   goes to the next shard round-robin and its lines get consecutive per-shard `seq`s.
+//! - **Shards and groups**: each `append` call is one group (like an SLS LogGroup) per
+//!   logstore it names, cut further where topic, source or tags change; a group goes to the
+//!   next shard round-robin and its lines get consecutive per-shard `seq`s.
+//!   [`LogWriter::append_group`] writes one SLS group with PutLogs' options (hash-key route,
+//!   receive time, shared topic/source/tags). Every group takes the shard's next
+//!   `group_seq`, which is the SLS cursor: [`LogReader::cursor`], [`LogReader::cursor_time`]
+//!   and [`LogReader::pull`] serve GetCursor, GetCursorTime and PullLogs.
 //! - **Contents and tags** are stored as JSON objects in append order, so SQLite JSON1
 //!   (`json_extract(contents, '$."requestId"')`) filters on them. The schema and its
 //!   rationale are documented in `src/migrations.rs`.
@@ -68,9 +73,16 @@
 //! | `store.rs` | [`LogStore`]: open, catalogue calls, writer/reader handles, close |
 //! | `writer.rs` | [`LogWriter`] and the writer thread's loop: batching, flush replies, retry |
 //! | `ingest.rs` | the writer's database work: insert transaction, catalogue and sweep commands |
-//! | `catalog.rs` | project/logstore rows, the writer's id/shard/seq cache, auto-creation |
-//! | `retention.rs` | TTL sweep |
+//! | `batch.rs` | what the writer queues: an `append`'s records or one group |
+//! | `insert.rs` | queued writes → `logs` and `loggroups` rows: shard choice, group cuts |
+//! | `catalog.rs` | project/logstore rows, the writer's id/shard/seq/group cache, auto-creation |
+//! | `routing.rs` | SLS hash key → shard |
+//! | `retention.rs` | TTL sweep of lines and emptied groups |
 //! | `reader.rs` | [`LogReader`]: queries and catalogue listings |
+//! | `reader/shards.rs` | one logstore's settings, its shards |
+//! | `reader/cursors.rs` | GetCursor, GetCursorTime |
+//! | `reader/pull.rs` | PullLogs |
+//! | `group.rs` | groups, cursors and shards as values |
 //! | `query.rs` | [`LogQuery`] → SQL, the keyword SQL function |
 //! | `codec.rs` | ordered pairs ⇄ JSON object text |
 //! | `schema.rs` | connection pragmas, applying migrations |
@@ -79,25 +91,33 @@
 //! | `model.rs` | records, queries, catalogue info, time conversion |
 //! | `error.rs` | [`LogStoreError`] |
 
+mod batch;
 mod catalog;
 mod checkpoint;
 mod codec;
 mod error;
+mod group;
 mod ingest;
+mod insert;
 mod migrations;
 mod model;
 mod query;
 mod reader;
 mod retention;
+mod routing;
 mod schema;
 mod store;
 mod writer;
 
 pub use error::LogStoreError;
+pub use group::{
+    CursorPosition, GroupAppend, GroupLog, PulledGroups, ShardChoice, ShardInfo, StoredGroup,
+};
 pub use model::{
     LogQuery, LogRecord, LogstoreConfig, LogstoreInfo, MAX_SHARDS, ProjectInfo, StoredLog,
     TTL_FOREVER_DAYS,
 };
 pub use reader::LogReader;
+pub use routing::shard_for_hash_key;
 pub use store::{LogStore, OpenOptions};
 pub use writer::LogWriter;

@@ -3,7 +3,7 @@
 //! `PRAGMA user_version` holds how many entries of [`MIGRATIONS`] have been applied;
 //! [`crate::schema::migrate`] applies the missing ones in one transaction at open.
 //! **Never edit a released entry**: add a new one (the FTS5 index, per-key indexes and the
-//! PullLogs cursor index of the later SLS API work each become one more string here).
+//! like each become one more string here).
 //!
 //! # Version 1
 //!
@@ -29,6 +29,40 @@
 //!   with equal `time_ns` come out in `id` (append) order because the index ends with the rowid.
 //! - `shards.next_seq` persists the per-shard sequence so seqs stay unique after a TTL sweep
 //!   deleted the newest-but-expired rows.
+//!
+//! # Version 2
+//!
+//! Reserved for the FTS5 index (`store-search` branch); a no-op on this branch.
+//!
+//! # Version 3: LogGroups and cursors
+//!
+//! ```text
+//! shards    + next_group  -- the next group_seq of the shard
+//!           + created     -- unix seconds (ListShards' createTime)
+//! loggroups (logstore_id, shard, group_seq,   -- PK; group_seq is the SLS cursor
+//!            first_seq, line_count,            -- the group's lines: seq first_seq..+line_count
+//!            first_id, last_id,                -- ...and logs.id first_id..=last_id
+//!            received_at_ns)                   -- when the API received it
+//!           WITHOUT ROWID + INDEX loggroups_by_received(logstore_id, shard, received_at_ns)
+//! ```
+//!
+//! Design notes:
+//! - One row per group, not per line: a pull reads the group rows by primary key, then each
+//!   group's lines by **rowid range** (`logs.id BETWEEN first_id AND last_id`). The single
+//!   writer inserts a group's lines one after the other, so their ids are consecutive unless
+//!   the same append interleaves lines of other logstores, which the `logstore_id`/`shard`
+//!   filter skips. That is why there is no `logs (logstore_id, shard, seq)` index: it would
+//!   cost every line insert a second index update for a lookup the rowid already answers.
+//!   The `seq` range is checked too, because after a sweep deleted the highest ids SQLite may
+//!   hand those ids out again to later lines.
+//! - `shards.next_group` persists the group sequence like `next_seq`, so cursors never
+//!   repeat even after a sweep deleted the newest groups.
+//! - `received_at_ns` never decreases along a shard's `group_seq` (the writer clamps it), so
+//!   "first group received at or after t" is one seek on `loggroups_by_received`.
+//! - **Backfill**: which lines were appended together is not recorded before version 3, so
+//!   every existing line becomes a group of its own, with `group_seq = seq` (and
+//!   `next_group = next_seq`) and, for lack of a receive time, the running maximum of the
+//!   line times along the shard as `received_at_ns`.
 
 /// Application id written to the database header (`FCLS`), so a foreign SQLite file is told
 /// apart from an fclocal logstore.
@@ -75,6 +109,41 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ) STRICT;
 
     CREATE INDEX logs_by_time ON logs (logstore_id, time_ns);
+    "#,
+    // 2: placeholder so numbering lines up with the FTS5 migration.
+    r#"
+    -- version 2: reserved for the FTS5 index (store-search branch)
+    SELECT 1;
+    "#,
+    // 3: SLS LogGroups and shard cursors.
+    r#"
+    ALTER TABLE shards ADD COLUMN next_group INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE shards ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
+    UPDATE shards SET
+        next_group = next_seq,
+        created = coalesce(
+            (SELECT created FROM logstores WHERE logstores.id = shards.logstore_id), 0);
+
+    CREATE TABLE loggroups (
+        logstore_id    INTEGER NOT NULL,
+        shard          INTEGER NOT NULL,
+        group_seq      INTEGER NOT NULL,
+        first_seq      INTEGER NOT NULL,
+        line_count     INTEGER NOT NULL,
+        first_id       INTEGER NOT NULL,
+        last_id        INTEGER NOT NULL,
+        received_at_ns INTEGER NOT NULL,
+        PRIMARY KEY (logstore_id, shard, group_seq)
+    ) STRICT, WITHOUT ROWID;
+
+    INSERT INTO loggroups
+        (logstore_id, shard, group_seq, first_seq, line_count, first_id, last_id, received_at_ns)
+    SELECT logstore_id, shard, seq, seq, 1, id, id,
+           max(time_ns) OVER (PARTITION BY logstore_id, shard ORDER BY seq
+                              ROWS UNBOUNDED PRECEDING)
+    FROM logs;
+
+    CREATE INDEX loggroups_by_received ON loggroups (logstore_id, shard, received_at_ns);
     "#,
 ];
 

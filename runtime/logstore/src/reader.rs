@@ -16,6 +16,11 @@ use crate::model::{
 use crate::query::{self, Scope};
 use crate::schema::{self, Role};
 
+// SLS shard API: ListShards, GetCursor, GetCursorTime, PullLogs.
+mod cursors;
+mod pull;
+mod shards;
+
 /// Reads logs and the catalogue. Owns one SQLite connection: `Send`, not `Sync`; open one
 /// per thread (they are cheap) with [`crate::LogStore::reader`] or [`LogReader::open`].
 #[derive(Debug)]

@@ -8,6 +8,9 @@
 //! `max_batch` records or the queue is empty, and commits that as one transaction. Flush
 //! requests are answered right after the commit that covers everything queued before them,
 //! so a flush from any thread observes every append that happened-before it.
+//! The unit of batching is a whole `append`/`append_group` call: a commit takes calls, never
+//! part of one, so an SLS group is always committed in one transaction (a group larger than
+//! `max_batch` just makes a larger transaction).
 //!
 //! Failure policy: a failed commit is logged with `tracing::error!` and reported to the
 //! flushes waiting on it, or if none, to the next flush. Its records are kept and retried
@@ -31,14 +34,17 @@ use std::time::SystemTime;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use crate::batch::Pending;
 use crate::error::{LogStoreError, Result};
+use crate::group::{GroupAppend, ShardChoice};
 use crate::ingest::Ingest;
 use crate::model::{LogRecord, LogstoreConfig, validate_name};
+use crate::routing;
 
 /// A message to the writer thread.
 pub(crate) enum Command {
-    /// One append group.
-    Append(Vec<LogRecord>),
+    /// One `append` or `append_group` call.
+    Append(Pending),
     /// Answer once everything queued before is committed.
     Flush(Reply<Result<()>>),
     /// Create or describe a project.
@@ -166,7 +172,33 @@ impl LogWriter {
             validate_name("project", &rec.project)?;
             validate_name("logstore", &rec.logstore)?;
         }
-        self.shared.send(Command::Append(records))
+        self.shared.send(Command::Append(Pending::Records(records)))
+    }
+
+    /// Queues one SLS LogGroup (PutLogs): its lines go to one shard, chosen by
+    /// `group.shard`, in one transaction, and take the shard's next cursor position
+    /// (`group_seq`). Never blocks on SQLite; call [`LogWriter::flush_blocking`] before
+    /// answering the client to make it durable and to hear about a failed commit.
+    ///
+    /// An unknown project or logstore is created with [`LogstoreConfig::default`], as for
+    /// [`LogWriter::append`]: the writer cannot refuse a group it already accepted. To
+    /// refuse one instead (SLS's `ProjectNotExist` / `LogStoreNotExist`), ask
+    /// [`crate::LogReader::logstore`] first; fclocal never deletes a logstore, so the
+    /// answer cannot go stale before the group is written.
+    ///
+    /// An empty group stores nothing. Fails, queueing nothing, for an empty/oversized
+    /// project or logstore name, a hash key that is not up to 32 hex digits, or when the
+    /// store is closed.
+    pub fn append_group(&self, group: GroupAppend) -> Result<()> {
+        validate_name("project", &group.project)?;
+        validate_name("logstore", &group.logstore)?;
+        if let ShardChoice::HashKey(key) = &group.shard {
+            routing::validate_key(key)?;
+        }
+        if group.logs.is_empty() {
+            return Ok(());
+        }
+        self.shared.send(Command::Append(Pending::Group(Box::new(group))))
     }
 
     /// Returns once everything appended before this call, by any thread, is committed:
@@ -207,11 +239,11 @@ enum Trigger {
 struct Worker {
     ingest: Ingest,
     max_batch: usize,
-    /// Groups received but not yet committed.
-    fresh: Vec<Vec<LogRecord>>,
+    /// Writes received but not yet committed.
+    fresh: Vec<Pending>,
     fresh_records: usize,
-    /// Groups whose commit failed once; committed (ahead of `fresh`) by the next attempt.
-    retry: Vec<Vec<LogRecord>>,
+    /// Writes whose commit failed once; committed (ahead of `fresh`) by the next attempt.
+    retry: Vec<Pending>,
     /// Whether the failure of `retry` has been reported, which allows its one retry.
     retry_armed: bool,
     /// Flushes waiting for the next commit.
@@ -257,7 +289,7 @@ impl Worker {
     fn handle(&mut self, cmd: Command) {
         match cmd {
             Command::Append(group) => {
-                self.fresh_records += group.len();
+                self.fresh_records += group.lines();
                 self.fresh.push(group);
                 if self.fresh_records >= self.max_batch {
                     self.commit(Trigger::Forced);
@@ -295,7 +327,7 @@ impl Worker {
         let has_work = !self.fresh.is_empty() || !self.retry.is_empty();
         let hold = !self.retry.is_empty() && !self.retry_armed && trigger == Trigger::Idle;
         if has_work && !hold {
-            let retried: usize = self.retry.iter().map(Vec::len).sum();
+            let retried: usize = self.retry.iter().map(Pending::lines).sum();
             let groups = self.retry.iter().chain(self.fresh.iter());
             match self.ingest.insert(groups) {
                 Ok(()) => {
@@ -335,7 +367,7 @@ impl Worker {
     fn record_failure(&mut self, e: rusqlite::Error, retried: usize) {
         let path = self.ingest.path().display().to_string();
         let source = Arc::new(e);
-        let fresh: usize = self.fresh.iter().map(Vec::len).sum();
+        let fresh: usize = self.fresh.iter().map(Pending::lines).sum();
         let failure = if retried > 0 {
             tracing::error!(path, error = %source, records = retried, "dropping log records after their retry failed");
             Failure {
