@@ -152,3 +152,6 @@ pub(crate) fn latest_version() -> i64 {
     // The list is a handful of entries; the cast cannot truncate.
     MIGRATIONS.len() as i64
 }
+
+#[cfg(test)]
+mod tests;

@@ -198,7 +198,8 @@ impl LogWriter {
         if group.logs.is_empty() {
             return Ok(());
         }
-        self.shared.send(Command::Append(Pending::Group(Box::new(group))))
+        self.shared
+            .send(Command::Append(Pending::Group(Box::new(group))))
     }
 
     /// Returns once everything appended before this call, by any thread, is committed:

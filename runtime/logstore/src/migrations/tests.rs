@@ -1,0 +1,104 @@
+//! Upgrading a version-1 file: its lines become one-line groups (see the version 3 notes).
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use rusqlite::{Connection, params};
+
+use super::{APPLICATION_ID, MIGRATIONS};
+use crate::{CursorPosition, GroupAppend, GroupLog, LogStore, ShardChoice};
+
+const SEC: i64 = 1_000_000_000;
+
+#[test]
+fn version_1_lines_become_one_line_groups() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("logs.db");
+    {
+        let conn = Connection::open(&path).expect("sqlite");
+        conn.execute_batch(MIGRATIONS[0]).expect("version 1");
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .expect("app id");
+        conn.pragma_update(None, "user_version", 1)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO projects (name, created) VALUES ('p', 1000);
+             INSERT INTO logstores (id, project, name, ttl_days, shard_count, created,
+                                    last_modified)
+                 VALUES (7, 'p', 'ls', 30, 2, 1000, 1000);
+             INSERT INTO shards (logstore_id, shard, next_seq) VALUES (7, 0, 4), (7, 1, 0);",
+        )
+        .expect("catalogue");
+        // Shard 0 had seqs 0..4; seq 1 was swept. Times go back at seq 3.
+        for (seq, secs) in [(0, 10), (2, 30), (3, 20)] {
+            conn.execute(
+                "INSERT INTO logs (logstore_id, shard, seq, time_ns, topic, source, contents)
+                 VALUES (7, 0, ?1, ?2, 't', '', ?3)",
+                params![seq, secs * SEC, format!(r#"{{"n":"{seq}"}}"#)],
+            )
+            .expect("line");
+        }
+    }
+
+    let store = LogStore::open(&path).expect("migrates");
+    let reader = store.reader().expect("reader");
+    let cursor = |shard, at| reader.cursor("p", "ls", shard, at).expect("cursor");
+    assert_eq!(cursor(0, CursorPosition::Begin), 0);
+    assert_eq!(cursor(0, CursorPosition::End), 4, "next_group = next_seq");
+    assert_eq!(cursor(1, CursorPosition::End), 0);
+    let secs = |s: u64| UNIX_EPOCH + Duration::from_secs(s);
+    assert_eq!(cursor(0, CursorPosition::ReceivedAt(secs(25))), 2);
+
+    let pulled = reader.pull("p", "ls", 0, 0, 10, None).expect("pull");
+    let groups: Vec<(u64, u64, usize, String)> = pulled
+        .groups
+        .iter()
+        .map(|g| {
+            let received = g
+                .received_at
+                .duration_since(UNIX_EPOCH)
+                .expect("after 1970");
+            (
+                g.group_seq,
+                received.as_secs(),
+                g.logs.len(),
+                g.topic.clone(),
+            )
+        })
+        .collect();
+    // Receive time: the running maximum of the line times.
+    assert_eq!(
+        groups,
+        [
+            (0, 10, 1, "t".into()),
+            (2, 30, 1, "t".into()),
+            (3, 30, 1, "t".into())
+        ]
+    );
+    let shards = reader.shards("p", "ls").expect("shards");
+    assert_eq!(shards[0].created, secs(1000));
+
+    let w = store.writer();
+    w.append_group(GroupAppend {
+        project: "p".into(),
+        logstore: "ls".into(),
+        shard: ShardChoice::Shard(0),
+        received_at: secs(5),
+        topic: String::new(),
+        source: String::new(),
+        tags: Vec::new(),
+        logs: vec![GroupLog {
+            time: secs(40),
+            contents: Vec::new(),
+        }],
+    })
+    .expect("append");
+    w.flush_blocking().expect("flush");
+    let last = reader.pull("p", "ls", 0, 4, 10, None).expect("pull");
+    assert_eq!(last.groups[0].group_seq, 4);
+    assert_eq!(
+        last.groups[0].received_at,
+        secs(30),
+        "clamped to the backfill"
+    );
+    store.close().expect("close");
+}
