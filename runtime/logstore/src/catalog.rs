@@ -2,8 +2,7 @@
 //!
 //! The writer keeps a cache of every logstore it has written to (its row id, shard count,
 //! round-robin cursor and, per shard, the next line `seq`, the next `group_seq` and the
-//! newest group's receive time) so an insert costs no catalogue
-//! lookup. The cache is only valid for committed state: the writer clears it whenever a
+//! newest group's receive time) so an insert costs no catalogue lookup. The cache is only valid for committed state: the writer clears it whenever a
 //! transaction rolls back, and drops an entry whenever `ensure_logstore` changes the row.
 
 use std::collections::HashMap;
@@ -35,9 +34,9 @@ struct ShardState {
     next_seq: u64,
     /// Next `group_seq` (the shard's end cursor).
     next_group: u64,
-    /// `received_at_ns` of the shard's newest group (`i64::MIN` if none is kept); the next
-    /// group's receive time is clamped to it. Not persisted: it is read back from
-    /// `loggroups`.
+    /// `received_at_ns` of the shard's newest group (`i64::MIN` if it had none when
+    /// loaded); the next group's receive time is clamped to it so receive times never
+    /// decrease along a shard. Not persisted: it is read back from `loggroups`.
     last_received_ns: i64,
 }
 
@@ -160,7 +159,7 @@ impl Catalog {
     }
 
     /// Writes changed shard counters into `shards` (inside the caller's transaction).
-    pub(crate) fn persist_seqs(
+    pub(crate) fn persist_counters(
         &mut self,
         conn: &Connection,
         now: SystemTime,

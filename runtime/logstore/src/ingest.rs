@@ -64,7 +64,7 @@ impl Ingest {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         insert::insert_all(&tx, &mut self.catalog, &mut self.bufs, items, now)?;
-        self.catalog.persist_seqs(&tx, now)?;
+        self.catalog.persist_counters(&tx, now)?;
         tx.commit()
     }
 

@@ -45,7 +45,9 @@
 //!   commit; a failed commit is retried once, and every failure reaches the next flush (and
 //!   `tracing::error!`).
 //! - **Unknown project/logstore on append** → created with [`LogstoreConfig::default`]
-//!   (30 days, 2 shards: the py-sdk defaults) rather than dropping the line.
+//!   (30 days, 2 shards: the py-sdk defaults) rather than dropping the line; the same goes
+//!   for [`LogWriter::append_group`], whose caller refuses unknown logstores (SLS's
+//!   `LogStoreNotExist`) by asking [`LogReader::logstore`] first.
 //! - **Shards and groups**: each `append` call is one group (like an SLS LogGroup) per
 //!   logstore it names, cut further where topic, source or tags change; a group goes to the
 //!   next shard round-robin and its lines get consecutive per-shard `seq`s.

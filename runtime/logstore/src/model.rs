@@ -48,7 +48,8 @@ pub struct StoredLog {
     pub logstore: String,
     /// Shard the line was written to (`0..shard_count` at write time).
     pub shard: u32,
-    /// Position of the line in its shard: 0, 1, 2... in commit order; basis for cursors.
+    /// Position of the line in its shard: 0, 1, 2... in commit order. SLS cursors count
+    /// groups, not lines: see [`crate::StoredGroup::group_seq`].
     pub seq: u64,
     /// `__time__` + `__time_ns_part__`.
     pub time: SystemTime,

@@ -85,9 +85,10 @@ fn delete_empty_groups(
             "SELECT group_seq, first_seq, line_count, first_id, last_id FROM loggroups
              WHERE logstore_id = ?1 AND shard = ?2 ORDER BY group_seq",
         )?;
+        // `+logstore_id`: seek the rowid range, not the logstore's whole time index.
         let mut has_line = conn.prepare_cached(
             "SELECT 1 FROM logs WHERE id BETWEEN ?1 AND ?2
-             AND logstore_id = ?3 AND shard = ?4 AND seq >= ?5 AND seq < ?6 LIMIT 1",
+             AND +logstore_id = ?3 AND shard = ?4 AND seq >= ?5 AND seq < ?6 LIMIT 1",
         )?;
         let mut rows = groups.query(params![logstore_id, shard])?;
         let mut empty = Vec::new();

@@ -107,7 +107,9 @@ impl LogReader {
             .ctx(&self.path, "listing groups")
     }
 
-    /// A group's lines, found by their row id and seq ranges (see `migrations.rs`). The
+    /// A group's lines, found by their row id and seq ranges (see `migrations.rs`); the
+    /// unary `+` keeps SQLite from scanning `logs_by_time` for the logstore instead of
+    /// seeking the rowid range (it would, without table statistics). The
     /// group-level fields are read from its first line: every line of a group carries the
     /// same ones (the writer cuts groups where they change).
     fn read_group(&self, logstore_id: i64, shard: u32, row: &GroupRow) -> Result<StoredGroup> {
@@ -115,7 +117,7 @@ impl LogReader {
             .conn
             .prepare_cached(
                 "SELECT id, time_ns, topic, source, tags, contents FROM logs
-                 WHERE id BETWEEN ?1 AND ?2 AND logstore_id = ?3 AND shard = ?4
+                 WHERE id BETWEEN ?1 AND ?2 AND +logstore_id = ?3 AND shard = ?4
                    AND seq >= ?5 AND seq < ?6
                  ORDER BY id",
             )
