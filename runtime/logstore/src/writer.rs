@@ -210,6 +210,12 @@ impl LogWriter {
         self.shared.call(Command::Flush)
     }
 
+    /// [`crate::LogStore::sweep_expired`] from a writer handle, for a server's periodic
+    /// housekeeping (a handle is `Clone + Send + Sync`; the store is not shared).
+    pub fn sweep_expired(&self, now: SystemTime) -> Result<u64> {
+        self.shared.call(|reply| Command::Sweep { now, reply })
+    }
+
     /// Async [`LogWriter::flush_blocking`].
     pub async fn flush(&self) -> Result<()> {
         let (tx, rx) = tokio::sync::oneshot::channel();
