@@ -84,6 +84,7 @@ mod checkpoint;
 mod codec;
 mod error;
 mod ingest;
+mod matcher;
 mod migrations;
 mod model;
 mod query;
@@ -91,6 +92,8 @@ mod reader;
 mod retention;
 mod schema;
 mod store;
+mod tokens;
+mod udf;
 mod writer;
 
 pub use error::LogStoreError;

@@ -56,6 +56,7 @@ impl LogReader {
             });
         }
         query::register_functions(&conn).ctx(path, "registering SQL functions")?;
+        crate::udf::register(&conn).ctx(path, "registering the SLS SQL functions")?;
         Ok(LogReader {
             conn,
             path: path.to_path_buf(),
