@@ -99,13 +99,17 @@ pub struct Analytic {
     /// gets `FROM log` if it had no FROM; a LIMIT of 100 if it had none). Rewrites applied:
     /// `try_cast(x AS t)` → `CAST(x AS t)`; `max(x, n)`/`min(x, n)` → `fcl_max_n(x, n)` /
     /// `fcl_min_n(x, n)` (SQLite's two-argument `max` is scalar); `x[i]` →
-    /// `fcl_element_at(x, i)`; Presto type names (`bigint`, `double`, `varchar`) → SQLite
+    /// `fcl_element_at(x, i)`; `ARRAY[a, b]` → `fcl_array(a, b)` (SQLite has no array
+    /// literal); a cast to `map(…)`, `array(…)`, `row(…)` or `json` is dropped (maps and
+    /// arrays are JSON text); Presto type names (`bigint`, `double`, `varchar`) → SQLite
     /// ones (`INTEGER`, `REAL`, `TEXT`). Every other function name is kept as written; the
-    /// store registers SLS's functions as SQLite functions.
+    /// store registers SLS's functions as SQLite functions. `LIMIT y, x` stays as written
+    /// (SQLite reads it as offset `y`, count `x`, like SLS).
     ///
     /// The store runs `WITH log AS (<rows>) <sql>` — see [`Analytic::with_log`].
     pub sql: String,
-    /// The column names the statement reads from `log`, deduplicated, in first-use order:
+    /// The column names the statement reads from `log`, deduplicated (ASCII
+    /// case-insensitively, as SQLite compares names; the first spelling wins), in first-use order:
     /// identifiers that are not aliases of select items, not CTE or table names, and not
     /// qualified by another table. `"content.status"` is `content.status`. The store gives
     /// `log` exactly these columns (plus the reserved ones it always provides).

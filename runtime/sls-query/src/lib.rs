@@ -6,5 +6,31 @@
 
 mod analytic;
 mod ast;
+mod error;
+mod search;
+mod split;
 
 pub use ast::{Analytic, Field, ParseError, Pattern, Query, Search};
+
+/// Parses a whole SLS query, `search` or `search | analytic`.
+///
+/// Errors carry the byte offset and character column in `query` of the problem, whichever
+/// part it is in.
+pub fn parse(query: &str) -> Result<Query, ParseError> {
+    let parts = split::split(query);
+    let search = search::parse(query, parts.search.len())?;
+    let analytic = match parts.analytic {
+        Some((start, sql)) => Some(analytic::parse(query, start, sql)?),
+        None => None,
+    };
+    Ok(Query { search, analytic })
+}
+
+/// Splits `query` at its first top-level `|` (outside quotes, not escaped) into the search
+/// text and the analytic text, without parsing either; `None` when there is no analytic part.
+/// Callers that add search terms to a user's query (`fclocal logs -f`) use it to keep the
+/// SQL intact.
+pub fn split_top_level_pipe(query: &str) -> Option<(&str, &str)> {
+    let parts = split::split(query);
+    parts.analytic.map(|(_, sql)| (parts.search, sql))
+}
