@@ -91,6 +91,7 @@ mod query;
 mod reader;
 mod retention;
 mod schema;
+mod search;
 mod store;
 mod tokens;
 mod udf;
@@ -102,5 +103,6 @@ pub use model::{
     TTL_FOREVER_DAYS,
 };
 pub use reader::LogReader;
+pub use search::{QueryError, SearchRequest, SearchResult};
 pub use store::{LogStore, OpenOptions};
 pub use writer::LogWriter;

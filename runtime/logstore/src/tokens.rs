@@ -16,6 +16,7 @@ use std::borrow::Cow;
 /// digits; `tokenchars` adds back every printable ASCII character that is not an SLS
 /// delimiter (`- . _` and `! # $ % * + \ ^ ` | ~`), so for ASCII the index splits where SLS
 /// does. Diacritics are kept: SLS does not fold them either.
+#[cfg(test)]
 pub(crate) const FTS_TOKENIZE: &str =
     r#"unicode61 remove_diacritics 0 tokenchars '-._!#$%*+\^`|~'"#;
 

@@ -4,8 +4,8 @@
 //! - `approx_distinct(x)` counts **exactly** (a local logstore is small enough); SLS's
 //!   estimate has a 2.3 % standard error, so exact answers are within its contract.
 //! - `approx_percentile(x, p)` is exact too, nearest-rank: the smallest value with at least
-//!   `p` of the values at or below it. The array form `approx_percentile(x, array[…])` and
-//!   the weighted/accuracy forms are not supported (SQLite has no arrays).
+//!   `p` of the values at or below it. `approx_percentile(x, array[p1, p2])` returns a JSON
+//!   array text; the weighted/accuracy forms are not supported.
 //! - `max(x, n)` / `min(x, n)` (rewritten by the parser to `fcl_max_n` / `fcl_min_n`) and
 //!   `max_by(x, y, n)` return a JSON array text; `histogram(x)` a JSON object text with keys
 //!   in order, e.g. `{"200":10,"404":2}`. `element_at`/`x[i]` read both.
@@ -88,11 +88,43 @@ impl Aggregate<HashSet<Key>, i64> for Distinct {
     }
 }
 
-/// Values collected by `approx_percentile`, and whether they were all integers.
+/// Values collected by `approx_percentile`, whether they were all integers, and the
+/// percentile(s) asked for (`None` until the first row; a list for the array form).
 struct Samples {
     values: Vec<f64>,
     integers: bool,
-    p: f64,
+    p: Option<Percentiles>,
+}
+
+/// `p` or `array[p1, p2, …]`.
+#[derive(Clone)]
+enum Percentiles {
+    One(f64),
+    Many(Vec<f64>),
+}
+
+fn percentiles(v: ValueRef<'_>) -> Result<Percentiles> {
+    let bad = || {
+        user_error(
+            "approx_percentile(x, p): p must be a number between 0 and 1 (e.g. 0.99) or an array of them",
+        )
+    };
+    let check = |p: f64| {
+        if (0.0..=1.0).contains(&p) {
+            Ok(p)
+        } else {
+            Err(bad())
+        }
+    };
+    if let ValueRef::Text(t) = v
+        && t.first() == Some(&b'[')
+    {
+        let list: Vec<f64> = serde_json::from_slice(t).map_err(|_| bad())?;
+        return Ok(Percentiles::Many(
+            list.into_iter().map(check).collect::<Result<_>>()?,
+        ));
+    }
+    Ok(Percentiles::One(check(as_f64(v).ok_or_else(bad)?)?))
 }
 
 /// `approx_percentile(x, p)`, exact nearest-rank.
@@ -103,17 +135,12 @@ impl Aggregate<Samples, Value> for Percentile {
         Ok(Samples {
             values: Vec::new(),
             integers: true,
-            p: 0.5,
+            p: None,
         })
     }
     fn step(&self, ctx: &mut Context<'_>, s: &mut Samples) -> Result<()> {
-        s.p = as_f64(ctx.get_raw(1)).ok_or_else(|| {
-            user_error("approx_percentile(x, p) needs a number p between 0 and 1, e.g. 0.99")
-        })?;
-        if !(0.0..=1.0).contains(&s.p) {
-            return Err(user_error(
-                "approx_percentile(x, p): p must be between 0 and 1, e.g. 0.99",
-            ));
+        if s.p.is_none() {
+            s.p = Some(percentiles(ctx.get_raw(1))?);
         }
         let v = ctx.get_raw(0);
         if let Some(f) = as_f64(v) {
@@ -128,13 +155,22 @@ impl Aggregate<Samples, Value> for Percentile {
         };
         s.values.sort_by(f64::total_cmp);
         let n = s.values.len();
-        // Nearest rank: ceil(p * n), at least 1.
-        let rank = ((s.p * n as f64).ceil() as usize).clamp(1, n);
-        let v = s.values[rank - 1];
-        Ok(if s.integers {
-            Value::Integer(v as i64)
-        } else {
-            Value::Real(v)
+        let at = |p: f64| {
+            // Nearest rank: ceil(p * n), at least 1.
+            let rank = ((p * n as f64).ceil() as usize).clamp(1, n);
+            let v = s.values[rank - 1];
+            if s.integers {
+                Value::Integer(v as i64)
+            } else {
+                Value::Real(v)
+            }
+        };
+        Ok(match s.p {
+            Some(Percentiles::Many(ps)) => Value::Text(
+                serde_json::Value::Array(ps.iter().map(|&p| to_json(&at(p))).collect()).to_string(),
+            ),
+            Some(Percentiles::One(p)) => at(p),
+            None => Value::Null,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! SLS string, regular-expression, JSON and map/array functions SQLite lacks.
 //!
-//! Arrays and maps (results of `max(x, n)`, `histogram(x)`, `json_parse`) are JSON text, so
+//! Arrays and maps (results of `max(x, n)`, `histogram(x)`, `json_parse`, and `ARRAY[a, b]`,
+//! which the parser rewrites to `fcl_array(a, b)`) are JSON text, so
 //! `fcl_element_at(x, i)` (the parser's rewrite of `x[i]`, also registered as `element_at`)
 //! indexes a JSON array from 1 (negative from the end) or looks a key up in a JSON object.
 //! Regular expressions use the `regex` crate (RE2-like, as Presto's default `joni` differs
@@ -15,7 +16,7 @@ use rusqlite::{Connection, Result};
 use serde_json::Value as Json;
 
 use super::user_error;
-use super::values::{as_f64, as_text, from_json};
+use super::values::{as_f64, as_text, from_json, owned, to_json};
 
 /// Registers the functions.
 pub(crate) fn register(conn: &Connection) -> Result<()> {
@@ -114,6 +115,22 @@ pub(crate) fn register(conn: &Connection) -> Result<()> {
         Ok(match ctx.get_raw(0) {
             ValueRef::Integer(i) => Some(i),
             other => as_f64(other).map(|x| x.trunc() as i64),
+        })
+    })?;
+    conn.create_scalar_function("fcl_array", -1, f, |ctx| {
+        let items: Vec<Json> = (0..ctx.len())
+            .map(|i| to_json(&owned(ctx.get_raw(i))))
+            .collect();
+        Ok(Json::Array(items).to_string())
+    })?;
+    conn.create_scalar_function("cardinality", 1, f, |ctx| {
+        let Some(text) = as_text(ctx.get_raw(0)) else {
+            return Ok(None);
+        };
+        Ok(match serde_json::from_str::<Json>(&text) {
+            Ok(Json::Array(items)) => Some(items.len() as i64),
+            Ok(Json::Object(map)) => Some(map.len() as i64),
+            _ => None,
         })
     })?;
     for name in ["fcl_element_at", "element_at"] {
