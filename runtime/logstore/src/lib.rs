@@ -101,6 +101,7 @@ mod error;
 mod group;
 mod ingest;
 mod insert;
+mod matcher;
 mod migrations;
 mod model;
 mod query;
@@ -108,7 +109,10 @@ mod reader;
 mod retention;
 mod routing;
 mod schema;
+mod search;
 mod store;
+mod tokens;
+mod udf;
 mod writer;
 
 pub use error::LogStoreError;
@@ -121,5 +125,6 @@ pub use model::{
 };
 pub use reader::LogReader;
 pub use routing::shard_for_hash_key;
+pub use search::{QueryError, SearchRequest, SearchResult};
 pub use store::{LogStore, OpenOptions};
 pub use writer::LogWriter;

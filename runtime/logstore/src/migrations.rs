@@ -2,8 +2,8 @@
 //!
 //! `PRAGMA user_version` holds how many entries of [`MIGRATIONS`] have been applied;
 //! [`crate::schema::migrate`] applies the missing ones in one transaction at open.
-//! **Never edit a released entry**: add a new one (the FTS5 index, per-key indexes and the
-//! like each become one more string here).
+//! **Never edit a released entry**: add a new one (per-key indexes and the like each become
+//! one more string here).
 //!
 //! # Version 1
 //!
@@ -32,7 +32,30 @@
 //!
 //! # Version 2
 //!
-//! Reserved for the FTS5 index (`store-search` branch); a no-op on this branch.
+//! ```text
+//! logs_fts          FTS5 (body), rowid = logs.id; contentless, contentless_delete=1
+//! logs_fts_pending  (id PK)  -- lines not yet in logs_fts (fewer than 1,024)
+//!                   + TRIGGERs logs_fts_enqueue / logs_fts_drain / logs_fts_delete
+//! ```
+//!
+//! Design notes:
+//! - `body` is the line's content **values** joined by newlines (SLS full-text search does
+//!   not match keys, so they are not indexed).
+//! - Contentless: the text is already in `logs.contents`; storing it twice would double the
+//!   database. `contentless_delete=1` (SQLite ≥ 3.43) lets the TTL sweep delete index rows.
+//! - The tokenizer (`crate::tokens::FTS_TOKENIZE`) cuts ASCII text exactly at SLS's
+//!   delimiters, so an FTS5 token query is an SLS token query.
+//! - **Triggers** keep the index in sync rather than the writer, so every path that inserts
+//!   or deletes lines stays consistent without knowing about the index.
+//! - **Batches of 1,024**: FTS5 writes its pending terms to disk at every statement savepoint,
+//!   and each `INSERT` into `logs` opens one (it has a trigger), so indexing from the insert
+//!   trigger itself wrote one index segment per line (~30k lines/s). Instead each new id is
+//!   queued in `logs_fts_pending`, and every 1,024th id indexes the queue in one statement
+//!   (one segment). Searches treat queued lines as unindexed and test them with the exact
+//!   SQL functions (`crate::search::compile_search`), so they are found immediately.
+//! - `automerge = 16`: fewer, larger merges while ingesting; queries see at most a few dozen
+//!   segments.
+//! - Existing lines are indexed by the migration itself (one `INSERT … SELECT`).
 //!
 //! # Version 3: LogGroups and cursors
 //!
@@ -110,10 +133,41 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 
     CREATE INDEX logs_by_time ON logs (logstore_id, time_ns);
     "#,
-    // 2: placeholder so numbering lines up with the FTS5 migration.
+    // 2: full-text index over content values, kept in sync by triggers in batches.
     r#"
-    -- version 2: reserved for the FTS5 index (store-search branch)
-    SELECT 1;
+    CREATE VIRTUAL TABLE logs_fts USING fts5(
+        body,
+        content = '',
+        contentless_delete = 1,
+        detail = none,
+        tokenize = "unicode61 remove_diacritics 0 tokenchars '-._!#$%*+\^`|~'"
+    );
+    INSERT INTO logs_fts (logs_fts, rank) VALUES ('automerge', 16);
+
+    CREATE TABLE logs_fts_pending (id INTEGER PRIMARY KEY) STRICT;
+
+    CREATE TRIGGER logs_fts_enqueue AFTER INSERT ON logs BEGIN
+        INSERT INTO logs_fts_pending (id) VALUES (new.id);
+    END;
+
+    CREATE TRIGGER logs_fts_drain AFTER INSERT ON logs_fts_pending
+    WHEN new.id % 1024 = 1023 BEGIN
+        INSERT INTO logs_fts (rowid, body)
+            SELECT p.id,
+                   (SELECT group_concat(j.value, char(10))
+                    FROM logs AS l, json_each(l.contents) AS j WHERE l.id = p.id)
+            FROM logs_fts_pending AS p;
+        DELETE FROM logs_fts_pending;
+    END;
+
+    CREATE TRIGGER logs_fts_delete AFTER DELETE ON logs BEGIN
+        DELETE FROM logs_fts WHERE rowid = old.id;
+        DELETE FROM logs_fts_pending WHERE id = old.id;
+    END;
+
+    INSERT INTO logs_fts (rowid, body)
+        SELECT l.id, (SELECT group_concat(j.value, char(10)) FROM json_each(l.contents) AS j)
+        FROM logs AS l;
     "#,
     // 3: SLS LogGroups and shard cursors.
     r#"
@@ -155,3 +209,16 @@ pub(crate) fn latest_version() -> i64 {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fts_tests {
+    use super::*;
+
+    #[test]
+    fn the_index_uses_the_shared_tokenizer_settings() {
+        // The search compiler relies on the index cutting where `crate::tokens` cuts.
+        let tokenize = format!("tokenize = \"{}\"", crate::tokens::FTS_TOKENIZE);
+        assert!(MIGRATIONS[1].contains(&tokenize), "{tokenize}");
+    }
+}
+

@@ -25,8 +25,8 @@ mod shards;
 /// per thread (they are cheap) with [`crate::LogStore::reader`] or [`LogReader::open`].
 #[derive(Debug)]
 pub struct LogReader {
-    conn: Connection,
-    path: PathBuf,
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
 }
 
 impl LogReader {
@@ -61,6 +61,7 @@ impl LogReader {
             });
         }
         query::register_functions(&conn).ctx(path, "registering SQL functions")?;
+        crate::udf::register(&conn).ctx(path, "registering the SLS SQL functions")?;
         Ok(LogReader {
             conn,
             path: path.to_path_buf(),
@@ -180,7 +181,7 @@ impl LogReader {
     }
 
     /// The id of `project/logstore`, or a helpful error.
-    fn logstore_id(&self, project: &str, logstore: &str) -> Result<i64> {
+    pub(crate) fn logstore_id(&self, project: &str, logstore: &str) -> Result<i64> {
         let id: Option<i64> = self
             .conn
             .prepare_cached("SELECT id FROM logstores WHERE project = ?1 AND name = ?2")
@@ -224,7 +225,7 @@ impl LogReader {
     }
 
     /// Builds a [`StoredLog`] from a row of [`query::build`]'s SELECT.
-    fn decode_row(&self, row: &Row<'_>) -> Result<StoredLog> {
+    pub(crate) fn decode_row(&self, row: &Row<'_>) -> Result<StoredLog> {
         let get = |e: rusqlite::Error| LogStoreError::sqlite(&self.path, "reading a log row", e);
         let id: i64 = row.get(0).map_err(get)?;
         let corrupt = |reason: String| LogStoreError::CorruptRow {

@@ -1,0 +1,368 @@
+//! The search AST → an SQL boolean expression over `logs AS l`.
+//!
+//! Two layers:
+//! 1. **Prefilter**: the FTS5 terms every match must contain ([`prefilter`]): `and` joins
+//!    both sides' terms, `or` keeps terms only if both sides have some, `not` none. The
+//!    expression starts with `l.id IN (<FTS5 match>) OR l.id IN (<queued lines>)`: lines not
+//!    yet in the index (`logs_fts_pending`, see migration 2) always pass it.
+//! 2. **Exact predicate** per node ([`node`]), evaluated on the rows the prefilter let
+//!    through. A full-text leaf whose terms FTS5 decides exactly and that the prefilter
+//!    already required (only `and`s above it) costs nothing for indexed lines; queued lines
+//!    and anything FTS5 cannot decide (wildcards inside words, one field's value, ranges,
+//!    phrases) go through the SQL functions of `crate::udf::search`.
+//!
+//! Field semantics: `__topic__` is compared whole (SLS indexes it without delimiters),
+//! `__source__` and tags are tokenised like contents; a content key with a dotted path walks
+//! into JSON values. Ranges and existence use the value text; `not` of a range matches
+//! lines without the field (SLS: "all minus matches").
+
+use std::ops::Bound;
+
+use fclocal_sls_query::{Field, Pattern, Search};
+use rusqlite::types::Value;
+
+use super::binder::Binder;
+use crate::tokens::{fts_terms, tokenize, tokenize_pattern};
+
+/// The rows whose ids are queued for the index (they must be checked exactly).
+const PENDING: &str = "l.id IN (SELECT id FROM logs_fts_pending)";
+
+/// Compiles `search` into an SQL expression over `logs AS l`.
+pub(crate) fn compile(search: &Search, b: &mut Binder) -> String {
+    match prefilter(search) {
+        Some(expr) => {
+            let fts = fts_in(&expr, b);
+            let exact = node(search, true, b);
+            format!("({fts} OR {PENDING}) AND ({exact})")
+        }
+        None => node(search, false, b),
+    }
+}
+
+/// `l.id IN (rows matching the FTS5 expression)`.
+fn fts_in(expr: &str, b: &mut Binder) -> String {
+    let p = b.bind(expr.to_owned());
+    format!("l.id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH {p})")
+}
+
+/// The FTS5 terms of a leaf, and whether matching them decides the leaf exactly.
+struct Terms {
+    expr: String,
+    exact: bool,
+}
+
+/// The FTS5 terms of a full-text/`key:value` pattern: every token, a `*`/`?` word by its
+/// part before the first wildcard (as a prefix).
+fn pattern_terms(p: &Pattern) -> Option<Terms> {
+    let wildcards = p.has_wildcards();
+    let tokens = tokenize_pattern(&p.text, wildcards);
+    let mut exprs = Vec::new();
+    let mut exact = !tokens.is_empty();
+    for token in &tokens {
+        let terms = match token.find(['*', '?']) {
+            Some(first) if wildcards => {
+                let trailing_stars = token[first..].chars().all(|c| c == '*');
+                let t = fts_terms(&token[..first], true);
+                exact &= trailing_stars;
+                t
+            }
+            _ => fts_terms(token, false),
+        };
+        exact &= terms.exact && terms.expr.is_some();
+        exprs.extend(terms.expr);
+    }
+    (!exprs.is_empty()).then(|| Terms {
+        expr: exprs.join(" AND "),
+        exact,
+    })
+}
+
+/// The FTS5 terms of a phrase: its tokens (SLS runs a token query before the phrase filter).
+fn phrase_terms(text: &str) -> Option<Terms> {
+    let exprs: Vec<String> = tokenize(text)
+        .iter()
+        .filter_map(|t| fts_terms(t, false).expr)
+        .collect();
+    (!exprs.is_empty()).then(|| Terms {
+        expr: exprs.join(" AND "),
+        exact: false,
+    })
+}
+
+/// A single top-level key (the index holds top-level values; a value nested in JSON may
+/// carry JSON escapes there, so paths get no prefilter).
+fn top_level_key(field: &Field) -> bool {
+    matches!(field, Field::Content(path) if path.len() == 1)
+}
+
+/// The FTS5 terms a leaf can be narrowed down by.
+fn leaf_terms(search: &Search) -> Option<Terms> {
+    match search {
+        Search::Text(p) => pattern_terms(p),
+        Search::Field { field, pattern } if top_level_key(field) => {
+            pattern_terms(pattern).map(|t| Terms { exact: false, ..t })
+        }
+        Search::Phrase { field: None, text } => phrase_terms(text),
+        Search::Phrase {
+            field: Some(field),
+            text,
+        } if top_level_key(field) => phrase_terms(text),
+        _ => None,
+    }
+}
+
+/// The FTS5 expression every match of `search` satisfies, if there is one.
+fn prefilter(search: &Search) -> Option<String> {
+    match search {
+        Search::And(a, b) => match (prefilter(a), prefilter(b)) {
+            (Some(a), Some(b)) => Some(format!("({a}) AND ({b})")),
+            (one, other) => one.or(other),
+        },
+        Search::Or(a, b) => Some(format!("({}) OR ({})", prefilter(a)?, prefilter(b)?)),
+        Search::Not(_) | Search::All => None,
+        leaf => leaf_terms(leaf).map(|t| t.expr),
+    }
+}
+
+/// The exact predicate of `search`. `implied`: the top-level prefilter already required this
+/// node's FTS5 terms (only `and`s between it and the root).
+fn node(search: &Search, implied: bool, b: &mut Binder) -> String {
+    match search {
+        Search::All => "1".to_owned(),
+        Search::And(x, y) => {
+            let x = node(x, implied, b);
+            let y = node(y, implied, b);
+            format!("({x}) AND ({y})")
+        }
+        Search::Or(x, y) => {
+            let x = node(x, false, b);
+            let y = node(y, false, b);
+            format!("({x}) OR ({y})")
+        }
+        Search::Not(x) => format!("NOT ({})", node(x, false, b)),
+        Search::Text(p) => text(p, implied, b),
+        Search::Field { field, pattern } => {
+            let exact = field_match(field, pattern, b);
+            narrowed(search, exact, implied, b)
+        }
+        Search::Exists(field) => match field {
+            Field::Topic => "l.topic <> ''".to_owned(),
+            Field::Source => "l.source <> ''".to_owned(),
+            other => format!("{} IS NOT NULL", value_of(other, b)),
+        },
+        Search::Range { field, low, high } => {
+            let v = value_of(field, b);
+            let (lo, lo_incl) = bound(low, b);
+            let (hi, hi_incl) = bound(high, b);
+            format!("fcl_in_range({v}, {lo}, {lo_incl}, {hi}, {hi_incl})")
+        }
+        Search::Phrase { field, text } => {
+            let phrase = b.bind(text.to_lowercase());
+            let exact = match field {
+                None => format!("fcl_phrase(l.contents, NULL, {phrase})"),
+                Some(Field::Topic) => format!("fcl_value_phrase(l.topic, {phrase})"),
+                Some(Field::Source) => format!("fcl_value_phrase(l.source, {phrase})"),
+                Some(Field::Tag(key)) => {
+                    let path = path_json(std::slice::from_ref(key), b);
+                    format!("fcl_phrase(l.tags, {path}, {phrase})")
+                }
+                Some(Field::Content(path)) => {
+                    let path = path_json(path, b);
+                    format!("fcl_phrase(l.contents, {path}, {phrase})")
+                }
+            };
+            narrowed(search, exact, implied, b)
+        }
+    }
+}
+
+/// A full-text term.
+fn text(p: &Pattern, implied: bool, b: &mut Binder) -> String {
+    let Some(terms) = pattern_terms(p) else {
+        if tokenize_pattern(&p.text, p.has_wildcards()).is_empty() {
+            // Nothing searchable (only delimiters): like `*`.
+            return "1".to_owned();
+        }
+        return udf_text(p, b);
+    };
+    match (implied, terms.exact) {
+        (true, true) => format!("(NOT {PENDING} OR {})", udf_text(p, b)),
+        (true, false) => udf_text(p, b),
+        (false, true) => {
+            let fts = fts_in(&terms.expr, b);
+            format!("({fts} OR ({PENDING} AND {}))", udf_text(p, b))
+        }
+        (false, false) => {
+            let fts = fts_in(&terms.expr, b);
+            format!("(({fts} OR {PENDING}) AND {})", udf_text(p, b))
+        }
+    }
+}
+
+fn udf_text(p: &Pattern, b: &mut Binder) -> String {
+    let pattern = b.bind(p.text.clone());
+    let quoted = b.bind(i64::from(p.quoted));
+    format!("fcl_text_match(l.contents, {pattern}, {quoted})")
+}
+
+/// `exact`, behind the leaf's FTS5 terms unless the prefilter already applied them.
+fn narrowed(search: &Search, exact: String, implied: bool, b: &mut Binder) -> String {
+    match leaf_terms(search) {
+        Some(terms) if !implied => {
+            let fts = fts_in(&terms.expr, b);
+            format!("(({fts} OR {PENDING}) AND {exact})")
+        }
+        _ => exact,
+    }
+}
+
+/// `key:pattern` on any kind of field.
+fn field_match(field: &Field, pattern: &Pattern, b: &mut Binder) -> String {
+    let p = b.bind(pattern.text.clone());
+    let quoted = b.bind(i64::from(pattern.quoted));
+    match field {
+        Field::Topic => format!("fcl_whole_match(l.topic, {p}, {quoted})"),
+        Field::Source => format!("fcl_value_match(l.source, {p}, {quoted})"),
+        Field::Tag(key) => {
+            let path = path_json(std::slice::from_ref(key), b);
+            format!("fcl_field_match(l.tags, {path}, {p}, {quoted})")
+        }
+        Field::Content(path) => {
+            let path = path_json(path, b);
+            format!("fcl_field_match(l.contents, {path}, {p}, {quoted})")
+        }
+    }
+}
+
+/// The field's value as TEXT (NULL when absent).
+fn value_of(field: &Field, b: &mut Binder) -> String {
+    match field {
+        Field::Topic => "l.topic".to_owned(),
+        Field::Source => "l.source".to_owned(),
+        Field::Tag(key) => {
+            let path = path_json(std::slice::from_ref(key), b);
+            format!("fcl_field(l.tags, {path})")
+        }
+        Field::Content(path) => {
+            let path = path_json(path, b);
+            format!("fcl_field(l.contents, {path})")
+        }
+    }
+}
+
+/// A field path as the JSON array the SQL functions take.
+fn path_json(path: &[String], b: &mut Binder) -> String {
+    let json = serde_json::to_string(path).unwrap_or_else(|_| "[]".to_owned());
+    b.bind(json)
+}
+
+/// A range bound as `(value or NULL, inclusive)`.
+fn bound(bound: &Bound<f64>, b: &mut Binder) -> (String, &'static str) {
+    match bound {
+        Bound::Included(v) => (b.bind(Value::Real(*v)), "1"),
+        Bound::Excluded(v) => (b.bind(Value::Real(*v)), "0"),
+        Bound::Unbounded => ("NULL".to_owned(), "1"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Search {
+        Search::Text(Pattern {
+            text: s.into(),
+            quoted: false,
+        })
+    }
+
+    fn field(k: &str, v: &str) -> Search {
+        Search::Field {
+            field: Field::Content(vec![k.into()]),
+            pattern: Pattern {
+                text: v.into(),
+                quoted: false,
+            },
+        }
+    }
+
+    #[test]
+    fn conjunction_of_words_is_one_fts_query() {
+        let s = Search::And(Box::new(text("error")), Box::new(text("cn-hangzhou")));
+        assert_eq!(
+            prefilter(&s).as_deref(),
+            Some("(\"error\") AND (\"cn-hangzhou\")")
+        );
+        let mut b = Binder::inline();
+        let sql = compile(&s, &mut b);
+        // Indexed lines are decided by the prefilter alone; queued ones by the functions.
+        assert_eq!(
+            sql,
+            "(l.id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH '(\"error\") AND (\"cn-hangzhou\")') \
+             OR l.id IN (SELECT id FROM logs_fts_pending)) \
+             AND (((NOT l.id IN (SELECT id FROM logs_fts_pending) OR fcl_text_match(l.contents, 'error', 0))) \
+             AND ((NOT l.id IN (SELECT id FROM logs_fts_pending) OR fcl_text_match(l.contents, 'cn-hangzhou', 0))))"
+        );
+    }
+
+    #[test]
+    fn or_needs_terms_on_both_sides_and_not_has_none() {
+        let s = Search::Or(Box::new(text("a")), Box::new(field("k", "b*")));
+        assert_eq!(prefilter(&s).as_deref(), Some("(\"a\") OR (\"b\" *)"));
+        let s = Search::Or(Box::new(text("a")), Box::new(Search::Exists(Field::Topic)));
+        assert_eq!(prefilter(&s), None);
+        let s = Search::Not(Box::new(text("a")));
+        assert_eq!(prefilter(&s), None);
+        let s = Search::And(
+            Box::new(text("a")),
+            Box::new(Search::Not(Box::new(text("b")))),
+        );
+        assert_eq!(prefilter(&s).as_deref(), Some("\"a\""));
+    }
+
+    #[test]
+    fn wildcards_inside_words_prefix_then_check_exactly() {
+        let t = pattern_terms(&Pattern {
+            text: "mo*la".into(),
+            quoted: false,
+        })
+        .unwrap();
+        assert_eq!(t.expr, "\"mo\" *");
+        assert!(!t.exact);
+        let t = pattern_terms(&Pattern {
+            text: "cn*".into(),
+            quoted: false,
+        })
+        .unwrap();
+        assert!(t.exact);
+        let t = pattern_terms(&Pattern {
+            text: "cn*".into(),
+            quoted: true,
+        })
+        .unwrap();
+        assert_eq!(t.expr, "\"cn*\"");
+    }
+
+    #[test]
+    fn nested_paths_and_ranges_have_no_prefilter() {
+        let s = Search::Range {
+            field: Field::Content(vec!["status".into()]),
+            low: Bound::Included(400.0),
+            high: Bound::Unbounded,
+        };
+        assert_eq!(prefilter(&s), None);
+        let mut b = Binder::inline();
+        assert_eq!(
+            compile(&s, &mut b),
+            "fcl_in_range(fcl_field(l.contents, '[\"status\"]'), 4e2, 1, NULL, 1)"
+        );
+        let s = Search::Field {
+            field: Field::Content(vec!["content".into(), "method".into()]),
+            pattern: Pattern {
+                text: "GET".into(),
+                quoted: false,
+            },
+        };
+        assert_eq!(prefilter(&s), None);
+    }
+}
