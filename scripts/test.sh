@@ -15,6 +15,20 @@ rustup show active-toolchain
 rustup target add wasm32-wasip2
 rustup component add clippy rustfmt
 
+# apt-get as root, or through sudo when there is one.
+apt_install() {
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ] && command -v sudo > /dev/null; then sudo="sudo"; fi
+  if [ -z "${APT_UPDATED:-}" ]; then $sudo apt-get update; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "$@"
+}
+
+step "browser for the web page tests (Debian's chromium + chromium-driver)"
+if ! command -v chromium > /dev/null || ! command -v chromedriver > /dev/null; then
+  apt_install chromium chromium-driver
+fi
+chromium --version
+
 step "format"
 cargo fmt --all --check
 (cd functions && cargo fmt --all --check)
@@ -28,7 +42,7 @@ cargo test --workspace --locked
 
 step "fun's own validator accepts our templates (fun 3.6.24 from npm, pinned by tools/fun-validate/package-lock.json)"
 if ! command -v npm > /dev/null; then
-  apt-get update && apt-get install -y nodejs npm
+  apt_install nodejs npm
 fi
 tools/fun-validate/validate.sh template.yml \
   runtime/template/tests/ui/valid/demo.yml runtime/template/tests/ui/valid/minimal.yml

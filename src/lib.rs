@@ -15,4 +15,5 @@ mod event_input;
 mod output;
 mod progress;
 mod project;
+mod sls;
 mod table;

@@ -15,13 +15,15 @@ use fclocal_invoke::{
     FunctionHost, LoadedFunction, PoolConfig, Pools, all_specs, component_paths, ensure_log_targets,
 };
 use fclocal_logstore::LogStore;
-use fclocal_server::{RequestLimits, SecretDisplay, ServerOptions};
+use fclocal_server::{Housekeeping, RequestLimits, SecretDisplay, ServerOptions};
+use fclocal_timers::{Clock as _, ManualClock};
 
 use crate::cli::credentials;
 use crate::cli::host_args::HostArgs;
 use crate::output;
 use crate::progress::TerminalReporter;
 use crate::project::{Project, TemplateArgs};
+use crate::sls::{self, LogRoutes};
 
 /// Serve HTTP triggers and the InvokeFunction API, fire timers, reload code.
 #[derive(Debug, Args)]
@@ -62,6 +64,10 @@ pub struct StartArgs {
     /// Do not watch function code for hot reload.
     #[arg(long)]
     no_watch: bool,
+    /// Also verify SLS API requests' signatures (against the same local
+    /// AccessKey pair). Without it, signed and unsigned requests are accepted.
+    #[arg(long)]
+    auth: bool,
     /// Run timers on a manual clock starting at this time, moved with
     /// `POST /fclocal/clock/advance?by=60s` (for tests).
     #[arg(long, value_name = "TIME", hide = true)]
@@ -134,12 +140,42 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         pools.insert(function);
     }
 
+    let test_clock = args.test_clock.map(|at| Arc::new(ManualClock::new(at)));
+    let api_clock = match &test_clock {
+        Some(manual) => {
+            let manual = manual.clone();
+            fclocal_sls_api::Clock::from_fn(move || manual.now().into())
+        }
+        None => fclocal_sls_api::Clock::system(),
+    };
+    let log_routes = sls::routes(
+        &store,
+        LogRoutes {
+            default_project: default_log_project(&project),
+            verify_with: args.auth.then(|| {
+                fclocal_sls_api::Credentials::new(
+                    credentials.access_key_id.clone(),
+                    credentials.access_key_secret.clone(),
+                )
+            }),
+            clock: api_clock,
+            summary_targets: log_targets(&project),
+        },
+    );
+    let sweeper = store.writer();
+    let housekeeping = Housekeeping(Arc::new(move |now| match sweeper.sweep_expired(now) {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!("TTL sweep deleted {deleted} expired log line(s)"),
+        Err(error) => tracing::error!("TTL sweep failed: {error}"),
+    }));
     let options = ServerOptions {
         credentials,
         secret,
         verify_signatures: !args.no_auth,
         limits: RequestLimits::default(),
-        test_clock: args.test_clock,
+        test_clock,
+        extra_routes: log_routes,
+        housekeeping: Some(housekeeping),
         watch: !args.no_watch,
         shutdown_timeout: args.shutdown_timeout,
     };
@@ -156,6 +192,25 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
     store.close().context("cannot flush the logstore")?;
     output::status("Stopped; every log line is stored.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The SLS project of API requests that name none: the first service's
+/// LogConfig project, else where functions without LogConfig log.
+fn default_log_project(project: &Project) -> Option<String> {
+    let targets = log_targets(project);
+    targets.first().map(|(project, _)| project.clone())
+}
+
+/// Every function's log target, deduplicated, in template order.
+fn log_targets(project: &Project) -> Vec<(String, String)> {
+    let mut targets: Vec<(String, String)> = Vec::new();
+    for spec in all_specs(&project.app) {
+        let target = (spec.log_target.project, spec.log_target.logstore);
+        if !targets.contains(&target) {
+            targets.push(target);
+        }
+    }
+    targets
 }
 
 /// Resolves on the first Ctrl-C or SIGTERM; a second Ctrl-C exits at once.

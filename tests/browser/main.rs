@@ -9,12 +9,21 @@
 //!   type, click, screenshot; reusable against a real `fclocal start`.
 //! - `pixels`: PNG decoding and colour counting for screenshot checks.
 //! - `site`: the pages plus a fake SLS API over known data.
-//! - `logs_page`, `analytics_page`: the tests.
+//! - `logs_page`, `analytics_page`: the tests over `site`.
+//! - `real_server`: both pages over a real `fclocal start` (with the e2e
+//!   suite's `common` sandbox and `server` driver).
 
 mod analytics_page;
+#[allow(dead_code, reason = "shared with the e2e suite, which uses all of it")]
+#[path = "../e2e/common.rs"]
+mod common;
 mod harness;
 mod logs_page;
 mod pixels;
+mod real_server;
+#[allow(dead_code, reason = "shared with the e2e suite, which uses all of it")]
+#[path = "../e2e/server.rs"]
+mod server;
 mod site;
 
 use std::future::Future;
@@ -22,7 +31,7 @@ use std::sync::Mutex;
 
 /// Runs one browser test: alone (a process-wide lock, so Chromiums never
 /// compete for the two cores), on its own Tokio runtime.
-pub fn run_browser_test<F: Future<Output = ()>>(test: F) {
+pub fn run_browser_test<T, F: Future<Output = T>>(test: F) -> T {
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
     let _turn = ONE_AT_A_TIME
         .lock()
@@ -32,7 +41,7 @@ pub fn run_browser_test<F: Future<Output = ()>>(test: F) {
         .enable_all()
         .build()
         .expect("a Tokio runtime")
-        .block_on(test);
+        .block_on(test)
 }
 
 /// Saves a screenshot under the target's temp dir, so a failure can be looked at.

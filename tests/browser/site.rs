@@ -239,14 +239,14 @@ async fn get_logs(
             "type must be log and from < to".into(),
         );
     }
-    if let Some(at) = request.query.find(')') {
-        if !request.query[..at].contains('(') {
-            return sls_error(
-                StatusCode::BAD_REQUEST,
-                "QuerySyntaxError",
-                format!("unexpected ')' at line 1, column {}", at + 1),
-            );
-        }
+    if let Some(at) = request.query.find(')')
+        && !request.query[..at].contains('(')
+    {
+        return sls_error(
+            StatusCode::BAD_REQUEST,
+            "QuerySyntaxError",
+            format!("unexpected ')' at line 1, column {}", at + 1),
+        );
     }
     let (search, analytic) = match request.query.split_once('|') {
         Some((search, analytic)) => (search.trim(), Some(analytic.trim())),

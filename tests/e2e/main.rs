@@ -4,12 +4,16 @@
 //!
 //! One test binary (modules below) so the suite links once.
 
+mod analytics;
 mod build;
 mod common;
 mod events;
 mod invoke;
 mod logs;
+mod logs_query;
 mod server;
+mod sls_api;
+mod sls_wire;
 mod start_api;
 mod start_http;
 mod start_lifecycle;

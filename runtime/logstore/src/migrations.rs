@@ -221,4 +221,3 @@ mod fts_tests {
         assert!(MIGRATIONS[1].contains(&tokenize), "{tokenize}");
     }
 }
-

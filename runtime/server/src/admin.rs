@@ -121,5 +121,9 @@ pub async fn advance_clock(
     };
     clock.advance(by);
     use fclocal_timers::Clock as _;
-    Json(json!({"now": clock.now().to_rfc3339()})).into_response()
+    let now = clock.now();
+    if let Some(job) = &state.housekeeping {
+        job.run(now.into()).await;
+    }
+    Json(json!({"now": now.to_rfc3339()})).into_response()
 }

@@ -35,6 +35,8 @@ mod timer_target;
 
 pub use banner::SecretDisplay;
 pub use console::Console;
-pub use server::{ServerError, ServerOptions, bind, run, timer_specs};
+pub use server::{
+    HOUSEKEEPING_PERIOD, Housekeeping, ServerError, ServerOptions, bind, run, timer_specs,
+};
 pub use signature::Credentials;
 pub use state::RequestLimits;

@@ -8,12 +8,11 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
-use chrono::{DateTime, Utc};
 use fclocal_builder::Builder;
 use fclocal_invoke::Pools;
 use fclocal_template::{App, TriggerKind};
@@ -41,12 +40,43 @@ pub struct ServerOptions {
     pub verify_signatures: bool,
     /// Request-size limits.
     pub limits: RequestLimits,
-    /// Start the timers on a manual clock at this time (tests).
-    pub test_clock: Option<DateTime<Utc>>,
+    /// Run timers (and everything else that asks the server for the time) on
+    /// this manual clock, moved by `POST /fclocal/clock/advance` (tests).
+    pub test_clock: Option<Arc<ManualClock>>,
+    /// Routes served beside FC's: the SLS API and the web pages. FC's URL
+    /// space stays the fallback, so these must not overlap `/2016-08-15/`.
+    pub extra_routes: Router,
+    /// Housekeeping run with the clock's time: every
+    /// [`HOUSEKEEPING_PERIOD`] on the system clock, and right after each
+    /// test-clock advance (so a TTL test sees the sweep's effect at once).
+    pub housekeeping: Option<Housekeeping>,
     /// Watch function code and reload it when it changes.
     pub watch: bool,
     /// How long shutdown waits for in-flight work.
     pub shutdown_timeout: Duration,
+}
+
+/// How often [`ServerOptions::housekeeping`] runs on the system clock.
+pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(600);
+
+/// A housekeeping job (the logstore's TTL sweep), given the clock's now.
+#[derive(Clone)]
+pub struct Housekeeping(pub Arc<dyn Fn(SystemTime) + Send + Sync>);
+
+impl std::fmt::Debug for Housekeeping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Housekeeping(..)")
+    }
+}
+
+impl Housekeeping {
+    /// Runs the job on Tokio's blocking pool (it touches SQLite) and waits.
+    pub(crate) async fn run(&self, now: SystemTime) {
+        let job = self.0.clone();
+        if let Err(error) = tokio::task::spawn_blocking(move || job(now)).await {
+            tracing::error!("housekeeping failed: {error}");
+        }
+    }
 }
 
 /// Why the server could not start.
@@ -115,7 +145,7 @@ pub async fn run(
 
     let routes = RouteTable::new(app);
     let specs: Vec<_> = routes.functions().map(|route| route.spec.clone()).collect();
-    let test_clock = options.test_clock.map(|at| Arc::new(ManualClock::new(at)));
+    let test_clock = options.test_clock.clone();
     let clock: Arc<dyn Clock> = match &test_clock {
         Some(manual) => manual.clone(),
         None => Arc::new(SystemClock),
@@ -130,6 +160,7 @@ pub async fn run(
         limits: options.limits,
         scheduler: scheduler.clone(),
         test_clock,
+        housekeeping: options.housekeeping.clone(),
         background: TaskTracker::new(),
         banner: std::sync::OnceLock::new(),
     });
@@ -146,6 +177,11 @@ pub async fn run(
         async move { scheduler.run(stop.cancelled_owned()).await }
     });
     let reaper = tokio::spawn(reap_idle_instances(pools.clone(), stop.clone()));
+    let housekeeper = tokio::spawn(housekeeping_loop(
+        options.housekeeping.clone(),
+        state.test_clock.is_none(),
+        stop.clone(),
+    ));
 
     let schedule = scheduler.schedule();
     let lines = banner(&BannerInput {
@@ -172,7 +208,8 @@ pub async fn run(
         )
         .route("/fclocal/clock/advance", post(admin::advance_clock))
         .fallback(dispatch)
-        .with_state(state.clone());
+        .with_state(state.clone())
+        .merge(options.extra_routes.clone());
     let listener = listener.tap_io(|stream| {
         // Small responses must not wait for Nagle's algorithm.
         let _ = stream.set_nodelay(true);
@@ -201,6 +238,7 @@ pub async fn run(
     stop.cancel();
     let _ = timers.await;
     let _ = reaper.await;
+    let _ = housekeeper.await;
     match (served, drained) {
         (Ok(Ok(Err(error))), _) => return Err(ServerError::Serve(error)),
         (Err(_), _) | (_, Err(_)) => console.line(&format!(
@@ -211,6 +249,22 @@ pub async fn run(
         _ => {}
     }
     Ok(())
+}
+
+/// Runs housekeeping every [`HOUSEKEEPING_PERIOD`] on the system clock, the
+/// first time right away. With a test clock it only runs on clock advances.
+async fn housekeeping_loop(job: Option<Housekeeping>, system_clock: bool, stop: CancellationToken) {
+    let Some(job) = job.filter(|_| system_clock) else {
+        return;
+    };
+    let mut ticks = tokio::time::interval(HOUSEKEEPING_PERIOD);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = ticks.tick() => job.run(SystemTime::now()).await,
+        }
+    }
 }
 
 /// Reclaims idle instances every quarter of the idle timeout (within 1–60 s).

@@ -150,6 +150,8 @@ pub struct AppState {
     pub scheduler: Scheduler,
     /// The manual clock, when started with `--test-clock`.
     pub test_clock: Option<Arc<ManualClock>>,
+    /// Housekeeping to run after a test-clock advance.
+    pub housekeeping: Option<crate::server::Housekeeping>,
     /// Background work (asynchronous invocations), drained on shutdown.
     pub background: TaskTracker,
     /// The banner, also served at `/`.
