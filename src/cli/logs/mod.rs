@@ -119,6 +119,10 @@ pub fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
     let to = args
         .until
         .unwrap_or_else(|| SystemTime::now() + FUTURE_SLACK);
+    if from >= to && !args.tail {
+        output::status("no lines: the time range is empty (--since is not before --until)");
+        return Ok(ExitCode::SUCCESS);
+    }
     let request = |target: &target::Target| SearchRequest {
         project: target.project.clone(),
         logstore: target.logstore.clone(),
@@ -202,7 +206,7 @@ fn full_query(args: &LogsArgs) -> String {
         terms.join(" and ")
     };
     match analytic {
-        Some(analytic) => format!("{search} | {analytic}"),
+        Some(analytic) => format!("{search} | {}", analytic.trim_start()),
         None => search,
     }
 }
