@@ -1,15 +1,17 @@
-//! The search AST → an SQL boolean expression over `logs AS l`.
+//! The search AST → SQL over `logs AS l` ([`Compiled`]).
 //!
 //! Two layers:
-//! 1. **Prefilter**: the FTS5 terms every match must contain ([`prefilter`]): `and` joins
-//!    both sides' terms, `or` keeps terms only if both sides have some, `not` none. The
-//!    expression starts with `l.id IN (<FTS5 match>) OR l.id IN (<queued lines>)`: lines not
-//!    yet in the index (`logs_fts_pending`, see migration 2) always pass it.
-//! 2. **Exact predicate** per node ([`node`]), evaluated on the rows the prefilter let
-//!    through. A full-text leaf whose terms FTS5 decides exactly and that the prefilter
-//!    already required (only `and`s above it) costs nothing for indexed lines; queued lines
-//!    and anything FTS5 cannot decide (wildcards inside words, one field's value, ranges,
-//!    phrases) go through the SQL functions of `crate::udf::search`.
+//! 1. **Prefilter**: the FTS5 query every match must satisfy ([`prefilter`]): `and` joins
+//!    both sides' terms, `or` keeps terms only if both sides have some, `not` none. Without
+//!    one the search is [`Compiled::Scan`]: an expression tested on every line of the range.
+//! 2. **Exact predicate** per node ([`node`]), for the lines the prefilter let through, in
+//!    two versions: for indexed lines and for lines still queued for the index
+//!    (`logs_fts_pending`, see migration 2), which FTS5 knows nothing about. A full-text leaf
+//!    whose terms FTS5 decides exactly and that the prefilter already required (only `and`s
+//!    above it) is `1` for indexed lines; queued lines and anything FTS5 cannot decide
+//!    (wildcards inside words, one field's value, ranges, phrases) go through the SQL
+//!    functions of `crate::udf::search`. `crate::search::execute` decides how to find the
+//!    prefiltered lines (scan the time range, or start from the FTS5 matches).
 //!
 //! Field semantics: `__topic__` is compared whole (SLS indexes it without delimiters),
 //! `__source__` and tags are tokenised like contents; a content key with a dotted path walks

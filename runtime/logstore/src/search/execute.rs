@@ -346,7 +346,14 @@ impl LogReader {
         };
         let names = columns::names(analytic, &star_keys);
         let rows_sql = rows.select(&columns::select_list(&names, &mut b), false);
-        let sql = analytic.with_log(&rows_sql);
+        let mut sql = analytic.with_log(&rows_sql);
+        if groups(&analytic.sql) {
+            // `with_log` puts our `log` first. Materialised, SQLite computes each column once
+            // into a narrow temporary table and sorts that for GROUP BY; flattened into the
+            // statement, its GROUP BY sorter was twice as slow (1.1 s vs 0.5 s on 1M lines).
+            // Not always: a flattened `log` lets `SELECT … LIMIT n` stop after n rows.
+            sql = sql.replacen("log AS (", "log AS MATERIALIZED (", 1);
+        }
         tracing::debug!(%sql, "analytic statement");
         let mut stmt = self.conn.prepare(&sql).map_err(sqlite_message)?;
         let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
@@ -385,6 +392,17 @@ impl LogReader {
     }
 }
 
+/// Whether `sql` has a `GROUP BY` (word-wise, case-insensitive; one inside a string literal
+/// only costs a little speed).
+fn groups(sql: &str) -> bool {
+    let lower = sql.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.windows(2).any(|w| w == ["group", "by"])
+}
+
 /// SQLite's own message for a failed analytic statement.
 fn sqlite_message(e: rusqlite::Error) -> QueryError {
     let message = match e {
@@ -394,4 +412,17 @@ fn sqlite_message(e: rusqlite::Error) -> QueryError {
         other => other.to_string(),
     };
     sql_error(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_by_is_found_word_wise() {
+        assert!(groups("SELECT a, count(*) FROM log GROUP\n  BY a"));
+        assert!(groups("select a from log group by a"));
+        assert!(!groups("SELECT a AS groupby FROM log"));
+        assert!(!groups("SELECT count(*) FROM log"));
+    }
 }
