@@ -65,8 +65,14 @@
 //!   `benches/ingest.rs` measures ingest (~350k lines/s on a 2-core VM).
 //! - **Reading from another process**: [`LogReader::open`] reads a database that a running
 //!   `fclocal` is writing, without starting a writer.
-//! - **Schema versions**: `PRAGMA user_version` counts applied migrations; the FTS5 index and
-//!   SLS query language arrive later as further migrations.
+//! - **Schema versions**: `PRAGMA user_version` counts applied migrations; version 2 adds the
+//!   FTS5 index over content values (`src/migrations.rs`).
+//! - **SLS queries**: [`LogReader::search`] runs `search | SQL` (reference/sls.md §5–6) parsed
+//!   by `fclocal-sls-query`: the search compiles to FTS5 matches plus exact SQL functions over
+//!   the `logs_by_time` range, the SQL runs on SQLite with `log` = the matching lines and
+//!   SLS's functions registered as SQLite functions; [`LogReader::histogram`] counts matches
+//!   per time bucket. See `src/search/mod.rs` for the pieces and `benches/query.rs` for
+//!   timings.
 //!
 //! # Layout
 //!
@@ -86,6 +92,10 @@
 //! | `reader/pull.rs` | PullLogs |
 //! | `group.rs` | groups, cursors and shards as values |
 //! | `query.rs` | [`LogQuery`] → SQL, the keyword SQL function |
+//! | `search/` | SLS queries: [`SearchRequest`] → [`SearchResult`], [`QueryError`] |
+//! | `udf/` | SQL functions: search predicates, the `log` columns, SLS's Presto functions |
+//! | `tokens.rs` | SLS tokenisation (delimiters, case), shared by the index, queries, functions |
+//! | `matcher.rs` | what a search term means on one value (tokens, globs, phrases, numbers) |
 //! | `codec.rs` | ordered pairs ⇄ JSON object text |
 //! | `schema.rs` | connection pragmas, applying migrations |
 //! | `checkpoint.rs` | the checkpointer thread |

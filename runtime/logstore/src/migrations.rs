@@ -35,6 +35,7 @@
 //! ```text
 //! logs_fts          FTS5 (body), rowid = logs.id; contentless, contentless_delete=1
 //! logs_fts_pending  (id PK)  -- lines not yet in logs_fts (fewer than 1,024)
+//! INDEX logs_by_id (id, logstore_id, time_ns)
 //!                   + TRIGGERs logs_fts_enqueue / logs_fts_drain / logs_fts_delete
 //! ```
 //!
@@ -56,6 +57,10 @@
 //! - `automerge = 16`: fewer, larger merges while ingesting; queries see at most a few dozen
 //!   segments.
 //! - Existing lines are indexed by the migration itself (one `INSERT … SELECT`).
+//! - `logs_by_id (id, logstore_id, time_ns)`: a search starting from FTS5 matches looks
+//!   each up by id to check its logstore and time; in this narrow index the lookups touch a
+//!   few dense pages instead of one wide table page per match (measured 4 µs → well under
+//!   1 µs per match on a 1M-line store).
 //!
 //! # Version 3: LogGroups and cursors
 //!
@@ -143,6 +148,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         tokenize = "unicode61 remove_diacritics 0 tokenchars '-._!#$%*+\^`|~'"
     );
     INSERT INTO logs_fts (logs_fts, rank) VALUES ('automerge', 16);
+
+    CREATE INDEX logs_by_id ON logs (id, logstore_id, time_ns);
 
     CREATE TABLE logs_fts_pending (id INTEGER PRIMARY KEY) STRICT;
 

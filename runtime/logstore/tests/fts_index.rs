@@ -95,7 +95,7 @@ fn the_migration_indexes_existing_lines() {
     // Back to schema version 1, as a database written by an older fclocal.
     let conn = Connection::open(&path).expect("sqlite");
     conn.execute_batch(
-        "DROP TRIGGER logs_fts_enqueue; DROP TRIGGER logs_fts_delete;
+        "DROP TRIGGER logs_fts_enqueue; DROP TRIGGER logs_fts_delete; DROP INDEX logs_by_id;
          DROP TABLE logs_fts; DROP TABLE logs_fts_pending;
          DROP TABLE loggroups;
          ALTER TABLE shards DROP COLUMN next_group; ALTER TABLE shards DROP COLUMN created;

@@ -1,8 +1,10 @@
 //! Golden tests of the SLS query engine: every query below runs over the corpus of
 //! `tests/corpus` (60 FC and nginx lines) and its output must equal `tests/golden/<name>.txt`.
 //!
-//! Each query runs twice, with the corpus in the FTS5 index and with it still queued for the
-//! index (exact SQL functions only); both must give the same output.
+//! Each query runs three times, with the corpus in the FTS5 index, half of it indexed and
+//! all of it still queued for the index (exact SQL functions only); all must give the same
+//! output. Between them they take both access paths (scan the time range, or start from the
+//! FTS5 matches) with and without queued lines.
 //!
 //! After a deliberate change: `BLESS=1 cargo test -p fclocal-logstore --test query_golden`,
 //! then review every changed golden file by hand before committing.
@@ -306,28 +308,37 @@ fn check(name: &str, actual: &str, failures: &mut Vec<String>) {
     }
 }
 
-/// Runs `request` on both stores; they must agree.
-fn run_both(stores: &[LogStore; 2], request: &SearchRequest) -> String {
-    let indexed = render(&stores[0], request);
-    let queued = render(&stores[1], request);
-    assert_eq!(
-        indexed, queued,
-        "indexed and not-yet-indexed lines disagree for {:?}",
-        request.query
-    );
-    indexed
+/// The corpus in each [`Indexing`] state.
+fn stores() -> (Vec<tempfile::TempDir>, Vec<LogStore>) {
+    let modes = [Indexing::Indexed, Indexing::Half, Indexing::Queued];
+    let dirs: Vec<_> = modes.iter().map(|_| tempfile::tempdir().unwrap()).collect();
+    let stores = modes
+        .iter()
+        .zip(&dirs)
+        .map(|(&m, d)| corpus::store(d.path(), m))
+        .collect();
+    (dirs, stores)
+}
+
+/// Runs `request` on every store; they must agree.
+fn run_all(stores: &[LogStore], request: &SearchRequest) -> String {
+    let outputs: Vec<String> = stores.iter().map(|s| render(s, request)).collect();
+    for other in &outputs[1..] {
+        assert_eq!(
+            &outputs[0], other,
+            "indexed and not-yet-indexed lines disagree for {:?}",
+            request.query
+        );
+    }
+    outputs[0].clone()
 }
 
 #[test]
 fn golden_queries() {
-    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let stores = [
-        corpus::store(dirs[0].path(), Indexing::Indexed),
-        corpus::store(dirs[1].path(), Indexing::Queued),
-    ];
+    let (_dirs, stores) = stores();
     let mut failures = Vec::new();
     for (name, query) in CASES {
-        let out = run_both(&stores, &request(query));
+        let out = run_all(&stores, &request(query));
         check(name, &out, &mut failures);
     }
 
@@ -388,7 +399,7 @@ fn golden_queries() {
         ),
     ];
     for (name, req) in &special {
-        let out = run_both(&stores, req);
+        let out = run_all(&stores, req);
         check(name, &out, &mut failures);
     }
     for s in stores {
@@ -404,11 +415,7 @@ fn golden_queries() {
 
 #[test]
 fn histogram_counts_per_bucket() {
-    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let stores = [
-        corpus::store(dirs[0].path(), Indexing::Indexed),
-        corpus::store(dirs[1].path(), Indexing::Queued),
-    ];
+    let (_dirs, stores) = stores();
     let ten_minutes: Vec<(SystemTime, SystemTime)> =
         (0..6).map(|i| (at(i * 600), at((i + 1) * 600))).collect();
     for store in &stores {

@@ -18,6 +18,7 @@ use super::binder::{Binder, ident};
 use crate::LogReader;
 use crate::error::SqliteContext;
 use crate::search::error::QueryError;
+use crate::search::execute::Rows;
 
 /// Reserved columns `SELECT *` shows before the keys, in this order.
 const STAR_RESERVED: [&str; 3] = ["__time__", "__topic__", "__source__"];
@@ -84,19 +85,19 @@ fn expr(name: &str, b: &mut Binder) -> String {
 }
 
 impl LogReader {
-    /// Every tag (`__tag__:k`) and content key of the rows matching `filter` (an expression
-    /// over `logs AS l` with inline values), tags first, each in order of first appearance
+    /// Every tag (`__tag__:k`) and content key of `rows` (written with inline values), tags first, each in order of first appearance
     /// (earliest row, then position in that row).
-    pub(crate) fn star_keys(&self, filter: &str) -> Result<Vec<String>, QueryError> {
+    pub(crate) fn star_keys(&self, rows: &Rows) -> Result<Vec<String>, QueryError> {
+        let r = rows.select("l.id AS id, l.tags AS tags, l.contents AS contents", false);
         // With a single min() aggregate SQLite takes the bare `j.id` (the key's position)
         // from the row holding the minimum, i.e. the key's position in its first row.
         let sql = format!(
             "SELECT name FROM (
-                 SELECT '__tag__:' || j.key AS name, 0 AS kind, min(l.id) AS first, j.id AS pos
-                 FROM logs AS l, json_each(l.tags) AS j WHERE {filter} GROUP BY j.key
+                 SELECT '__tag__:' || j.key AS name, 0 AS kind, min(r.id) AS first, j.id AS pos
+                 FROM ({r}) AS r, json_each(r.tags) AS j GROUP BY j.key
                  UNION ALL
-                 SELECT j.key, 1, min(l.id), j.id
-                 FROM logs AS l, json_each(l.contents) AS j WHERE {filter} GROUP BY j.key)
+                 SELECT j.key, 1, min(r.id), j.id
+                 FROM ({r}) AS r, json_each(r.contents) AS j GROUP BY j.key)
              ORDER BY kind, first, pos"
         );
         let mut stmt = self

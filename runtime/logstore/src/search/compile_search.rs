@@ -1,15 +1,17 @@
-//! The search AST → an SQL boolean expression over `logs AS l`.
+//! The search AST → SQL over `logs AS l` ([`Compiled`]).
 //!
 //! Two layers:
-//! 1. **Prefilter**: the FTS5 terms every match must contain ([`prefilter`]): `and` joins
-//!    both sides' terms, `or` keeps terms only if both sides have some, `not` none. The
-//!    expression starts with `l.id IN (<FTS5 match>) OR l.id IN (<queued lines>)`: lines not
-//!    yet in the index (`logs_fts_pending`, see migration 2) always pass it.
-//! 2. **Exact predicate** per node ([`node`]), evaluated on the rows the prefilter let
-//!    through. A full-text leaf whose terms FTS5 decides exactly and that the prefilter
-//!    already required (only `and`s above it) costs nothing for indexed lines; queued lines
-//!    and anything FTS5 cannot decide (wildcards inside words, one field's value, ranges,
-//!    phrases) go through the SQL functions of `crate::udf::search`.
+//! 1. **Prefilter**: the FTS5 query every match must satisfy ([`prefilter`]): `and` joins
+//!    both sides' terms, `or` keeps terms only if both sides have some, `not` none. Without
+//!    one the search is [`Compiled::Scan`]: an expression tested on every line of the range.
+//! 2. **Exact predicate** per node ([`node`]), for the lines the prefilter let through, in
+//!    two versions: for indexed lines and for lines still queued for the index
+//!    (`logs_fts_pending`, see migration 2), which FTS5 knows nothing about. A full-text leaf
+//!    whose terms FTS5 decides exactly and that the prefilter already required (only `and`s
+//!    above it) is `1` for indexed lines; queued lines and anything FTS5 cannot decide
+//!    (wildcards inside words, one field's value, ranges, phrases) go through the SQL
+//!    functions of `crate::udf::search`. `crate::search::execute` decides how to find the
+//!    prefiltered lines (scan the time range, or start from the FTS5 matches).
 //!
 //! Field semantics: `__topic__` is compared whole (SLS indexes it without delimiters),
 //! `__source__` and tags are tokenised like contents; a content key with a dotted path walks
@@ -27,15 +29,66 @@ use crate::tokens::{fts_terms, tokenize, tokenize_pattern};
 /// The rows whose ids are queued for the index (they must be checked exactly).
 const PENDING: &str = "l.id IN (SELECT id FROM logs_fts_pending)";
 
-/// Compiles `search` into an SQL expression over `logs AS l`.
-pub(crate) fn compile(search: &Search, b: &mut Binder) -> String {
+/// A compiled search.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Compiled {
+    /// No FTS5 term narrows every match down: test each line of the range with this
+    /// expression over `logs AS l`.
+    Scan(String),
+    /// Every match contains the FTS5 query `fts`: an indexed line matches when it is among
+    /// the FTS5 matches and passes `indexed`; a line still queued for the index matches when
+    /// it passes `queued`. `indexed` is `1` when FTS5 decides alone.
+    Fts {
+        fts: String,
+        indexed: String,
+        queued: String,
+    },
+}
+
+/// Whether the line being tested is in the FTS5 index, as far as the compiler knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Queue {
+    /// Either: the SQL tests `logs_fts_pending`.
+    Unknown,
+    /// An indexed line.
+    Indexed,
+    /// A queued line: FTS5 knows nothing about it.
+    Queued,
+}
+
+/// Compiles `search`; see the module documentation.
+pub(crate) fn compile(search: &Search, b: &mut Binder) -> Compiled {
     match prefilter(search) {
-        Some(expr) => {
-            let fts = fts_in(&expr, b);
-            let exact = node(search, true, b);
-            format!("({fts} OR {PENDING}) AND ({exact})")
-        }
-        None => node(search, false, b),
+        None => Compiled::Scan(node(search, false, Queue::Unknown, b)),
+        Some(fts) => Compiled::Fts {
+            indexed: node(search, true, Queue::Indexed, b),
+            queued: node(search, true, Queue::Queued, b),
+            fts,
+        },
+    }
+}
+
+/// The lines matching the FTS5 query `fts`, as an `IN` condition on `l.id`.
+pub(crate) fn fts_condition(fts: &str, b: &mut Binder) -> String {
+    fts_in(fts, b)
+}
+
+/// The lines queued for the index, as an `IN` condition on `l.id`.
+pub(crate) const QUEUED: &str = PENDING;
+
+/// [`compile`] as one expression, for tests.
+#[cfg(test)]
+fn compile_expr(search: &Search, b: &mut Binder) -> String {
+    match compile(search, b) {
+        Compiled::Scan(exact) => exact,
+        Compiled::Fts {
+            fts,
+            indexed,
+            queued,
+        } => format!(
+            "(({} AND {indexed}) OR ({PENDING} AND {queued}))",
+            fts_in(&fts, b)
+        ),
     }
 }
 
@@ -125,25 +178,34 @@ fn prefilter(search: &Search) -> Option<String> {
 }
 
 /// The exact predicate of `search`. `implied`: the top-level prefilter already required this
-/// node's FTS5 terms (only `and`s between it and the root).
-fn node(search: &Search, implied: bool, b: &mut Binder) -> String {
+/// node's FTS5 terms (only `and`s between it and the root); `queue`: what is known about the
+/// line being in the index.
+fn node(search: &Search, implied: bool, queue: Queue, b: &mut Binder) -> String {
     match search {
         Search::All => "1".to_owned(),
         Search::And(x, y) => {
-            let x = node(x, implied, b);
-            let y = node(y, implied, b);
-            format!("({x}) AND ({y})")
+            let x = node(x, implied, queue, b);
+            let y = node(y, implied, queue, b);
+            match (x.as_str(), y.as_str()) {
+                ("1", _) => y,
+                (_, "1") => x,
+                _ => format!("({x}) AND ({y})"),
+            }
         }
         Search::Or(x, y) => {
-            let x = node(x, false, b);
-            let y = node(y, false, b);
-            format!("({x}) OR ({y})")
+            let x = node(x, false, queue, b);
+            let y = node(y, false, queue, b);
+            if x == "1" || y == "1" {
+                "1".to_owned()
+            } else {
+                format!("({x}) OR ({y})")
+            }
         }
-        Search::Not(x) => format!("NOT ({})", node(x, false, b)),
-        Search::Text(p) => text(p, implied, b),
+        Search::Not(x) => format!("NOT ({})", node(x, false, queue, b)),
+        Search::Text(p) => text(p, implied, queue, b),
         Search::Field { field, pattern } => {
             let exact = field_match(field, pattern, b);
-            narrowed(search, exact, implied, b)
+            narrowed(search, exact, implied, queue, b)
         }
         Search::Exists(field) => match field {
             Field::Topic => "l.topic <> ''".to_owned(),
@@ -171,13 +233,13 @@ fn node(search: &Search, implied: bool, b: &mut Binder) -> String {
                     format!("fcl_phrase(l.contents, {path}, {phrase})")
                 }
             };
-            narrowed(search, exact, implied, b)
+            narrowed(search, exact, implied, queue, b)
         }
     }
 }
 
 /// A full-text term.
-fn text(p: &Pattern, implied: bool, b: &mut Binder) -> String {
+fn text(p: &Pattern, implied: bool, queue: Queue, b: &mut Binder) -> String {
     let Some(terms) = pattern_terms(p) else {
         if tokenize_pattern(&p.text, p.has_wildcards()).is_empty() {
             // Nothing searchable (only delimiters): like `*`.
@@ -185,14 +247,20 @@ fn text(p: &Pattern, implied: bool, b: &mut Binder) -> String {
         }
         return udf_text(p, b);
     };
-    match (implied, terms.exact) {
-        (true, true) => format!("(NOT {PENDING} OR {})", udf_text(p, b)),
-        (true, false) => udf_text(p, b),
-        (false, true) => {
+    match (queue, implied, terms.exact) {
+        (Queue::Queued, _, _) | (Queue::Indexed | Queue::Unknown, true, false) => udf_text(p, b),
+        (Queue::Indexed, true, true) => "1".to_owned(),
+        (Queue::Indexed, false, true) => fts_in(&terms.expr, b),
+        (Queue::Indexed, false, false) => {
+            let fts = fts_in(&terms.expr, b);
+            format!("({fts} AND {})", udf_text(p, b))
+        }
+        (Queue::Unknown, true, true) => format!("(NOT {PENDING} OR {})", udf_text(p, b)),
+        (Queue::Unknown, false, true) => {
             let fts = fts_in(&terms.expr, b);
             format!("({fts} OR ({PENDING} AND {}))", udf_text(p, b))
         }
-        (false, false) => {
+        (Queue::Unknown, false, false) => {
             let fts = fts_in(&terms.expr, b);
             format!("(({fts} OR {PENDING}) AND {})", udf_text(p, b))
         }
@@ -206,9 +274,12 @@ fn udf_text(p: &Pattern, b: &mut Binder) -> String {
 }
 
 /// `exact`, behind the leaf's FTS5 terms unless the prefilter already applied them.
-fn narrowed(search: &Search, exact: String, implied: bool, b: &mut Binder) -> String {
-    match leaf_terms(search) {
-        Some(terms) if !implied => {
+fn narrowed(search: &Search, exact: String, implied: bool, queue: Queue, b: &mut Binder) -> String {
+    match (leaf_terms(search), queue) {
+        (Some(terms), Queue::Indexed) if !implied => {
+            format!("({} AND {exact})", fts_in(&terms.expr, b))
+        }
+        (Some(terms), Queue::Unknown) if !implied => {
             let fts = fts_in(&terms.expr, b);
             format!("(({fts} OR {PENDING}) AND {exact})")
         }
@@ -294,14 +365,23 @@ mod tests {
             Some("(\"error\") AND (\"cn-hangzhou\")")
         );
         let mut b = Binder::inline();
-        let sql = compile(&s, &mut b);
-        // Indexed lines are decided by the prefilter alone; queued ones by the functions.
+        // Indexed lines are decided by FTS5 alone; queued ones by the functions.
         assert_eq!(
-            sql,
-            "(l.id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH '(\"error\") AND (\"cn-hangzhou\")') \
-             OR l.id IN (SELECT id FROM logs_fts_pending)) \
-             AND (((NOT l.id IN (SELECT id FROM logs_fts_pending) OR fcl_text_match(l.contents, 'error', 0))) \
-             AND ((NOT l.id IN (SELECT id FROM logs_fts_pending) OR fcl_text_match(l.contents, 'cn-hangzhou', 0))))"
+            compile(&s, &mut b),
+            Compiled::Fts {
+                fts: "(\"error\") AND (\"cn-hangzhou\")".into(),
+                indexed: "1".into(),
+                queued: "(fcl_text_match(l.contents, 'error', 0)) AND \
+                         (fcl_text_match(l.contents, 'cn-hangzhou', 0))"
+                    .into(),
+            }
+        );
+        assert_eq!(
+            compile_expr(&Search::Not(Box::new(s)), &mut b),
+            "NOT (((l.id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH '\"error\"') \
+             OR (l.id IN (SELECT id FROM logs_fts_pending) AND fcl_text_match(l.contents, 'error', 0)))) \
+             AND ((l.id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH '\"cn-hangzhou\"') \
+             OR (l.id IN (SELECT id FROM logs_fts_pending) AND fcl_text_match(l.contents, 'cn-hangzhou', 0)))))"
         );
     }
 
@@ -353,7 +433,7 @@ mod tests {
         assert_eq!(prefilter(&s), None);
         let mut b = Binder::inline();
         assert_eq!(
-            compile(&s, &mut b),
+            compile_expr(&s, &mut b),
             "fcl_in_range(fcl_field(l.contents, '[\"status\"]'), 4e2, 1, NULL, 1)"
         );
         let s = Search::Field {

@@ -11,7 +11,7 @@ use fclocal_sls_query::Search;
 
 use super::binder::Binder;
 use super::error::QueryError;
-use super::execute::{filter, time_range};
+use super::execute::time_range;
 use crate::LogReader;
 use crate::error::SqliteContext;
 
@@ -45,8 +45,8 @@ impl LogReader {
         let low = ranges.iter().map(|r| r.0).min().unwrap_or(0);
         let high = ranges.iter().map(|r| r.1).max().unwrap_or(0);
         let mut b = Binder::params();
-        let where_sql = filter(id, (low, high), topic, &search, &mut b);
-        let sql = format!("SELECT l.time_ns FROM logs AS l WHERE {where_sql}");
+        let rows = self.rows(id, (low, high), topic, &search, &mut b)?;
+        let sql = rows.select("l.time_ns", true);
         let mut stmt = self
             .conn
             .prepare_cached(&sql)

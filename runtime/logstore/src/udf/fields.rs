@@ -27,8 +27,9 @@ pub(crate) fn lookup<'a>(json: &'a str, key: &str) -> Option<Cow<'a, str>> {
     needle.push('"');
     needle.push_str(key);
     needle.push_str("\":");
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let mut from = 0;
-    while let Some(found) = json[from..].find(&needle) {
+    while let Some(found) = finder.find(&bytes[from..]) {
         let at = from + found;
         if at > 0 && matches!(bytes[at - 1], b'{' | b',') {
             return value_at(json, at + needle.len());

@@ -198,6 +198,9 @@ pub enum Indexing {
     /// 963 filler lines in `p/filler` first, so the corpus ends exactly at the 1,024-line
     /// batch boundary and every corpus line is in the FTS5 index.
     Indexed,
+    /// 993 filler lines first: the FC half of the corpus (#00–#29) is indexed, the nginx
+    /// half waits in the queue.
+    Half,
 }
 
 /// A store in `dir` holding the corpus (committed).
@@ -212,8 +215,13 @@ pub fn store(dir: &std::path::Path, indexing: Indexing) -> LogStore {
             fclocal_logstore::LogstoreConfig::default(),
         )
         .expect("filler logstore");
-    if indexing == Indexing::Indexed {
-        let filler = (0..963)
+    let filler_lines = match indexing {
+        Indexing::Queued => 0,
+        Indexing::Indexed => 963,
+        Indexing::Half => 993,
+    };
+    if filler_lines > 0 {
+        let filler = (0..filler_lines)
             .map(|i| LogRecord {
                 project: PROJECT.into(),
                 logstore: "filler".into(),

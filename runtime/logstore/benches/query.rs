@@ -1,0 +1,229 @@
+//! Query engine timings on N FC-style lines spread over one hour (10 functions, ~5 % of
+//! the lines `[ERROR]`): ingest with the full-text index, then p50/p95 of
+//! - keyword searches (`error`, `*`, one request id, a field and a word: newest 100 lines
+//!   plus the match count),
+//! - `* | select functionName, count(*) as c group by functionName`,
+//! - a one-hour histogram with 60 buckets, for `*` and for `error`.
+//!
+//! `FCLOCAL_BENCH_LINES=100000 cargo bench -p fclocal-logstore --bench query` (default
+//! 1,000,000 lines; `FCLOCAL_BENCH_DB=/some/file.db` keeps the database for inspection). Goals on a 2-core machine: ingest ≥ 100k lines/s, search ≤ 50 ms,
+//! group-by ≤ 300 ms, histogram ≤ 100 ms.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use fclocal_logstore::{
+    LogReader, LogRecord, LogStore, LogstoreConfig, SearchRequest, SearchResult,
+};
+
+const DEFAULT_LINES: usize = 1_000_000;
+const LINES_PER_APPEND: usize = 100;
+const HOUR: u64 = 3_600;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let n: usize = std::env::var("FCLOCAL_BENCH_LINES")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(DEFAULT_LINES);
+    let dir = tempfile::tempdir_in(
+        std::env::var_os("CARGO_TARGET_TMPDIR").unwrap_or_else(|| ".".into()),
+    )?;
+    let path = std::env::var_os("FCLOCAL_BENCH_DB")
+        .map_or_else(|| dir.path().join("bench.db"), std::path::PathBuf::from);
+    let store = LogStore::open(&path)?;
+    store.ensure_logstore("fc-logs", "function-log", LogstoreConfig::default())?;
+    let base = UNIX_EPOCH + Duration::from_secs(1_735_689_600);
+
+    let started = Instant::now();
+    ingest(&store, base, n)?;
+    let secs = started.elapsed().as_secs_f64();
+    println!("query bench: {n} lines over one hour");
+    println!(
+        "  ingest (with FTS index)    {:.0} lines/s",
+        n as f64 / secs
+    );
+
+    let reader = store.reader()?;
+    let request = |query: &str, line: usize| SearchRequest {
+        project: "fc-logs".into(),
+        logstore: "function-log".into(),
+        query: query.into(),
+        from: base,
+        to: base + Duration::from_secs(HOUR),
+        topic: None,
+        line,
+        offset: 0,
+        reverse: true,
+    };
+
+    let search = request("error", 100);
+    let (hits, total) = match reader.search(&search)? {
+        SearchResult::Logs {
+            logs,
+            processed_rows,
+        } => (logs.len(), processed_rows),
+        SearchResult::Table { .. } => (0, 0),
+    };
+    report(
+        &format!("search `error` newest 100 + count ({hits} shown of {total})"),
+        20,
+        || reader.search(&search).map(drop),
+    )?;
+
+    for (name, query) in [
+        ("search `*` newest 100 + count", "*".to_owned()),
+        (
+            "search one requestId",
+            format!("requestId:{}", request_id(4_242)),
+        ),
+        (
+            "search `functionName:fn-3 and error`",
+            "functionName:fn-3 and error".to_owned(),
+        ),
+    ] {
+        let r = request(&query, 100);
+        report(name, 20, || reader.search(&r).map(drop))?;
+    }
+
+    let group = request(
+        "* | select functionName, count(*) as c group by functionName",
+        0,
+    );
+    report(
+        "`* | select functionName, count(*) … group by`",
+        5,
+        || reader.search(&group).map(drop),
+    )?;
+
+    let buckets: Vec<(SystemTime, SystemTime)> = (0..60)
+        .map(|m| {
+            (
+                base + Duration::from_secs(m * 60),
+                base + Duration::from_secs((m + 1) * 60),
+            )
+        })
+        .collect();
+    for query in ["*", "error"] {
+        report(&format!("histogram `{query}`, 60 buckets"), 10, || {
+            histogram(&reader, query, &buckets)
+        })?;
+    }
+    drop(reader);
+    store.close()?;
+    Ok(())
+}
+
+fn histogram(
+    reader: &LogReader,
+    query: &str,
+    buckets: &[(SystemTime, SystemTime)],
+) -> Result<(), fclocal_logstore::QueryError> {
+    reader
+        .histogram("fc-logs", "function-log", query, None, buckets)
+        .map(drop)
+}
+
+/// Runs `f` `runs` times (after one warm-up) and prints p50/p95 in milliseconds.
+fn report<E: std::error::Error + 'static>(
+    name: &str,
+    runs: usize,
+    mut f: impl FnMut() -> Result<(), E>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    f()?;
+    let mut times: Vec<f64> = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        f()?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    let pick = |p: f64| times[((p * runs as f64).ceil() as usize).clamp(1, runs) - 1];
+    println!(
+        "  {name:<60} p50 {:>8.1} ms  p95 {:>8.1} ms",
+        pick(0.5),
+        pick(0.95)
+    );
+    Ok(())
+}
+
+/// Appends `n` lines, 100 per call (one invocation's worth), and waits for the commit.
+fn ingest(store: &LogStore, base: SystemTime, n: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let writer = store.writer();
+    let step_ns = HOUR * 1_000_000_000 / n.max(1) as u64;
+    let mut appended = 0usize;
+    let mut invocation = 0u64;
+    while appended < n {
+        let request_id = format!(
+            "{:016x}-{:04x}",
+            invocation.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            invocation % 65_536
+        );
+        let function = format!("fn-{}", invocation % 10);
+        let lines = LINES_PER_APPEND.min(n - appended);
+        let batch = (0..lines)
+            .map(|i| {
+                let k = (appended + i) as u64;
+                let (level, message) = message(&request_id, k);
+                LogRecord {
+                    project: "fc-logs".to_owned(),
+                    logstore: "function-log".to_owned(),
+                    time: base + Duration::from_nanos(k * step_ns),
+                    topic: "my-service".to_owned(),
+                    source: "127.0.0.1".to_owned(),
+                    tags: Vec::new(),
+                    contents: vec![
+                        ("serviceName".to_owned(), "my-service".to_owned()),
+                        ("functionName".to_owned(), function.clone()),
+                        ("qualifier".to_owned(), "LATEST".to_owned()),
+                        ("requestId".to_owned(), request_id.clone()),
+                        ("level".to_owned(), level.to_owned()),
+                        ("message".to_owned(), message),
+                    ],
+                }
+            })
+            .collect();
+        writer.append(batch)?;
+        appended += lines;
+        invocation += 1;
+    }
+    writer.flush_blocking()?;
+    Ok(())
+}
+
+/// The request id of invocation `i` (100 lines each).
+fn request_id(i: u64) -> String {
+    format!(
+        "{:016x}-{:04x}",
+        i.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        i % 65_536
+    )
+}
+
+/// An FC-style line; one in 20 is an `[ERROR]`.
+fn message(request_id: &str, k: u64) -> (&'static str, String) {
+    match k % 20 {
+        0 => (
+            "ERROR",
+            format!(
+                "2025-01-01T00:00:00.000Z {request_id} [ERROR] timeout after {} ms calling downstream",
+                k % 5000
+            ),
+        ),
+        1 => ("INFO", format!("FC Invoke Start RequestId: {request_id}")),
+        2 => ("INFO", format!("FC Invoke End RequestId: {request_id}")),
+        n if n % 2 == 0 => (
+            "INFO",
+            format!(
+                "2025-01-01T00:00:00.000Z {request_id} [INFO] handled event order-{k} in {} ms",
+                k % 300
+            ),
+        ),
+        _ => (
+            "INFO",
+            format!(
+                "2025-01-01T00:00:00.000Z {request_id} [INFO] ledger block {} committed, {} txs",
+                k / 10,
+                k % 17
+            ),
+        ),
+    }
+}
