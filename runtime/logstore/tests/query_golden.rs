@@ -183,6 +183,10 @@ const CASES: &[(&str, &str)] = &[
         "* | select __time__, date_format(__time__, '%Y-%m-%d %H:%i:%s %a %b') AS f, from_unixtime(__time__) AS ts, to_unixtime(from_unixtime(__time__)) AS back, date_trunc('hour', from_unixtime(__time__)) AS h, date_format(date_trunc('day', __time__), '%Y-%m-%d') AS d order by __time__ limit 2",
     ),
     (
+        "sql_date_arithmetic",
+        "* | select date_format(date_add('day', 1, __time__), '%Y-%m-%d %H:%i') AS tomorrow, date_diff('minute', __time__, __time__ + 3600) AS minutes, date_diff('month', from_iso8601_timestamp('2024-11-15T00:00:00Z'), __time__) AS months order by __time__ limit 1",
+    ),
+    (
         "sql_string_functions",
         "requestId:r-0001 | select regexp_extract(message, 'r-\\d+') AS rid, regexp_extract(message, '\\[(\\w+)\\]', 1) AS lvl, regexp_like(message, 'ERROR') AS is_err, split_part(message, ' ', 2) AS second, strpos(message, 'Invoke') AS pos, json_extract_scalar(content, '$.request.method') AS m order by __time__",
     ),

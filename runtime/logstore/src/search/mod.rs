@@ -5,6 +5,29 @@
 //! terms, the `logs_by_time` index for the time range, exact SQL functions for the rest),
 //! and runs the statement with `WITH log AS (<matching rows>)`.
 //!
+//! # Decisions and limits
+//!
+//! - **Values in SQL are typed**: a content value that is a canonical number (`200`, `0.25`)
+//!   is INTEGER/REAL in `log`, anything else TEXT (SLS values are strings, but SQLite orders
+//!   TEXT above every number, so `status >= 400` would otherwise be true everywhere). The
+//!   flip side: compare numeric-looking values with numbers (`status = 200`), not strings.
+//! - **Column names**: content keys are matched exactly (case-sensitive, like SLS keys); a
+//!   name that is no key of a line is NULL there, not an error as in SLS.
+//! - **Search**: `__topic__` is matched whole (SLS indexes it without delimiters), other
+//!   fields by tokens; `key:*` is true for present-but-empty values too; `#"phrase"` needs
+//!   the phrase's tokens and the case-insensitive substring in one value.
+//! - **Counts**: `processed_rows` is the number of lines matching the search part in the time
+//!   range (exact, not SLS's rows-scanned figure).
+//! - **Access path** ([`execute`]): with FTS5 terms, a search either scans the time range
+//!   (dense matches; stops after the page) or starts from the FTS5 matches (rare matches),
+//!   estimated per query from the id span of the range and a capped FTS5 count.
+//! - **GROUP BY** statements get `log` materialised (half the time of SQLite's flattened
+//!   plan on 1M lines); others stream, so `LIMIT` stops early.
+//! - **Not supported**: `compare()`, `time_series` padding of empty buckets, the
+//!   weighted/accuracy forms of `approx_*`, Presto map/lambda functions beyond
+//!   `histogram`/`element_at`/`cardinality`, time zones in `from_unixtime`. An unsupported
+//!   function is a [`QueryError::Sql`] naming it.
+//!
 //! | file | job |
 //! |---|---|
 //! | `request.rs` | [`SearchRequest`], [`SearchResult`] |

@@ -7,7 +7,7 @@
 //! | `search.rs` | `fcl_*_match`, `fcl_field`, `fcl_in_range`, `fcl_*phrase` (search predicates) |
 //! | `columns.rs` | `fcl_value` (a typed column of `log`) |
 //! | `aggregate.rs` | `count_if`, `approx_distinct`, `approx_percentile`, `max_by`, `min_by`, `fcl_max_n`, `fcl_min_n`, `histogram`, `arbitrary`, `bool_and`, `bool_or` |
-//! | `time.rs` | `date_trunc`, `date_format`, `date_parse`, `from_unixtime`, `to_unixtime`, `now`, `time_series` |
+//! | `time.rs` | `date_trunc`, `date_format`, `date_parse`, `date_add`, `date_diff`, `from_iso8601_timestamp`, `from_unixtime`, `to_unixtime`, `now`, `time_series` |
 //! | `text.rs` | `regexp_*`, `split_part`, `strpos`, `json_extract_scalar`, `json_parse`, `truncate`, `fcl_element_at`/`element_at`, `fcl_array`, `cardinality` |
 //! | `fields.rs`, `values.rs` | reading a field from stored JSON; SQL value conversions |
 
@@ -43,7 +43,7 @@ fn pure() -> FunctionFlags {
 pub(crate) const SLS_FUNCTIONS: &str = "count_if, approx_distinct, approx_percentile, \
     max_by, min_by, max(x, n), min(x, n), histogram, arbitrary, bool_and, bool_or, date_trunc, \
     date_format, from_unixtime, to_unixtime, now, time_series, truncate, element_at, \
-    date_parse, regexp_like, regexp_extract, regexp_replace, split_part, strpos, \
+    date_parse, date_add, date_diff, from_iso8601_timestamp, regexp_like, regexp_extract, regexp_replace, split_part, strpos, \
     json_extract_scalar, json_parse, cardinality";
 
 /// An error SQLite reports as the statement's error message (it reaches the user as

@@ -4,7 +4,8 @@
 //! which the parser rewrites to `fcl_array(a, b)`) are JSON text, so
 //! `fcl_element_at(x, i)` (the parser's rewrite of `x[i]`, also registered as `element_at`)
 //! indexes a JSON array from 1 (negative from the end) or looks a key up in a JSON object.
-//! Regular expressions use the `regex` crate (RE2-like, as Presto's default `joni` differs
+//! `truncate(x)` returns an INTEGER (Presto returns a double with no fraction, which SLS
+//! shows without one too). Regular expressions use the `regex` crate (RE2-like, as Presto's default `joni` differs
 //! only in exotic features) and are compiled once per statement.
 
 use std::sync::Arc;

@@ -7,6 +7,9 @@
 //! takes a time accepts both: a number (UNIX seconds, fractions allowed) or a text timestamp
 //! (`YYYY-MM-DD HH:MM:SS[.fff]`, ISO 8601 with `T`/`Z`/offset, or `YYYY-MM-DD`).
 //!
+//! `date_add(unit, n, t)` returns UNIX seconds as well; `date_diff(unit, a, b)` whole units;
+//! `from_iso8601_timestamp(s)` the display text.
+//!
 //! `time_series(t, '5m', fmt, padding)` returns the formatted start of `t`'s bucket; the
 //! padding of empty buckets is not done (the argument is accepted and ignored).
 
@@ -45,6 +48,24 @@ pub(crate) fn register(conn: &Connection) -> Result<()> {
             return Ok(None);
         };
         parse_mysql(&s, &fmt).map(|t| Some(t.format(TIMESTAMP_FORMAT).to_string()))
+    })?;
+    conn.create_scalar_function("date_add", 3, f, |ctx| {
+        let unit = text_arg(ctx, 0).unwrap_or_default();
+        let n: i64 = ctx.get(1)?;
+        let Some(t) = instant(ctx.get_raw(2)) else {
+            return Ok(None);
+        };
+        add(&unit, n, t).map(|t| Some(t.timestamp()))
+    })?;
+    conn.create_scalar_function("date_diff", 3, f, |ctx| {
+        let unit = text_arg(ctx, 0).unwrap_or_default();
+        let (Some(a), Some(b)) = (instant(ctx.get_raw(1)), instant(ctx.get_raw(2))) else {
+            return Ok(None);
+        };
+        diff(&unit, a, b).map(Some)
+    })?;
+    conn.create_scalar_function("from_iso8601_timestamp", 1, f, |ctx| {
+        Ok(instant(ctx.get_raw(0)).map(|t| t.format(TIMESTAMP_FORMAT).to_string()))
     })?;
     // Not deterministic: the clock moves.
     conn.create_scalar_function("now", 0, FunctionFlags::SQLITE_UTF8, |_| {
@@ -127,13 +148,76 @@ fn truncate(unit: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>> {
         "month" => first_of(day.month()).and_then(midnight),
         "quarter" => first_of((day.month() - 1) / 3 * 3 + 1).and_then(midnight),
         "year" => first_of(1).and_then(midnight),
-        other => {
-            return Err(user_error(&format!(
-                "date_trunc: unknown unit {other:?}; use second, minute, hour, day, week, month, quarter or year"
-            )));
-        }
+        other => return Err(unknown_unit("date_trunc", other)),
     };
     out.ok_or_else(|| user_error("date_trunc: the time is out of range"))
+}
+
+fn unknown_unit(function: &str, unit: &str) -> rusqlite::Error {
+    user_error(&format!(
+        "{function}: unknown unit {unit:?}; use second, minute, hour, day, week, month, quarter or year"
+    ))
+}
+
+/// Months in a calendar unit, `None` for fixed-length units.
+fn months(unit: &str) -> Option<i64> {
+    match unit {
+        "month" => Some(1),
+        "quarter" => Some(3),
+        "year" => Some(12),
+        _ => None,
+    }
+}
+
+/// Seconds in a fixed-length unit.
+fn seconds_of(unit: &str) -> Option<i64> {
+    match unit {
+        "second" => Some(1),
+        "minute" => Some(60),
+        "hour" => Some(3_600),
+        "day" => Some(86_400),
+        "week" => Some(604_800),
+        _ => None,
+    }
+}
+
+/// `date_add(unit, n, t)`: calendar units keep the day of month where it exists (Jan 31 +
+/// 1 month = Feb 28/29), like Presto.
+fn add(unit: &str, n: i64, t: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let unit = unit.to_ascii_lowercase();
+    let out = if let Some(m) = months(&unit) {
+        let total = n.saturating_mul(m);
+        let count = chrono::Months::new(u32::try_from(total.unsigned_abs()).unwrap_or(u32::MAX));
+        if total >= 0 {
+            t.checked_add_months(count)
+        } else {
+            t.checked_sub_months(count)
+        }
+    } else if let Some(s) = seconds_of(&unit) {
+        t.checked_add_signed(Duration::seconds(n.saturating_mul(s)))
+    } else {
+        return Err(unknown_unit("date_add", &unit));
+    };
+    out.ok_or_else(|| user_error("date_add: the time is out of range"))
+}
+
+/// `date_diff(unit, a, b)`: whole units from `a` to `b` (negative when `b` is earlier).
+fn diff(unit: &str, a: DateTime<Utc>, b: DateTime<Utc>) -> Result<i64> {
+    let unit = unit.to_ascii_lowercase();
+    if let Some(s) = seconds_of(&unit) {
+        return Ok((b.timestamp() - a.timestamp()) / s);
+    }
+    let Some(m) = months(&unit) else {
+        return Err(unknown_unit("date_diff", &unit));
+    };
+    let (early, late, sign) = if a <= b { (a, b, 1) } else { (b, a, -1) };
+    let mut whole = i64::from(late.year() - early.year()) * 12 + i64::from(late.month())
+        - i64::from(early.month());
+    // A month only counts once the day and time of month are reached again.
+    if whole > 0 && add("month", whole, early)? > late {
+        whole -= 1;
+    }
+    Ok(sign * (whole / m))
 }
 
 /// `'5m'` → 300: a number and `s`, `m`, `h` or `d`.
@@ -286,6 +370,17 @@ mod tests {
             t
         );
         assert_eq!(window_seconds("5m").unwrap(), 300);
+        let jan31 = parse_text("2025-01-31 10:00:00").unwrap();
+        let f = |t: DateTime<Utc>| format_mysql(t, "%Y-%m-%d %H:%i");
+        assert_eq!(f(add("month", 1, jan31).unwrap()), "2025-02-28 10:00");
+        assert_eq!(f(add("quarter", -1, jan31).unwrap()), "2024-10-31 10:00");
+        assert_eq!(f(add("hour", 2, jan31).unwrap()), "2025-01-31 12:00");
+        let mar1 = parse_text("2025-03-01 09:00:00").unwrap();
+        assert_eq!(diff("month", jan31, mar1).unwrap(), 1);
+        assert_eq!(diff("month", mar1, jan31).unwrap(), -1);
+        assert_eq!(diff("day", jan31, mar1).unwrap(), 28);
+        assert_eq!(diff("year", jan31, mar1).unwrap(), 0);
+        assert!(diff("fortnight", jan31, mar1).is_err());
         assert!(window_seconds("5x").is_err());
         assert!(window_seconds("m").is_err());
     }
