@@ -148,10 +148,25 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         }
         None => fclocal_sls_api::Clock::system(),
     };
+    let default_project = default_log_project(&project);
+    let banner_notes = vec![
+        String::new(),
+        format!(
+            "SLS API (PutLogs, GetLogs, PullLogs, ...) at endpoint http://{address}; project from Host, x-log-project or default {}; signatures {}",
+            default_project.as_deref().unwrap_or("(none)"),
+            if args.auth {
+                "verified"
+            } else {
+                "accepted unverified (--auth verifies them)"
+            }
+        ),
+        format!("Logs explorer: http://{address}/logs"),
+        format!("Analytics: http://{address}/analytics"),
+    ];
     let log_routes = sls::routes(
         &store,
         LogRoutes {
-            default_project: default_log_project(&project),
+            default_project,
             verify_with: args.auth.then(|| {
                 fclocal_sls_api::Credentials::new(
                     credentials.access_key_id.clone(),
@@ -176,6 +191,7 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         test_clock,
         extra_routes: log_routes,
         housekeeping: Some(housekeeping),
+        banner_notes,
         watch: !args.no_watch,
         shutdown_timeout: args.shutdown_timeout,
     };

@@ -50,6 +50,9 @@ pub struct ServerOptions {
     /// [`HOUSEKEEPING_PERIOD`] on the system clock, and right after each
     /// test-clock advance (so a TTL test sees the sweep's effect at once).
     pub housekeeping: Option<Housekeeping>,
+    /// Lines printed after the banner (and shown on `/`), for what
+    /// `extra_routes` serve.
+    pub banner_notes: Vec<String>,
     /// Watch function code and reload it when it changes.
     pub watch: bool,
     /// How long shutdown waits for in-flight work.
@@ -193,6 +196,8 @@ pub async fn run(
         secret: options.secret,
         verify_signatures: options.verify_signatures,
     });
+    let mut lines = lines;
+    lines.extend(options.banner_notes.iter().cloned());
     for line in &lines {
         console.line(line);
     }
