@@ -10,6 +10,7 @@
 
 mod fault;
 mod ledger;
+mod stub;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -18,8 +19,8 @@ pub use fault::Fault;
 use fault::Faults;
 use ledger::Ledger;
 
-use crate::types::{KeyModification, KeyValue, Timestamp};
-use crate::{Chaincode, ChaincodeStub, Response, composite, keys};
+use crate::types::Timestamp;
+use crate::{Chaincode, Response};
 
 /// The first transaction's timestamp (2017-07-14T02:40:00Z, Marbles' era);
 /// each later transaction is one second younger.
@@ -231,6 +232,7 @@ impl MockStub {
         }
     }
 
+    /// Adds a write (`None` = delete) unless `fault` was injected.
     fn write(&self, key: &str, value: Option<Vec<u8>>, fault: Fault) -> Result<(), String> {
         let mut inner = self.inner.borrow_mut();
         inner.faults.check(&fault)?;
@@ -251,87 +253,6 @@ impl Inner {
             },
             ..Tx::default()
         };
-    }
-}
-
-impl ChaincodeStub for MockStub {
-    fn get_string_args(&self) -> Vec<String> {
-        self.inner.borrow().tx.args.clone()
-    }
-
-    fn get_state(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
-        let inner = self.inner.borrow();
-        inner.faults.check(&Fault::GetState(key.to_string()))?;
-        Ok(inner.ledger.get(key))
-    }
-
-    fn put_state(&self, key: &str, value: &[u8]) -> Result<(), String> {
-        keys::check_put_key(key)?;
-        self.write(key, Some(value.to_vec()), Fault::PutState(key.to_string()))
-    }
-
-    fn del_state(&self, key: &str) -> Result<(), String> {
-        self.write(key, None, Fault::DelState(key.to_string()))
-    }
-
-    fn get_state_by_range(&self, start_key: &str, end_key: &str) -> Result<Vec<KeyValue>, String> {
-        let (start, end) = keys::range_bounds(start_key, end_key)?;
-        let inner = self.inner.borrow();
-        inner.faults.check(&Fault::Range)?;
-        Ok(inner.ledger.range(&start, &end))
-    }
-
-    fn get_state_by_partial_composite_key(
-        &self,
-        object_type: &str,
-        attributes: &[&str],
-    ) -> Result<Vec<KeyValue>, String> {
-        let (start, end) = composite::partial_key_range(object_type, attributes)?;
-        let inner = self.inner.borrow();
-        inner.faults.check(&Fault::Range)?;
-        Ok(inner.ledger.range(&start, &end))
-    }
-
-    fn get_history_for_key(&self, key: &str) -> Result<Vec<KeyModification>, String> {
-        let inner = self.inner.borrow();
-        inner.faults.check(&Fault::History(key.to_string()))?;
-        Ok(inner.ledger.history(key))
-    }
-
-    fn get_tx_id(&self) -> String {
-        self.inner.borrow().tx.id.clone()
-    }
-
-    fn get_channel_id(&self) -> String {
-        self.inner.borrow().channel_id.clone()
-    }
-
-    fn get_creator(&self) -> Vec<u8> {
-        self.inner.borrow().creator.clone()
-    }
-
-    fn get_tx_timestamp(&self) -> Timestamp {
-        self.inner.borrow().tx.timestamp
-    }
-
-    fn set_event(&self, name: &str, payload: &[u8]) -> Result<(), String> {
-        keys::check_event_name(name)?;
-        self.inner.borrow_mut().tx.event = Some((name.to_string(), payload.to_vec()));
-        Ok(())
-    }
-
-    fn invoke_function(
-        &self,
-        service: &str,
-        function: &str,
-        payload: &[u8],
-    ) -> Result<Vec<u8>, String> {
-        match &*self.function_handler.borrow() {
-            Some(handler) => handler(service, function, payload),
-            None => Err(format!(
-                "MockStub: no handler for function {service}/{function} (see on_invoke_function)"
-            )),
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! MockStub follows the peer's simulation semantics.
 
 use super::*;
+use crate::ChaincodeStub;
 
 fn committed_range(stub: &MockStub, start: &str, end: &str) -> Vec<String> {
     stub.get_state_by_range(start, end)
