@@ -32,10 +32,12 @@ chromium --version
 step "format"
 cargo fmt --all --check
 (cd functions && cargo fmt --all --check)
+(cd chaincode && cargo fmt --all --check)
 
 step "lint (host, then guests)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 (cd functions && cargo clippy --release --all-targets --locked -- -D warnings)
+(cd chaincode && cargo clippy --release --all-targets --locked -- -D warnings)
 
 step "tests"
 cargo test --workspace --locked
@@ -49,6 +51,10 @@ tools/fun-validate/validate.sh template.yml \
 
 step "guest SDK unit tests (native)"
 (cd functions && cargo test -p fclocal-sdk --locked --target "$(rustc -vV | sed -n 's/^host: //p')")
+
+step "chaincode shim and Marbles unit tests (native), and the Marbles component builds"
+(cd chaincode && cargo test --locked --target "$(rustc -vV | sed -n 's/^host: //p')")
+(cd chaincode && cargo build --release --locked)
 
 echo
 echo "All tests passed."
