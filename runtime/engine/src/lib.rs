@@ -30,9 +30,12 @@
 //! - `outbound`: the outbound HTTP policy ([`OutboundAccess`]).
 //! - `bindings`: `bindgen!` for `runtime/wit/function.wit`.
 //! - `error`: [`EngineError`], [`InvocationError`].
+//! - `chaincode`: the chaincode world on its own fuel-metered, deterministic
+//!   engine ([`chaincode::ChaincodeRuntime`]).
 
 mod bindings;
 mod cache;
+pub mod chaincode;
 mod config;
 mod context;
 mod epoch;

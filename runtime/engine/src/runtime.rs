@@ -135,7 +135,7 @@ fn new_engine(config: &EngineConfig, pooling: bool) -> Result<Engine, EngineErro
 
 /// Tells a component from a core module, a precompiled artifact or not-wasm,
 /// so the error says how to fix it.
-fn check_header(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
+pub(crate) fn check_header(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
     let not_a_component = |reason: &str| EngineError::NotAComponent {
         path: path.to_owned(),
         reason: reason.to_owned(),

@@ -51,3 +51,29 @@ pub fn guest(name: &str) -> PathBuf {
         .map(|(_, path)| path.clone())
         .unwrap_or_else(|| panic!("no test guest named {name}; known: {GUESTS:?}"))
 }
+
+/// The chaincode component `component` (e.g. `marbles.wasm`) built from
+/// `chaincode/<name>`, built once per test process like [`guest`].
+pub fn chaincode(name: &str, component: &str) -> PathBuf {
+    static BUILT: OnceLock<std::sync::Mutex<Vec<(String, PathBuf)>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, path)) = built.iter().find(|(label, _)| label == name) {
+        return path.clone();
+    }
+    let root = repo_root();
+    let target = BuildTarget {
+        label: name.to_owned(),
+        crate_dir: root.join("chaincode").join(name),
+        component_file: component.to_owned(),
+    };
+    let builder = Builder::new(root.join("target/guests/fclocal-build-state"));
+    let path = match builder.build(&[target], false, &SilentReporter) {
+        Ok(mut outcomes) => outcomes.remove(0).artifact,
+        Err(error) => panic!("cannot build the chaincode {name}: {error}"),
+    };
+    built.push((name.to_owned(), path.clone()));
+    path
+}

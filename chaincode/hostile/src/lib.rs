@@ -1,0 +1,56 @@
+//! A chaincode that misbehaves on request, so the host's limits can be
+//! tested: `loop` never returns (fuel), `panic` panics, `alloc` allocates
+//! until refused (memory), `flood` prints without end (output), and
+//! `entropy` returns the wall clock and random bytes it sees (determinism:
+//! the same transaction must see the same values on every peer).
+
+use fclocal_chaincode_shim::{Chaincode, ChaincodeStub, Response};
+
+/// The hostile chaincode.
+#[derive(Default)]
+pub struct Hostile;
+
+impl Chaincode for Hostile {
+    fn init(&self, _stub: &dyn ChaincodeStub, _args: &[String]) -> Response {
+        Response::success(Vec::new())
+    }
+
+    fn invoke(&self, stub: &dyn ChaincodeStub, function: &str, _args: &[String]) -> Response {
+        match function {
+            "loop" => {
+                let mut n: u64 = 0;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            "panic" => panic!("hostile chaincode panics on purpose"),
+            "alloc" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1u8; 1 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            "flood" => loop {
+                println!("hostile chaincode floods its output");
+            },
+            "entropy" => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0);
+                let mut random = [0u8; 8];
+                let hashed = std::collections::hash_map::RandomState::new();
+                let salt = std::hash::BuildHasher::hash_one(&hashed, 1u8);
+                random.copy_from_slice(&salt.to_le_bytes());
+                Response::success(
+                    format!("{now} {} {}", u64::from_le_bytes(random), stub.get_tx_id())
+                        .into_bytes(),
+                )
+            }
+            other => Response::error(format!("unknown function {other}")),
+        }
+    }
+}
+
+fclocal_chaincode_shim::export_chaincode!(Hostile);
