@@ -1,1 +1,3 @@
+//! Throughput benchmark (placeholder until the ledger facade exists).
+
 fn main() {}

@@ -81,14 +81,14 @@ impl Writer {
 
     /// A length (or count) as u32. Ledger values never approach 4 GiB; a larger one is a
     /// programming error upstream, so it panics rather than writing a wrong prefix.
-    pub fn len(&mut self, n: usize) {
+    pub fn length(&mut self, n: usize) {
         let n = u32::try_from(n).expect("ledger values are smaller than 4 GiB");
         self.u32(n);
     }
 
     /// Length-prefixed bytes.
     pub fn bytes(&mut self, v: &[u8]) {
-        self.len(v.len());
+        self.length(v.len());
         self.buf.extend_from_slice(v);
     }
 
@@ -187,7 +187,7 @@ impl<'a> Reader<'a> {
 
     /// A length or count, checked against the remaining input so that a corrupt prefix
     /// cannot make us allocate gigabytes.
-    pub fn len(&mut self) -> Result<usize, DecodeError> {
+    pub fn length(&mut self) -> Result<usize, DecodeError> {
         let n = self.u32()? as usize;
         if n > self.buf.len() - self.pos {
             return Err(self.error(format!(
@@ -200,7 +200,7 @@ impl<'a> Reader<'a> {
 
     /// Length-prefixed bytes, borrowed.
     pub fn bytes_ref(&mut self) -> Result<&'a [u8], DecodeError> {
-        let n = self.len()?;
+        let n = self.length()?;
         self.take(n)
     }
 
@@ -260,7 +260,7 @@ pub trait Decode: Sized {
 
 /// Writes a sequence: a count, then each item.
 pub fn write_seq<T>(w: &mut Writer, items: &[T], mut each: impl FnMut(&mut Writer, &T)) {
-    w.len(items.len());
+    w.length(items.len());
     for item in items {
         each(w, item);
     }
@@ -271,7 +271,7 @@ pub fn read_seq<'a, T>(
     r: &mut Reader<'a>,
     mut each: impl FnMut(&mut Reader<'a>) -> Result<T, DecodeError>,
 ) -> Result<Vec<T>, DecodeError> {
-    let n = r.len()?;
+    let n = r.length()?;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         out.push(each(r)?);
