@@ -9,4 +9,6 @@
 //! world state, history and tx index in one durable redb transaction, then publishes
 //! events.
 
+pub mod identity;
 pub mod model;
+pub mod policy;
