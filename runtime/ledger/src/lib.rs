@@ -12,3 +12,5 @@
 pub mod identity;
 pub mod model;
 pub mod policy;
+pub mod state;
+pub mod store;
