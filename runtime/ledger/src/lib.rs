@@ -9,8 +9,11 @@
 //! world state, history and tx index in one durable redb transaction, then publishes
 //! events.
 
+pub mod chaincode;
 pub mod identity;
 pub mod model;
 pub mod policy;
+pub mod sample;
+pub mod simulate;
 pub mod state;
 pub mod store;

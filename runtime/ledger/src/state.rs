@@ -3,6 +3,9 @@
 //! A trait so that the simulator and validator run unchanged against the redb store
 //! ([`crate::store::Snapshot`]) and against the in-memory replay `verify` rebuilds.
 
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Bound;
+
 use crate::model::{Timestamp, TxId, Version};
 use crate::store::StoreError;
 
@@ -56,4 +59,74 @@ pub trait StateView {
 
     /// True when a transaction with this id is already in a block (valid or not).
     fn tx_exists(&self, tx_id: &str) -> Result<bool, StoreError>;
+}
+
+/// Committed state held in memory: what `verify` rebuilds by replaying blocks, and a
+/// convenient [`StateView`] for unit tests. History is not kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemoryState {
+    /// `(namespace, key)` → value.
+    pub entries: BTreeMap<(String, String), VersionedValue>,
+    /// Committed transaction ids.
+    pub tx_ids: HashSet<String>,
+}
+
+impl MemoryState {
+    /// An empty state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets or (with `None`) deletes a key.
+    pub fn apply(&mut self, ns: &str, key: &str, value: Option<Vec<u8>>, version: Version) {
+        let k = (ns.to_string(), key.to_string());
+        match value {
+            Some(value) => {
+                self.entries.insert(k, VersionedValue { value, version });
+            }
+            None => {
+                self.entries.remove(&k);
+            }
+        }
+    }
+}
+
+impl StateView for MemoryState {
+    fn get(&self, ns: &str, key: &str) -> Result<Option<VersionedValue>, StoreError> {
+        Ok(self
+            .entries
+            .get(&(ns.to_string(), key.to_string()))
+            .cloned())
+    }
+
+    fn range(
+        &self,
+        ns: &str,
+        start: &str,
+        end: &str,
+    ) -> Result<Vec<(String, VersionedValue)>, StoreError> {
+        let lo = Bound::Included((ns.to_string(), start.to_string()));
+        let hi = if end.is_empty() {
+            Bound::Unbounded
+        } else {
+            Bound::Excluded((ns.to_string(), end.to_string()))
+        };
+        if !end.is_empty() && start >= end {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .entries
+            .range((lo, hi))
+            .take_while(|((n, _), _)| n == ns)
+            .map(|((_, k), v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn history(&self, _ns: &str, _key: &str) -> Result<Vec<KeyModification>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    fn tx_exists(&self, tx_id: &str) -> Result<bool, StoreError> {
+        Ok(self.tx_ids.contains(tx_id))
+    }
 }
