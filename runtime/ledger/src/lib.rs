@@ -10,8 +10,10 @@
 //! events.
 
 pub mod chaincode;
+pub mod endorse;
 pub mod identity;
 pub mod model;
+pub mod orderer;
 pub mod policy;
 pub mod sample;
 pub mod simulate;
