@@ -32,13 +32,13 @@ pub enum StoreError {
         /// The database file.
         path: PathBuf,
         /// What redb said.
-        source: redb::DatabaseError,
+        source: Box<redb::DatabaseError>,
     },
     /// A read or write failed inside redb.
     #[error(
         "ledger database error: {0}; if it persists, the file may be damaged: run the ledger `verify` and restore from a backup"
     )]
-    Db(#[from] redb::Error),
+    Db(Box<redb::Error>),
     /// Stored bytes did not decode.
     #[error(
         "ledger database holds a damaged {what}: {reason}; run the ledger `verify` to find the first bad block"
@@ -78,7 +78,7 @@ impl From<DecodeError> for StoreError {
 
 /// Turns any redb error into a [`StoreError`].
 pub(crate) fn db<E: Into<redb::Error>>(e: E) -> StoreError {
-    StoreError::Db(e.into())
+    StoreError::Db(Box::new(e.into()))
 }
 
 /// A handle to the ledger database (cheap to clone).
@@ -100,7 +100,7 @@ impl Store {
         let path = path.as_ref().to_path_buf();
         let database = Database::create(&path).map_err(|source| StoreError::Open {
             path: path.clone(),
-            source,
+            source: Box::new(source),
         })?;
         let txn = database.begin_write().map_err(db)?;
         {
