@@ -10,12 +10,15 @@
 //! events.
 
 pub mod chaincode;
+pub mod commit;
 pub mod endorse;
 pub mod identity;
 pub mod model;
 pub mod orderer;
 pub mod policy;
 pub mod sample;
+pub mod sigverify;
 pub mod simulate;
 pub mod state;
 pub mod store;
+pub mod validate;

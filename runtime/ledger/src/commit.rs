@@ -1,0 +1,96 @@
+//! The committer: turns an ordered batch into the next block, validates it, and writes it
+//! durably with its state changes.
+
+use std::sync::Arc;
+
+use crate::model::{Block, BlockHeader, Encode, Envelope};
+use crate::store::{BlockCommit, Store, StoreError};
+use crate::validate::{TxOutcome, Validator};
+
+/// A block as committed, with each transaction's outcome (for events and waiters).
+#[derive(Debug, Clone)]
+pub struct CommittedBlock {
+    /// The block with its validation codes.
+    pub block: Arc<Block>,
+    /// Per transaction: id, code, chaincode, event.
+    pub txs: Vec<TxOutcome>,
+}
+
+/// Builds, validates and commits blocks in order. One per ledger; not shared.
+#[derive(Debug)]
+pub struct Committer {
+    store: Store,
+    validator: Validator,
+    last_header: BlockHeader,
+}
+
+impl Committer {
+    /// A committer for `store`, creating the genesis block (block 0, no transactions) on
+    /// an empty ledger so that, as in Fabric, the first transactions land in block 1.
+    pub fn open(store: Store, validator: Validator) -> Result<Committer, StoreError> {
+        let snapshot = store.snapshot()?;
+        let height = snapshot.height()?;
+        let last_header = if height == 0 {
+            let genesis = Block::new(0, None, Vec::new());
+            store.commit_block(&BlockCommit {
+                block: &genesis,
+                header_hash: genesis.header.hash(),
+                transactions: Vec::new(),
+                writes: Vec::new(),
+            })?;
+            genesis.header
+        } else {
+            snapshot
+                .block(height - 1)?
+                .ok_or_else(|| {
+                    StoreError::corrupt(
+                        "block",
+                        format!("block {} is missing below height {height}", height - 1),
+                    )
+                })?
+                .header
+        };
+        Ok(Committer {
+            store,
+            validator,
+            last_header,
+        })
+    }
+
+    /// The number of the next block.
+    pub fn height(&self) -> u64 {
+        self.last_header.number + 1
+    }
+
+    /// Commits envelopes as the next block.
+    pub fn commit(&mut self, envelopes: &[Envelope]) -> Result<CommittedBlock, StoreError> {
+        self.commit_data(envelopes.iter().map(Encode::to_bytes).collect())
+    }
+
+    /// Commits raw envelope bytes as the next block (what the orderer delivers; tests use
+    /// it to put malformed envelopes on the chain).
+    pub fn commit_data(&mut self, data: Vec<Vec<u8>>) -> Result<CommittedBlock, StoreError> {
+        let number = self.height();
+        let mut block = Block::new(number, Some(&self.last_header), data);
+        let snapshot = self.store.snapshot()?;
+        let validated = self.validator.validate(number, &block.data, &snapshot)?;
+        drop(snapshot);
+        block.metadata.tx_filter = validated.txs.iter().map(|t| t.code.as_u8()).collect();
+        let header_hash = block.header.hash();
+        self.store.commit_block(&BlockCommit {
+            block: &block,
+            header_hash,
+            transactions: validated
+                .txs
+                .iter()
+                .map(|t| (t.tx_id.as_ref().map(|id| id.0.clone()), t.code))
+                .collect(),
+            writes: validated.writes,
+        })?;
+        self.last_header = block.header.clone();
+        Ok(CommittedBlock {
+            block: Arc::new(block),
+            txs: validated.txs,
+        })
+    }
+}
