@@ -12,6 +12,7 @@
 pub mod chaincode;
 pub mod commit;
 pub mod endorse;
+pub mod events;
 pub mod identity;
 pub mod model;
 pub mod orderer;

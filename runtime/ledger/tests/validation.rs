@@ -150,7 +150,10 @@ fn duplicate_tx_ids_in_a_block_and_across_blocks() {
         net.codes(&[env.clone(), env.clone()]),
         vec![Code::VALID, Code::DUPLICATE_TXID]
     );
-    assert_eq!(net.codes(std::slice::from_ref(&env)), vec![Code::DUPLICATE_TXID]);
+    assert_eq!(
+        net.codes(std::slice::from_ref(&env)),
+        vec![Code::DUPLICATE_TXID]
+    );
     // The index still points at the first, valid commit.
     let tx = Transaction::from_bytes(&env.payload).unwrap();
     let snapshot = net.store.snapshot().unwrap();
