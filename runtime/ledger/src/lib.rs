@@ -15,6 +15,7 @@ pub mod endorse;
 pub mod events;
 pub mod identity;
 pub mod model;
+pub mod network;
 pub mod orderer;
 pub mod policy;
 pub mod sample;
