@@ -14,6 +14,7 @@ pub mod commit;
 pub mod endorse;
 pub mod events;
 pub mod identity;
+pub mod ledger;
 pub mod model;
 pub mod network;
 pub mod orderer;
