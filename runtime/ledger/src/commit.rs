@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::model::{Block, BlockHeader, Encode, Envelope};
 use crate::store::{BlockCommit, Store, StoreError};
-use crate::validate::{TxOutcome, Validator};
+use crate::validate::{TxOutcome, Validator, proves_tx_id};
 
 /// A block as committed, with each transaction's outcome (for events and waiters).
 #[derive(Debug, Clone)]
@@ -83,7 +83,10 @@ impl Committer {
             transactions: validated
                 .txs
                 .iter()
-                .map(|t| (t.tx_id.as_ref().map(|id| id.0.clone()), t.code))
+                .map(|t| {
+                    let id = t.tx_id.as_ref().filter(|_| proves_tx_id(t.code));
+                    (id.map(|id| id.0.clone()), t.code)
+                })
                 .collect(),
             writes: validated.writes,
         })?;

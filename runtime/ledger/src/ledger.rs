@@ -131,6 +131,9 @@ pub struct SubmitResult {
     pub response: ChaincodeResponse,
 }
 
+/// The database file inside a ledger directory.
+pub const DB_FILE: &str = "ledger.redb";
+
 type Waiter = oneshot::Sender<Result<CommitStatus, String>>;
 
 /// State shared with the committer thread.
@@ -198,7 +201,7 @@ impl Ledger {
             path: dir.to_path_buf(),
             source,
         })?;
-        let store = Store::open(dir.join("ledger.redb"))?;
+        let store = Store::open(dir.join(DB_FILE))?;
         let keys = KeyStore::new(dir.join("keys"));
         let chaincodes = Arc::new(chaincodes);
 
@@ -231,7 +234,6 @@ impl Ledger {
             .map(|o| o.msp_id.as_str())
             .collect();
         let mut plans = HashMap::new();
-        let mut policies = HashMap::new();
         for cc in &network.chaincodes {
             let plan = cc
                 .policy
@@ -248,10 +250,9 @@ impl Ledger {
                 .filter_map(|m| msp_ids.iter().position(|x| x == m))
                 .collect();
             plans.insert(cc.name.clone(), indexes);
-            policies.insert(cc.name.clone(), cc.policy.clone());
         }
 
-        let validator = Validator::new(network.channel.clone(), policies);
+        let validator = Validator::for_network(&network);
         let mut committer = Committer::open(store.clone(), validator)?;
         let shared = Arc::new(Shared {
             waiters: Mutex::new(HashMap::new()),
@@ -449,6 +450,11 @@ impl Ledger {
                 reason: "the committer stopped".into(),
             }),
         }
+    }
+
+    /// Re-checks the whole chain and the world state (see [`crate::verify`]).
+    pub fn verify(&self) -> Result<crate::verify::VerifyReport, crate::verify::VerifyError> {
+        crate::verify::verify(&self.store, &Validator::for_network(&self.network))
     }
 
     /// Where `tx_id` was committed, `None` if it is not on the ledger (yet).

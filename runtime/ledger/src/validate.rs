@@ -53,6 +53,22 @@ pub struct ValidatedBlock {
     pub writes: Vec<StateWrite>,
 }
 
+/// True when a transaction with this code has proven its tx id (its creator signed it and
+/// the id is derived from its nonce), so the id is recorded in the tx index and counts for
+/// duplicate detection. Envelopes that fail earlier cannot claim (and so burn) an id.
+pub fn proves_tx_id(code: TxValidationCode) -> bool {
+    use TxValidationCode as C;
+    !matches!(
+        code,
+        C::NIL_ENVELOPE
+            | C::BAD_PAYLOAD
+            | C::BAD_CREATOR_SIGNATURE
+            | C::TARGET_CHAIN_NOT_FOUND
+            | C::BAD_PROPOSAL_TXID
+            | C::DUPLICATE_TXID
+    )
+}
+
 /// Validates blocks of one channel against its chaincodes' endorsement policies.
 #[derive(Debug, Clone)]
 pub struct Validator {
@@ -82,6 +98,18 @@ impl Validator {
             channel: channel.into(),
             policies,
         }
+    }
+
+    /// A validator for the channel and chaincode policies of a network file.
+    pub fn for_network(network: &crate::network::NetworkConfig) -> Validator {
+        Validator::new(
+            network.channel.clone(),
+            network
+                .chaincodes
+                .iter()
+                .map(|c| (c.name.clone(), c.policy.clone()))
+                .collect(),
+        )
     }
 
     /// The channel name.

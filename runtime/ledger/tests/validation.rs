@@ -215,3 +215,13 @@ fn history_is_newest_first_with_deletes() {
         b"<deleted>,bob,alice"
     );
 }
+
+#[test]
+fn a_forged_envelope_cannot_burn_a_tx_id() {
+    let mut net = Net::new(AND);
+    let genuine = net.envelope("create", &["a1", "alice"]);
+    let mut forged = genuine.clone();
+    forged.signature[3] ^= 0x10;
+    assert_eq!(net.codes(&[forged]), vec![Code::BAD_CREATOR_SIGNATURE]);
+    assert_eq!(net.codes(&[genuine]), vec![Code::VALID]);
+}

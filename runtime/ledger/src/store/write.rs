@@ -27,7 +27,7 @@ pub struct BlockCommit<'a> {
     pub block: &'a Block,
     /// Header hash of `block` (the next block's `previous_hash`).
     pub header_hash: [u8; 32],
-    /// Per transaction: its id (if it decoded) and code, in block order.
+    /// Per transaction: its id (when it should be indexed) and code, in block order.
     pub transactions: Vec<(Option<String>, TxValidationCode)>,
     /// Writes of valid transactions in block order; a later write of a key wins.
     pub writes: Vec<StateWrite>,
@@ -71,9 +71,7 @@ impl Store {
                 let Some(tx_id) = tx_id else { continue };
                 // The first commit of an id stays authoritative; a duplicate is only
                 // flagged in its own block.
-                if *code == TxValidationCode::DUPLICATE_TXID
-                    || index.get(tx_id.as_str()).map_err(db)?.is_some()
-                {
+                if index.get(tx_id.as_str()).map_err(db)?.is_some() {
                     continue;
                 }
                 index

@@ -25,6 +25,7 @@ pub struct Net {
     pub org1: Peer,
     pub org2: Peer,
     pub client: Client,
+    pub validator: Validator,
 }
 
 pub fn args(a: &[&str]) -> Vec<String> {
@@ -52,7 +53,8 @@ impl Net {
         let org2 = peer("Org2MSP", "peer0.org2");
         let client = Client::new(Signer::generate("Org1MSP", Role::Client), CHANNEL);
         let policies = HashMap::from([(CC.to_string(), Policy::parse(policy).unwrap())]);
-        let committer = Committer::open(store.clone(), Validator::new(CHANNEL, policies)).unwrap();
+        let validator = Validator::new(CHANNEL, policies);
+        let committer = Committer::open(store.clone(), validator.clone()).unwrap();
         Net {
             dir,
             store,
@@ -60,7 +62,14 @@ impl Net {
             org1,
             org2,
             client,
+            validator,
         }
+    }
+
+    /// Closes the database (every handle dropped) and hands back its directory, so a test
+    /// can open the redb file directly.
+    pub fn close(self) -> (tempfile::TempDir, Validator) {
+        (self.dir, self.validator)
     }
 
     /// Endorses on the given peers against the current committed state.
