@@ -131,10 +131,18 @@ fn commit_only(n: usize) {
     let run = |committer: &mut Committer, envs: Vec<fclocal_ledger::model::Envelope>| {
         let start = Instant::now();
         let mut valid = 0;
+        let (mut validation, mut commit) = (Duration::ZERO, Duration::ZERO);
         for block in envs.chunks(500) {
             let committed = committer.commit(block).expect("commit");
             valid += committed.txs.iter().filter(|t| t.code.is_valid()).count();
+            validation += committed.validation_time;
+            commit += committed.commit_time;
         }
+        println!(
+            "  validation {:.3} s, durable commit {:.3} s",
+            validation.as_secs_f64(),
+            commit.as_secs_f64()
+        );
         (valid, start.elapsed())
     };
     let creates = envelopes("create", "alice");

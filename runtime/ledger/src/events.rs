@@ -158,6 +158,8 @@ mod tests {
                     event: event("lost"),
                 },
             ],
+            validation_time: std::time::Duration::ZERO,
+            commit_time: std::time::Duration::ZERO,
         };
         hub.publish(&committed);
         assert_eq!(sub.blocks.recv().await.unwrap().header.number, 4);

@@ -11,6 +11,8 @@
 //! refuses those when identities are parsed, so every key reaching here is safe. Individual
 //! checks use `verify_strict`.
 
+use std::sync::OnceLock;
+
 use ed25519_dalek::{Signature, VerifyingKey, verify_batch};
 
 /// One signature to check.
@@ -32,9 +34,13 @@ const INDIVIDUAL_BELOW: usize = 4;
 /// Whether each signature is valid, in input order.
 pub fn verify_all(items: &[SigItem<'_>]) -> Vec<bool> {
     let mut out = vec![false; items.len()];
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    // Asking the OS reads cgroup files; once is enough.
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    let threads = *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
     if items.len() < PARALLEL_THRESHOLD || threads < 2 {
         check(items, &mut out);
         return out;

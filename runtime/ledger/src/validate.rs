@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Bound;
+use std::sync::{Arc, Mutex};
 
 use ed25519_dalek::Signature;
 
@@ -74,7 +75,14 @@ pub fn proves_tx_id(code: TxValidationCode) -> bool {
 pub struct Validator {
     channel: String,
     policies: HashMap<String, Policy>,
+    /// Parsed identities by their bytes. Parsing decompresses the Ed25519 point (a field
+    /// square root), which would otherwise cost as much as the signature checks; a
+    /// network has few identities, so they are parsed once.
+    identities: Arc<Mutex<HashMap<Vec<u8>, Identity>>>,
 }
+
+/// More distinct identities than this and the cache starts over (it only saves work).
+const IDENTITY_CACHE_LIMIT: usize = 4096;
 
 /// A transaction that decoded, with where its signatures sit in the batch.
 struct Decoded {
@@ -97,6 +105,7 @@ impl Validator {
         Validator {
             channel: channel.into(),
             policies,
+            identities: Arc::default(),
         }
     }
 
@@ -125,8 +134,10 @@ impl Validator {
         state: &dyn StateView,
     ) -> Result<ValidatedBlock, StoreError> {
         let mut sigs: Vec<PendingSig> = Vec::with_capacity(data.len() * 3);
-        let stage: Vec<Result<Decoded, TxOutcome>> =
-            data.iter().map(|bytes| decode(bytes, &mut sigs)).collect();
+        let stage: Vec<Result<Decoded, TxOutcome>> = data
+            .iter()
+            .map(|bytes| self.decode(bytes, &mut sigs))
+            .collect();
 
         let items: Vec<SigItem<'_>> = sigs
             .iter()
@@ -247,44 +258,65 @@ impl Validator {
     }
 }
 
-/// Decodes one envelope and queues its signatures; an undecodable one gets its code now.
-fn decode(bytes: &[u8], sigs: &mut Vec<PendingSig>) -> Result<Decoded, TxOutcome> {
-    let fail = |code, tx: Option<&Transaction>| TxOutcome {
-        tx_id: tx.map(|t| t.proposal.tx_id.clone()),
-        code,
-        chaincode: tx.map(|t| t.proposal.chaincode.clone()),
-        event: None,
-    };
-    if bytes.is_empty() {
-        return Err(fail(TxValidationCode::NIL_ENVELOPE, None));
-    }
-    let env = Envelope::from_bytes(bytes).map_err(|_| fail(TxValidationCode::BAD_PAYLOAD, None))?;
-    let tx = Transaction::from_bytes(&env.payload)
-        .map_err(|_| fail(TxValidationCode::BAD_PAYLOAD, None))?;
-    let creator = Identity::from_bytes(&tx.proposal.creator)
-        .map_err(|_| fail(TxValidationCode::BAD_CREATOR_SIGNATURE, Some(&tx)))?;
-    let creator_sig = sigs.len();
-    sigs.push(PendingSig {
-        key: creator.public_key,
-        message: env.payload,
-        signature: Signature::from_slice(&env.signature).ok(),
-    });
-    let mut endorsers = Vec::with_capacity(tx.endorsements.len());
-    for e in &tx.endorsements {
-        if let Ok(id) = Identity::from_bytes(&e.endorser) {
-            endorsers.push((id.clone(), sigs.len()));
-            sigs.push(PendingSig {
-                key: id.public_key,
-                message: Endorsement::signed_bytes(&tx.response_payload, &e.endorser),
-                signature: Signature::from_slice(&e.signature).ok(),
-            });
+impl Validator {
+    /// Parses identity bytes through the cache.
+    fn identity(&self, bytes: &[u8]) -> Option<Identity> {
+        let mut cache = self
+            .identities
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(id) = cache.get(bytes) {
+            return Some(id.clone());
         }
+        let id = Identity::from_bytes(bytes).ok()?;
+        if cache.len() >= IDENTITY_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(bytes.to_vec(), id.clone());
+        Some(id)
     }
-    Ok(Decoded {
-        tx,
-        creator_sig,
-        endorsers,
-    })
+
+    /// Decodes one envelope and queues its signatures; an undecodable one gets its code now.
+    fn decode(&self, bytes: &[u8], sigs: &mut Vec<PendingSig>) -> Result<Decoded, TxOutcome> {
+        let fail = |code, tx: Option<&Transaction>| TxOutcome {
+            tx_id: tx.map(|t| t.proposal.tx_id.clone()),
+            code,
+            chaincode: tx.map(|t| t.proposal.chaincode.clone()),
+            event: None,
+        };
+        if bytes.is_empty() {
+            return Err(fail(TxValidationCode::NIL_ENVELOPE, None));
+        }
+        let env =
+            Envelope::from_bytes(bytes).map_err(|_| fail(TxValidationCode::BAD_PAYLOAD, None))?;
+        let tx = Transaction::from_bytes(&env.payload)
+            .map_err(|_| fail(TxValidationCode::BAD_PAYLOAD, None))?;
+        let creator = self
+            .identity(&tx.proposal.creator)
+            .ok_or_else(|| fail(TxValidationCode::BAD_CREATOR_SIGNATURE, Some(&tx)))?;
+        let creator_sig = sigs.len();
+        sigs.push(PendingSig {
+            key: creator.public_key,
+            message: env.payload,
+            signature: Signature::from_slice(&env.signature).ok(),
+        });
+        let mut endorsers = Vec::with_capacity(tx.endorsements.len());
+        for e in &tx.endorsements {
+            if let Some(id) = self.identity(&e.endorser) {
+                endorsers.push((id.clone(), sigs.len()));
+                sigs.push(PendingSig {
+                    key: id.public_key,
+                    message: Endorsement::signed_bytes(&tx.response_payload, &e.endorser),
+                    signature: Signature::from_slice(&e.signature).ok(),
+                });
+            }
+        }
+        Ok(Decoded {
+            tx,
+            creator_sig,
+            endorsers,
+        })
+    }
 }
 
 /// The version `key` has now: written by an earlier valid tx of this block, or committed.
