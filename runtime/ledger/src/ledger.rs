@@ -5,8 +5,9 @@
 //! `keys/<MSP>/<peer>.key`, `keys/<MSP>/client.key` (created on first open).
 //!
 //! Moving parts: submissions endorse on the calling task, then go to the orderer task
-//! (tokio, real time); cut batches go to one committer thread, which validates and commits
-//! each block durably, wakes the submitters waiting on its transactions and publishes
+//! (tokio, real time); cut batches go to a preparer thread (block building, signature
+//! checks) and then to the committer thread, which finishes validation, commits each
+//! block durably, wakes the submitters waiting on its transactions and publishes
 //! events. Submitters register their wait before broadcasting, so no commit is missed.
 
 use std::collections::HashMap;
@@ -18,12 +19,12 @@ use thiserror::Error;
 use tokio::sync::oneshot;
 
 use crate::chaincode::{ChaincodeRegistry, FunctionInvoker, NoFunctionInvoker};
-use crate::commit::{CommittedBlock, Committer};
+use crate::commit::{CommittedBlock, Committer, PreparedBlock};
 use crate::endorse::{Client, EndorseError, Peer};
 use crate::events::{EventHub, Subscription};
 use crate::identity::{IdentityError, KeyStore, Role};
 use crate::model::{
-    Block, ChaincodeResponse, Decode, Envelope, Transaction, TxId, TxValidationCode,
+    Block, ChaincodeResponse, Decode, Encode, Envelope, Transaction, TxId, TxValidationCode,
 };
 use crate::network::NetworkConfig;
 use crate::orderer::{OrderError, OrdererHandle, spawn_orderer};
@@ -260,22 +261,40 @@ impl Ledger {
             height: AtomicU64::new(committer.height()),
         });
 
+        // Two threads: one builds blocks and checks signatures, the other finishes
+        // validation and commits, so block N+1's signatures overlap block N's commit.
         let (batch_tx, batch_rx) = std::sync::mpsc::channel::<Vec<Envelope>>();
+        let (prepared_tx, prepared_rx) =
+            std::sync::mpsc::sync_channel::<(PreparedBlock, Vec<Envelope>)>(2);
+        let mut preparer = committer.preparer();
+        let spawn_error = |source| LedgerError::Dir {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let preparer_thread = std::thread::Builder::new()
+            .name("ledger-preparer".into())
+            .spawn(move || {
+                while let Ok(batch) = batch_rx.recv() {
+                    let data = batch.iter().map(Encode::to_bytes).collect();
+                    if prepared_tx.send((preparer.prepare(data), batch)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(spawn_error)?;
         let thread_shared = shared.clone();
         let committer_thread = std::thread::Builder::new()
             .name("ledger-committer".into())
             .spawn(move || {
-                while let Ok(batch) = batch_rx.recv() {
-                    match committer.commit(&batch) {
+                while let Ok((prepared, batch)) = prepared_rx.recv() {
+                    match committer.commit_prepared(prepared) {
                         Ok(committed) => thread_shared.committed(&committed),
                         Err(e) => thread_shared.failed(&batch, &e),
                     }
                 }
+                let _ = preparer_thread.join();
             })
-            .map_err(|source| LedgerError::Dir {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            .map_err(spawn_error)?;
         let (orderer, orderer_task) = spawn_orderer(network.orderer, move |batch| {
             let _ = batch_tx.send(batch);
         });

@@ -84,6 +84,20 @@ pub struct Validator {
 /// More distinct identities than this and the cache starts over (it only saves work).
 const IDENTITY_CACHE_LIMIT: usize = 4096;
 
+/// A block after decoding and signature checks, before the stateful checks.
+pub struct Prevalidated {
+    stage: Vec<Result<Decoded, TxOutcome>>,
+    valid_sig: Vec<bool>,
+}
+
+impl std::fmt::Debug for Prevalidated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prevalidated")
+            .field("transactions", &self.stage.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// A transaction that decoded, with where its signatures sit in the batch.
 struct Decoded {
     tx: Transaction,
@@ -133,6 +147,13 @@ impl Validator {
         data: &[Vec<u8>],
         state: &dyn StateView,
     ) -> Result<ValidatedBlock, StoreError> {
+        let pre = self.prevalidate(data);
+        self.finish(block_number, pre, state)
+    }
+
+    /// The stateless half of validation: decoding and every signature check. Needs no
+    /// committed state, so it can run for the next block while this one commits.
+    pub fn prevalidate(&self, data: &[Vec<u8>]) -> Prevalidated {
         let mut sigs: Vec<PendingSig> = Vec::with_capacity(data.len() * 3);
         let stage: Vec<Result<Decoded, TxOutcome>> = data
             .iter()
@@ -158,12 +179,22 @@ impl Validator {
                 valid_sig[i] = it.next().unwrap_or(false);
             }
         }
+        Prevalidated { stage, valid_sig }
+    }
 
+    /// The stateful half: tx ids, policies and MVCC against `state`, in block order.
+    pub fn finish(
+        &self,
+        block_number: u64,
+        pre: Prevalidated,
+        state: &dyn StateView,
+    ) -> Result<ValidatedBlock, StoreError> {
+        let Prevalidated { stage, valid_sig } = pre;
         let mut out = ValidatedBlock {
-            txs: Vec::with_capacity(data.len()),
+            txs: Vec::with_capacity(stage.len()),
             writes: Vec::new(),
         };
-        let mut seen: HashSet<String> = HashSet::with_capacity(data.len());
+        let mut seen: HashSet<String> = HashSet::with_capacity(stage.len());
         let mut updates: BTreeMap<(String, String), Option<Version>> = BTreeMap::new();
         for (tx_num, staged) in stage.into_iter().enumerate() {
             let d = match staged {
