@@ -1,0 +1,184 @@
+//! Committed asset transfers per second: 2 organizations with one endorsing peer each,
+//! `AND('Org1MSP.peer','Org2MSP.peer')`, real Ed25519 signatures, durable redb commits
+//! (one fsync per block), MaxMessageCount 500.
+//!
+//! Run: `cargo bench -p fclocal-ledger --bench throughput` (`FCLOCAL_BENCH_TXS` sets the
+//! number of transactions per phase, default 20000).
+//!
+//! Three figures:
+//! - end to end, creates: N concurrent `submit`s of `create` (endorse on both peers, order,
+//!   validate, commit, wake the submitter);
+//! - end to end, transfers: N concurrent `submit`s of `transfer`, one per asset;
+//! - validate + commit only: N pre-endorsed transfers fed to the committer in blocks of
+//!   500 (signature checks, policy, MVCC, durable commit), no endorsement cost.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fclocal_ledger::chaincode::{ChaincodeRegistry, NoFunctionInvoker};
+use fclocal_ledger::commit::Committer;
+use fclocal_ledger::endorse::{Client, Peer};
+use fclocal_ledger::identity::{Role, Signer};
+use fclocal_ledger::ledger::Ledger;
+use fclocal_ledger::model::{Encode, TxValidationCode};
+use fclocal_ledger::network::NetworkConfig;
+use fclocal_ledger::policy::Policy;
+use fclocal_ledger::sample::AssetTransfer;
+use fclocal_ledger::store::Store;
+use fclocal_ledger::validate::Validator;
+
+const POLICY: &str = "AND('Org1MSP.peer','Org2MSP.peer')";
+
+fn registry() -> ChaincodeRegistry {
+    let mut r = ChaincodeRegistry::new();
+    r.register("assets", Arc::new(AssetTransfer));
+    r
+}
+
+fn report(label: &str, n: usize, valid: usize, elapsed: Duration) {
+    println!(
+        "{label:<28} {n:>6} tx, {valid:>6} valid, {:>7.3} s, {:>8.0} tx/s",
+        elapsed.as_secs_f64(),
+        valid as f64 / elapsed.as_secs_f64()
+    );
+}
+
+async fn phase(
+    ledger: &Arc<Ledger>,
+    n: usize,
+    function: &'static str,
+    owner: &'static str,
+) -> (usize, Duration) {
+    let start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let ledger = ledger.clone();
+        tasks.spawn(async move {
+            let args = [format!("asset{i:07}"), owner.to_string()];
+            ledger.submit("assets", function, &args).await
+        });
+    }
+    let mut valid = 0;
+    while let Some(result) = tasks.join_next().await {
+        let result = result.expect("task").expect("submit");
+        valid += usize::from(result.status.code == TxValidationCode::VALID);
+    }
+    (valid, start.elapsed())
+}
+
+fn end_to_end(n: usize) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let network = NetworkConfig::parse(
+            &format!(
+                "Channel: bench\nOrganizations:\n  Org1MSP:\n    Peers: [peer0]\n  Org2MSP:\n    Peers: [peer0]\n\
+                 Chaincodes:\n  assets:\n    CodeUri: x\n    EndorsementPolicy: \"{POLICY}\"\n\
+                 Orderer:\n  BatchTimeout: 100ms\n  MaxMessageCount: 500\n"
+            ),
+            "bench.yml",
+        )
+        .expect("network");
+        let ledger = Arc::new(Ledger::open(dir.path(), network, registry()).expect("open"));
+        let (valid, elapsed) = phase(&ledger, n, "create", "alice").await;
+        report("end to end, creates", n, valid, elapsed);
+        let (valid, elapsed) = phase(&ledger, n, "transfer", "bob").await;
+        report("end to end, transfers", n, valid, elapsed);
+        println!("  height {}", ledger.height());
+        let ledger = Arc::into_inner(ledger).expect("all tasks done");
+        ledger.close().await;
+    });
+}
+
+fn commit_only(n: usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path().join("ledger.redb")).expect("store");
+    let registry = Arc::new(registry());
+    let peer = |msp: &str| {
+        Peer::new(
+            format!("peer0.{msp}"),
+            "bench",
+            Signer::generate(msp, Role::Peer),
+            store.clone(),
+            registry.clone(),
+            Arc::new(NoFunctionInvoker),
+        )
+    };
+    let (org1, org2) = (peer("Org1MSP"), peer("Org2MSP"));
+    let client = Client::new(Signer::generate("Org1MSP", Role::Client), "bench");
+    let policies = HashMap::from([("assets".to_string(), Policy::parse(POLICY).expect("policy"))]);
+    let mut committer =
+        Committer::open(store.clone(), Validator::new("bench", policies)).expect("committer");
+
+    let envelopes = |function: &str, owner: &str| {
+        let snapshot = store.snapshot().expect("snapshot");
+        (0..n)
+            .map(|i| {
+                let args = [format!("asset{i:07}"), owner.to_string()];
+                let proposal = client.proposal("assets", function, &args);
+                client
+                    .endorse(&proposal, &[&org1, &org2], &snapshot)
+                    .expect("endorse")
+                    .0
+            })
+            .collect::<Vec<_>>()
+    };
+    // As the ledger runs it: a preparer thread (block building, signature checks) feeding
+    // the committer (policies, MVCC, durable commit).
+    let run = |committer: &mut Committer, envs: Vec<fclocal_ledger::model::Envelope>| {
+        let start = Instant::now();
+        let mut preparer = committer.preparer();
+        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        let mut valid = 0;
+        let (mut validation, mut commit) = (Duration::ZERO, Duration::ZERO);
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                for block in envs.chunks(500) {
+                    let data = block.iter().map(Encode::to_bytes).collect();
+                    tx.send(preparer.prepare(data)).expect("committer alive");
+                }
+            });
+            for prepared in rx {
+                let committed = committer.commit_prepared(prepared).expect("commit");
+                valid += committed.txs.iter().filter(|t| t.code.is_valid()).count();
+                validation += committed.validation_time;
+                commit += committed.commit_time;
+            }
+        });
+        println!(
+            "  validation {:.3} s, durable commit {:.3} s (overlapped)",
+            validation.as_secs_f64(),
+            commit.as_secs_f64()
+        );
+        (valid, start.elapsed())
+    };
+    let creates = envelopes("create", "alice");
+    let (valid, elapsed) = run(&mut committer, creates);
+    report("validate+commit, creates", n, valid, elapsed);
+    let start = Instant::now();
+    let transfers = envelopes("transfer", "bob");
+    let endorse_elapsed = start.elapsed();
+    let (valid, elapsed) = run(&mut committer, transfers);
+    report("validate+commit, transfers", n, valid, elapsed);
+    report("endorse only (1 thread)", n, n, endorse_elapsed);
+}
+
+fn main() {
+    let n = std::env::var("FCLOCAL_BENCH_TXS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    println!(
+        "fclocal-ledger throughput: {n} tx per phase, 2 endorsing peers, MaxMessageCount 500, {} cores",
+        std::thread::available_parallelism()
+            .map(|c| c.get())
+            .unwrap_or(1)
+    );
+    end_to_end(n);
+    commit_only(n);
+}

@@ -1,0 +1,173 @@
+//! The committer: turns an ordered batch into the next block, validates it, and writes it
+//! durably with its state changes.
+//!
+//! Committing is two stages so they can overlap: a [`Preparer`] builds block N+1 (its
+//! header depends only on block N's header, since metadata is not hashed) and runs the
+//! stateless half of validation (decoding, all signatures), while the [`Committer`] runs
+//! the stateful half (tx ids, policies, MVCC) of block N and writes it. Used alone,
+//! [`Committer::commit`] does both in sequence.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::model::{Block, BlockHeader, Encode, Envelope};
+use crate::store::{BlockCommit, Store, StoreError};
+use crate::validate::{Prevalidated, TxOutcome, Validator, proves_tx_id};
+
+/// A block as committed, with each transaction's outcome (for events and waiters).
+#[derive(Debug, Clone)]
+pub struct CommittedBlock {
+    /// The block with its validation codes.
+    pub block: Arc<Block>,
+    /// Per transaction: id, code, chaincode, event.
+    pub txs: Vec<TxOutcome>,
+    /// How long validation took (signatures, policies, MVCC), as Fabric logs
+    /// `state_validation`.
+    pub validation_time: Duration,
+    /// How long the durable redb commit took (block, state, history, index).
+    pub commit_time: Duration,
+}
+
+/// A block built and pre-validated, waiting for [`Committer::commit_prepared`].
+#[derive(Debug)]
+pub struct PreparedBlock {
+    block: Block,
+    pre: Prevalidated,
+    prevalidation_time: Duration,
+}
+
+/// Builds the blocks after a given header and pre-validates them.
+#[derive(Debug, Clone)]
+pub struct Preparer {
+    validator: Validator,
+    last_header: BlockHeader,
+}
+
+impl Preparer {
+    /// Builds the next block from raw envelope bytes and checks its signatures.
+    pub fn prepare(&mut self, data: Vec<Vec<u8>>) -> PreparedBlock {
+        let started = Instant::now();
+        let block = Block::new(self.last_header.number + 1, Some(&self.last_header), data);
+        let pre = self.validator.prevalidate(&block.data);
+        self.last_header = block.header.clone();
+        PreparedBlock {
+            block,
+            pre,
+            prevalidation_time: started.elapsed(),
+        }
+    }
+}
+
+/// Validates and commits blocks in order. One per ledger; not shared.
+#[derive(Debug)]
+pub struct Committer {
+    store: Store,
+    validator: Validator,
+    last_header: BlockHeader,
+}
+
+impl Committer {
+    /// A committer for `store`, creating the genesis block (block 0, no transactions) on
+    /// an empty ledger so that, as in Fabric, the first transactions land in block 1.
+    pub fn open(store: Store, validator: Validator) -> Result<Committer, StoreError> {
+        let snapshot = store.snapshot()?;
+        let height = snapshot.height()?;
+        let last_header = if height == 0 {
+            let genesis = Block::new(0, None, Vec::new());
+            store.commit_block(&BlockCommit {
+                block: &genesis,
+                header_hash: genesis.header.hash(),
+                transactions: Vec::new(),
+                writes: Vec::new(),
+            })?;
+            genesis.header
+        } else {
+            snapshot
+                .block(height - 1)?
+                .ok_or_else(|| {
+                    StoreError::corrupt(
+                        "block",
+                        format!("block {} is missing below height {height}", height - 1),
+                    )
+                })?
+                .header
+        };
+        Ok(Committer {
+            store,
+            validator,
+            last_header,
+        })
+    }
+
+    /// The number of the next block.
+    pub fn height(&self) -> u64 {
+        self.last_header.number + 1
+    }
+
+    /// A preparer for the blocks after the current head, to run on another thread.
+    pub fn preparer(&self) -> Preparer {
+        Preparer {
+            validator: self.validator.clone(),
+            last_header: self.last_header.clone(),
+        }
+    }
+
+    /// Commits envelopes as the next block.
+    pub fn commit(&mut self, envelopes: &[Envelope]) -> Result<CommittedBlock, StoreError> {
+        self.commit_data(envelopes.iter().map(Encode::to_bytes).collect())
+    }
+
+    /// Commits raw envelope bytes as the next block (what the orderer delivers; tests use
+    /// it to put malformed envelopes on the chain).
+    pub fn commit_data(&mut self, data: Vec<Vec<u8>>) -> Result<CommittedBlock, StoreError> {
+        let prepared = self.preparer().prepare(data);
+        self.commit_prepared(prepared)
+    }
+
+    /// Finishes validation of a prepared block against the committed state and writes it.
+    /// The block must follow the current head (blocks prepared in order, none lost).
+    pub fn commit_prepared(
+        &mut self,
+        prepared: PreparedBlock,
+    ) -> Result<CommittedBlock, StoreError> {
+        let PreparedBlock {
+            mut block,
+            pre,
+            prevalidation_time,
+        } = prepared;
+        let number = block.header.number;
+        if number != self.height() || block.header.previous_hash != self.last_header.hash() {
+            return Err(StoreError::OutOfOrder {
+                got: number,
+                expected: self.height(),
+            });
+        }
+        let started = Instant::now();
+        let snapshot = self.store.snapshot()?;
+        let validated = self.validator.finish(number, pre, &snapshot)?;
+        drop(snapshot);
+        block.metadata.tx_filter = validated.txs.iter().map(|t| t.code.as_u8()).collect();
+        let header_hash = block.header.hash();
+        let validated_at = Instant::now();
+        self.store.commit_block(&BlockCommit {
+            block: &block,
+            header_hash,
+            transactions: validated
+                .txs
+                .iter()
+                .map(|t| {
+                    let id = t.tx_id.as_ref().filter(|_| proves_tx_id(t.code));
+                    (id.map(|id| id.0.clone()), t.code)
+                })
+                .collect(),
+            writes: validated.writes,
+        })?;
+        self.last_header = block.header.clone();
+        Ok(CommittedBlock {
+            block: Arc::new(block),
+            txs: validated.txs,
+            validation_time: prevalidation_time + (validated_at - started),
+            commit_time: validated_at.elapsed(),
+        })
+    }
+}

@@ -1,0 +1,544 @@
+//! The ledger facade: open a channel from a network file and chaincodes, then evaluate,
+//! submit, look up transactions and blocks, and subscribe to events.
+//!
+//! Layout under the ledger directory: `ledger.redb` (blocks, state, history, index) and
+//! `keys/<MSP>/<peer>.key`, `keys/<MSP>/client.key` (created on first open).
+//!
+//! Moving parts: submissions endorse on the calling task, then go to the orderer task
+//! (tokio, real time); cut batches go to a preparer thread (block building, signature
+//! checks) and then to the committer thread, which finishes validation, commits each
+//! block durably, wakes the submitters waiting on its transactions and publishes
+//! events. Submitters register their wait before broadcasting, so no commit is missed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use thiserror::Error;
+use tokio::sync::oneshot;
+
+use crate::chaincode::{ChaincodeRegistry, FunctionInvoker, NoFunctionInvoker};
+use crate::commit::{CommittedBlock, Committer, PreparedBlock};
+use crate::endorse::{Client, EndorseError, Peer};
+use crate::events::{EventHub, Subscription};
+use crate::identity::{IdentityError, KeyStore, Role};
+use crate::model::{
+    Block, ChaincodeResponse, Decode, Encode, Envelope, Transaction, TxId, TxValidationCode,
+};
+use crate::network::NetworkConfig;
+use crate::orderer::{OrderError, OrdererHandle, spawn_orderer};
+use crate::store::{Store, StoreError};
+use crate::validate::Validator;
+
+/// Errors of the ledger facade.
+#[derive(Debug, Error)]
+pub enum LedgerError {
+    /// The ledger directory could not be created.
+    #[error(
+        "cannot create the ledger directory {path}: {source}; check permissions and free space"
+    )]
+    Dir {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A network chaincode has no implementation.
+    #[error(
+        "chaincode `{name}` is in the network file but no implementation was registered; register it in the ChaincodeRegistry passed to Ledger::open"
+    )]
+    MissingChaincode {
+        /// The chaincode.
+        name: String,
+    },
+    /// A registered chaincode is not in the network file.
+    #[error(
+        "chaincode `{name}` was registered but is not under `Chaincodes:` in the network file, so it has no endorsement policy; add it there"
+    )]
+    UnconfiguredChaincode {
+        /// The chaincode.
+        name: String,
+    },
+    /// A call named a chaincode the channel does not have.
+    #[error("chaincode `{name}` is not deployed on channel `{channel}` (deployed: {deployed})")]
+    UnknownChaincode {
+        /// The chaincode.
+        name: String,
+        /// The channel.
+        channel: String,
+        /// Deployed names, comma-separated.
+        deployed: String,
+    },
+    /// A call named an organization the network does not have.
+    #[error("organization `{msp_id}` is not in the network file (organizations: {known})")]
+    UnknownOrganization {
+        /// The MSP id.
+        msp_id: String,
+        /// Known MSP ids, comma-separated.
+        known: String,
+    },
+    /// No set of peers can satisfy a chaincode's policy.
+    #[error(
+        "the endorsement policy of `{chaincode}` ({policy}) cannot be satisfied by the network's peers; fix the policy or add the organizations it names"
+    )]
+    Unsatisfiable {
+        /// The chaincode.
+        chaincode: String,
+        /// The policy.
+        policy: String,
+    },
+    /// Key handling failed.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Endorsement failed (including chaincode errors).
+    #[error(transparent)]
+    Endorse(#[from] EndorseError),
+    /// The orderer refused the envelope.
+    #[error(transparent)]
+    Order(#[from] OrderError),
+    /// The block holding the transaction could not be committed.
+    #[error(
+        "transaction {tx_id} was ordered but its block could not be committed: {reason}; resubmit it once the ledger is healthy"
+    )]
+    CommitFailed {
+        /// The transaction.
+        tx_id: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Where a transaction ended up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitStatus {
+    /// The transaction.
+    pub tx_id: TxId,
+    /// Its validation code.
+    pub code: TxValidationCode,
+    /// The block holding it.
+    pub block_number: u64,
+}
+
+/// The outcome of [`Ledger::submit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmitResult {
+    /// Where the transaction was committed and how it was judged.
+    pub status: CommitStatus,
+    /// The chaincode's response from endorsement.
+    pub response: ChaincodeResponse,
+}
+
+/// The database file inside a ledger directory.
+pub const DB_FILE: &str = "ledger.redb";
+
+type Waiter = oneshot::Sender<Result<CommitStatus, String>>;
+
+/// State shared with the committer thread.
+struct Shared {
+    waiters: Mutex<HashMap<String, Waiter>>,
+    events: EventHub,
+    height: AtomicU64,
+}
+
+/// A running channel: peers, clients, orderer, committer, store and events.
+pub struct Ledger {
+    network: NetworkConfig,
+    store: Store,
+    /// Per organization (network order): its peers.
+    peers: Vec<Vec<Peer>>,
+    clients: HashMap<String, Client>,
+    /// Per chaincode: indexes into `peers` of the organizations to endorse on.
+    plans: HashMap<String, Vec<usize>>,
+    orderer: OrdererHandle,
+    shared: Arc<Shared>,
+    orderer_task: tokio::task::JoinHandle<()>,
+    committer_thread: std::thread::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("channel", &self.network.channel)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ledger {
+    /// Opens (or creates) the ledger in `dir` with no function invoker. Must be called
+    /// inside a tokio runtime (the orderer is a task).
+    pub fn open(
+        dir: &Path,
+        network: NetworkConfig,
+        chaincodes: ChaincodeRegistry,
+    ) -> Result<Ledger, LedgerError> {
+        Ledger::open_with_invoker(dir, network, chaincodes, Arc::new(NoFunctionInvoker))
+    }
+
+    /// Opens the ledger; chaincode calls to `invoke_function` go to `invoker`.
+    pub fn open_with_invoker(
+        dir: &Path,
+        network: NetworkConfig,
+        chaincodes: ChaincodeRegistry,
+        invoker: Arc<dyn FunctionInvoker>,
+    ) -> Result<Ledger, LedgerError> {
+        for cc in &network.chaincodes {
+            if chaincodes.get(&cc.name).is_none() {
+                return Err(LedgerError::MissingChaincode {
+                    name: cc.name.clone(),
+                });
+            }
+        }
+        for name in chaincodes.names() {
+            if network.chaincode(name).is_none() {
+                return Err(LedgerError::UnconfiguredChaincode { name: name.into() });
+            }
+        }
+        std::fs::create_dir_all(dir).map_err(|source| LedgerError::Dir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let store = Store::open(dir.join(DB_FILE))?;
+        let keys = KeyStore::new(dir.join("keys"));
+        let chaincodes = Arc::new(chaincodes);
+
+        let mut peers = Vec::new();
+        let mut clients = HashMap::new();
+        for org in &network.organizations {
+            let mut org_peers = Vec::new();
+            for name in &org.peers {
+                let signer = keys.load_or_create(&org.msp_id, name, Role::Peer)?;
+                org_peers.push(Peer::new(
+                    format!("{name}.{}", org.msp_id),
+                    network.channel.clone(),
+                    signer,
+                    store.clone(),
+                    chaincodes.clone(),
+                    invoker.clone(),
+                ));
+            }
+            peers.push(org_peers);
+            let client = keys.load_or_create(&org.msp_id, "client", Role::Client)?;
+            clients.insert(
+                org.msp_id.clone(),
+                Client::new(client, network.channel.clone()),
+            );
+        }
+
+        let msp_ids: Vec<&str> = network
+            .organizations
+            .iter()
+            .map(|o| o.msp_id.as_str())
+            .collect();
+        let mut plans = HashMap::new();
+        for cc in &network.chaincodes {
+            let plan = cc
+                .policy
+                .endorsement_plan(&msp_ids, |msp| {
+                    let i = msp_ids.iter().position(|m| *m == msp).unwrap_or(0);
+                    peers[i][0].identity().clone()
+                })
+                .ok_or_else(|| LedgerError::Unsatisfiable {
+                    chaincode: cc.name.clone(),
+                    policy: cc.policy.to_string(),
+                })?;
+            let indexes = plan
+                .iter()
+                .filter_map(|m| msp_ids.iter().position(|x| x == m))
+                .collect();
+            plans.insert(cc.name.clone(), indexes);
+        }
+
+        let validator = Validator::for_network(&network);
+        let mut committer = Committer::open(store.clone(), validator)?;
+        let shared = Arc::new(Shared {
+            waiters: Mutex::new(HashMap::new()),
+            events: EventHub::new(network.channel.clone(), 1024),
+            height: AtomicU64::new(committer.height()),
+        });
+
+        // Two threads: one builds blocks and checks signatures, the other finishes
+        // validation and commits, so block N+1's signatures overlap block N's commit.
+        let (batch_tx, batch_rx) = std::sync::mpsc::channel::<Vec<Envelope>>();
+        let (prepared_tx, prepared_rx) =
+            std::sync::mpsc::sync_channel::<(PreparedBlock, Vec<Envelope>)>(2);
+        let mut preparer = committer.preparer();
+        let spawn_error = |source| LedgerError::Dir {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let preparer_thread = std::thread::Builder::new()
+            .name("ledger-preparer".into())
+            .spawn(move || {
+                while let Ok(batch) = batch_rx.recv() {
+                    let data = batch.iter().map(Encode::to_bytes).collect();
+                    if prepared_tx.send((preparer.prepare(data), batch)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(spawn_error)?;
+        let thread_shared = shared.clone();
+        let committer_thread = std::thread::Builder::new()
+            .name("ledger-committer".into())
+            .spawn(move || {
+                while let Ok((prepared, batch)) = prepared_rx.recv() {
+                    match committer.commit_prepared(prepared) {
+                        Ok(committed) => thread_shared.committed(&committed),
+                        Err(e) => thread_shared.failed(&batch, &e),
+                    }
+                }
+                let _ = preparer_thread.join();
+            })
+            .map_err(spawn_error)?;
+        let (orderer, orderer_task) = spawn_orderer(network.orderer, move |batch| {
+            let _ = batch_tx.send(batch);
+        });
+
+        Ok(Ledger {
+            network,
+            store,
+            peers,
+            clients,
+            plans,
+            orderer,
+            shared,
+            orderer_task,
+            committer_thread,
+        })
+    }
+
+    /// Stops ordering, commits what is pending, and waits until the committer has
+    /// finished and the database is closed, so the directory can be reopened.
+    pub async fn close(self) {
+        let Ledger {
+            orderer,
+            orderer_task,
+            committer_thread,
+            ..
+        } = self;
+        drop(orderer);
+        let _ = orderer_task.await;
+        let _ = tokio::task::spawn_blocking(move || committer_thread.join()).await;
+    }
+
+    /// The network this ledger runs.
+    pub fn network(&self) -> &NetworkConfig {
+        &self.network
+    }
+
+    /// The underlying store (read-only use: snapshots, blocks).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The peers of organization `msp_id`.
+    pub fn peers(&self, msp_id: &str) -> Result<&[Peer], LedgerError> {
+        let i = self.org_index(msp_id)?;
+        Ok(&self.peers[i])
+    }
+
+    fn org_index(&self, msp_id: &str) -> Result<usize, LedgerError> {
+        self.network
+            .organizations
+            .iter()
+            .position(|o| o.msp_id == msp_id)
+            .ok_or_else(|| LedgerError::UnknownOrganization {
+                msp_id: msp_id.into(),
+                known: self
+                    .network
+                    .organizations
+                    .iter()
+                    .map(|o| o.msp_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    fn default_msp(&self) -> &str {
+        &self.network.organizations[0].msp_id
+    }
+
+    fn check_chaincode(&self, chaincode: &str) -> Result<&[usize], LedgerError> {
+        self.plans
+            .get(chaincode)
+            .map(Vec::as_slice)
+            .ok_or_else(|| LedgerError::UnknownChaincode {
+                name: chaincode.into(),
+                channel: self.network.channel.clone(),
+                deployed: self
+                    .network
+                    .chaincodes
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// Runs a query on one peer of the first organization: nothing is ordered.
+    pub async fn evaluate(
+        &self,
+        chaincode: &str,
+        function: &str,
+        args: &[String],
+    ) -> Result<ChaincodeResponse, LedgerError> {
+        self.evaluate_as(self.default_msp(), chaincode, function, args)
+            .await
+    }
+
+    /// Runs a query as `msp_id`'s client on that organization's first peer.
+    pub async fn evaluate_as(
+        &self,
+        msp_id: &str,
+        chaincode: &str,
+        function: &str,
+        args: &[String],
+    ) -> Result<ChaincodeResponse, LedgerError> {
+        self.check_chaincode(chaincode)?;
+        let i = self.org_index(msp_id)?;
+        let proposal = self.clients[msp_id].proposal(chaincode, function, args);
+        Ok(self.peers[i][0].evaluate(&proposal)?)
+    }
+
+    /// Submits a transaction as the first organization's client: endorse on the peers the
+    /// policy needs, order, wait for the commit. A chaincode error fails before ordering;
+    /// an invalid transaction (e.g. an MVCC conflict) is reported in the status's code.
+    pub async fn submit(
+        &self,
+        chaincode: &str,
+        function: &str,
+        args: &[String],
+    ) -> Result<SubmitResult, LedgerError> {
+        self.submit_as(self.default_msp(), chaincode, function, args)
+            .await
+    }
+
+    /// Submits a transaction as `msp_id`'s client.
+    pub async fn submit_as(
+        &self,
+        msp_id: &str,
+        chaincode: &str,
+        function: &str,
+        args: &[String],
+    ) -> Result<SubmitResult, LedgerError> {
+        let plan = self.check_chaincode(chaincode)?;
+        self.org_index(msp_id)?;
+        let client = &self.clients[msp_id];
+        let proposal = client.proposal(chaincode, function, args);
+        let endorsers: Vec<&Peer> = plan.iter().map(|i| &self.peers[*i][0]).collect();
+        let snapshot = self.store.snapshot()?;
+        let (envelope, response) = client.endorse(&proposal, &endorsers, &snapshot)?;
+        drop(snapshot);
+        let tx_id = proposal.tx_id.to_string();
+        let status = self.order_and_wait(&tx_id, envelope).await?;
+        Ok(SubmitResult { status, response })
+    }
+
+    /// Sends a signed envelope to the orderer and waits for its commit. For clients that
+    /// build envelopes themselves (the tx id is read from the envelope).
+    pub async fn submit_envelope(&self, envelope: Envelope) -> Result<CommitStatus, LedgerError> {
+        let tx = Transaction::from_bytes(&envelope.payload).map_err(StoreError::from)?;
+        self.order_and_wait(tx.proposal.tx_id.as_str(), envelope)
+            .await
+    }
+
+    async fn order_and_wait(
+        &self,
+        tx_id: &str,
+        envelope: Envelope,
+    ) -> Result<CommitStatus, LedgerError> {
+        let (tx, rx) = oneshot::channel();
+        self.shared.lock_waiters().insert(tx_id.to_string(), tx);
+        if let Err(e) = self.orderer.broadcast(envelope) {
+            self.shared.lock_waiters().remove(tx_id);
+            return Err(e.into());
+        }
+        match rx.await {
+            Ok(Ok(status)) => Ok(status),
+            Ok(Err(reason)) => Err(LedgerError::CommitFailed {
+                tx_id: tx_id.into(),
+                reason,
+            }),
+            Err(_) => Err(LedgerError::CommitFailed {
+                tx_id: tx_id.into(),
+                reason: "the committer stopped".into(),
+            }),
+        }
+    }
+
+    /// Re-checks the whole chain and the world state (see [`crate::verify`]).
+    pub fn verify(&self) -> Result<crate::verify::VerifyReport, crate::verify::VerifyError> {
+        crate::verify::verify(&self.store, &Validator::for_network(&self.network))
+    }
+
+    /// Where `tx_id` was committed, `None` if it is not on the ledger (yet).
+    pub fn commit_status(&self, tx_id: &str) -> Result<Option<CommitStatus>, LedgerError> {
+        Ok(self
+            .store
+            .snapshot()?
+            .tx_status(tx_id)?
+            .map(|s| CommitStatus {
+                tx_id: TxId(tx_id.into()),
+                code: s.code,
+                block_number: s.block_number,
+            }))
+    }
+
+    /// Block `number`, `None` beyond the height.
+    pub fn block(&self, number: u64) -> Result<Option<Block>, LedgerError> {
+        Ok(self.store.snapshot()?.block(number)?)
+    }
+
+    /// Number of committed blocks (Fabric's height: last block number + 1).
+    pub fn height(&self) -> u64 {
+        self.shared.height.load(Ordering::Acquire)
+    }
+
+    /// Subscribes to block, filtered-block and chaincode events from the next block on.
+    pub fn subscribe(&self) -> Subscription {
+        self.shared.events.subscribe()
+    }
+}
+
+impl Shared {
+    fn lock_waiters(&self) -> std::sync::MutexGuard<'_, HashMap<String, Waiter>> {
+        self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn committed(&self, committed: &CommittedBlock) {
+        let number = committed.block.header.number;
+        self.height.store(number + 1, Ordering::Release);
+        {
+            let mut waiters = self.lock_waiters();
+            for t in &committed.txs {
+                if let Some(tx_id) = &t.tx_id
+                    && let Some(w) = waiters.remove(tx_id.as_str())
+                {
+                    let _ = w.send(Ok(CommitStatus {
+                        tx_id: tx_id.clone(),
+                        code: t.code,
+                        block_number: number,
+                    }));
+                }
+            }
+        }
+        self.events.publish(committed);
+    }
+
+    fn failed(&self, batch: &[Envelope], error: &StoreError) {
+        let reason = error.to_string();
+        let mut waiters = self.lock_waiters();
+        for env in batch {
+            if let Ok(tx) = Transaction::from_bytes(&env.payload)
+                && let Some(w) = waiters.remove(tx.proposal.tx_id.as_str())
+            {
+                let _ = w.send(Err(reason.clone()));
+            }
+        }
+    }
+}
