@@ -1,0 +1,123 @@
+//! The real Marbles component on the real ledger: two organizations endorse
+//! (AND policy) by each running the WebAssembly chaincode, blocks commit to
+//! redb, and two concurrent transfers of one marble end with exactly one
+//! VALID and one MVCC_READ_CONFLICT. Blocks are cut by MaxMessageCount
+//! (BatchTimeout is an hour), so nothing depends on time.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use fclocal_chaincode_host::WasmChaincode;
+use fclocal_engine::chaincode::{ChaincodeLimits, ChaincodeRuntime};
+use fclocal_ledger::chaincode::ChaincodeRegistry;
+use fclocal_ledger::ledger::Ledger;
+use fclocal_ledger::model::TxValidationCode as Code;
+use fclocal_ledger::network::NetworkConfig;
+
+const UNITED: &str = "United Marbles";
+
+fn open(dir: &Path, max_count: u32) -> Ledger {
+    let yaml = format!(
+        "\
+Channel: mychannel
+Organizations:
+  Org1MSP:
+    Peers: [peer0]
+  Org2MSP:
+    Peers: [peer0]
+Chaincodes:
+  marbles:
+    CodeUri: ./marbles
+    EndorsementPolicy: AND('Org1MSP.peer', 'Org2MSP.peer')
+Orderer:
+  BatchTimeout: 60m
+  MaxMessageCount: {max_count}
+"
+    );
+    let network = NetworkConfig::parse(&yaml, "network.yml").expect("a valid network file");
+    let runtime = ChaincodeRuntime::new(None).expect("the chaincode engine starts");
+    let component = runtime
+        .load(&fclocal_test_support::chaincode("marbles", "marbles.wasm"))
+        .expect("marbles.wasm loads");
+    let mut registry = ChaincodeRegistry::new();
+    registry.register(
+        "marbles",
+        Arc::new(WasmChaincode::new(component, ChaincodeLimits::default())),
+    );
+    Ledger::open(dir, network, registry).expect("the ledger opens")
+}
+
+fn args(items: &[&str]) -> Vec<String> {
+    items.iter().map(|item| (*item).to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marbles_transfers_commit_and_a_concurrent_one_conflicts() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let ledger = open(dir.path(), 1);
+    for (function, items) in [
+        ("init_owner", vec!["o1", "amy", UNITED]),
+        ("init_owner", vec!["o2", "bob", UNITED]),
+        ("init_owner", vec!["o3", "cat", UNITED]),
+        ("init_marble", vec!["m1", "blue", "35", "o1", UNITED]),
+    ] {
+        let submitted = ledger
+            .submit("marbles", function, &args(&items))
+            .await
+            .expect("the transaction is submitted");
+        assert_eq!(
+            submitted.status.code,
+            Code::VALID,
+            "{function} {items:?}: {}",
+            submitted.response.message
+        );
+    }
+
+    // The chaincode's own errors come back from endorsement, verbatim.
+    let refused = ledger
+        .submit(
+            "marbles",
+            "init_marble",
+            &args(&["m2", "red", "35", "o9", UNITED]),
+        )
+        .await;
+    let message = match refused {
+        Ok(result) => result.response.message,
+        Err(error) => error.to_string(),
+    };
+    assert!(
+        message.contains("Owner does not exist - o9, '' ''"),
+        "{message}"
+    );
+    ledger.close().await;
+
+    // Blocks of two: both transfers are ordered into one block.
+    let ledger = open(dir.path(), 2);
+    let to_bob = args(&["m1", "o2", UNITED]);
+    let to_cat = args(&["m1", "o3", UNITED]);
+    let (first, second) = tokio::join!(
+        ledger.submit("marbles", "set_owner", &to_bob),
+        ledger.submit("marbles", "set_owner", &to_cat),
+    );
+    let (first, second) = (first.expect("submitted"), second.expect("submitted"));
+    assert_eq!(first.status.block_number, second.status.block_number);
+    let mut codes = vec![first.status.code, second.status.code];
+    codes.sort_by_key(|code| code.as_u8());
+    assert_eq!(codes, vec![Code::VALID, Code::MVCC_READ_CONFLICT]);
+    let winner = if first.status.code == Code::VALID {
+        "o2"
+    } else {
+        "o3"
+    };
+
+    let read = ledger
+        .evaluate("marbles", "read", &args(&["m1"]))
+        .await
+        .expect("read answers");
+    let marble = String::from_utf8(read.payload).expect("JSON text");
+    assert!(
+        marble.contains(&format!("\"id\":\"{winner}\"")),
+        "the winner owns the marble: {marble}"
+    );
+    ledger.close().await;
+}
