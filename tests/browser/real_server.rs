@@ -9,63 +9,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
 
-use crate::common::Sandbox;
+use crate::common::{Sandbox, marbles_template};
 use crate::harness::Browser;
 use crate::pixels::Image;
 use crate::server::Server;
 use crate::{keep_screenshot, run_browser_test};
-
-const TEMPLATE: &str = r#"
-ROSTemplateFormatVersion: '2015-09-01'
-Transform: 'Aliyun::Serverless-2018-04-03'
-Resources:
-  marblesFC:
-    Type: 'Aliyun::Serverless::Service'
-    Properties:
-      LogConfig:
-        Project: marbles-logs
-        Logstore: events
-    processEvent:
-      Type: 'Aliyun::Serverless::Function'
-      Properties:
-        Handler: process-event.wasm
-        Runtime: custom
-        CodeUri: {functions}/process-event
-      Events:
-        http-test:
-          Type: HTTP
-          Properties:
-            AuthType: ANONYMOUS
-            Methods: ['GET']
-  marblesAnalytics:
-    Type: 'Aliyun::Serverless::Service'
-    Properties:
-      LogConfig:
-        Project: marbles-logs
-        Logstore: events
-    analytics:
-      Type: 'Aliyun::Serverless::Function'
-      Properties:
-        Handler: analytics.wasm
-        Runtime: custom
-        CodeUri: {functions}/analytics
-        Timeout: 30
-      Events:
-        hourly:
-          Type: Timer
-          Properties:
-            CronExpression: '@every 1h'
-            Payload: '{"project":"marbles-logs","logstore":"events","service":"marblesFC","function":"processEvent","windowSeconds":600}'
-  marbles-logs:
-    Type: 'Aliyun::Serverless::Log'
-    Properties:
-      Description: Marbles events and their summaries
-    events:
-      Type: 'Aliyun::Serverless::Log::Logstore'
-      Properties:
-        TTL: 7
-        ShardCount: 1
-"#;
 
 /// Whole seconds since the epoch, rounded up.
 fn unix_seconds(time: SystemTime) -> u64 {
@@ -84,7 +32,7 @@ const EVENTS: [(&str, &str); 6] = [
 
 #[test]
 fn the_pages_show_what_a_real_server_logged() {
-    let sandbox = Sandbox::with_template(TEMPLATE);
+    let sandbox = Sandbox::with_template(&marbles_template(600));
     // A test clock ten minutes back, moved to just after the events before
     // the timer fires by hand: its window `[triggerTime - 600 s, triggerTime)`
     // then holds every event whatever second they were sent in, and ends no

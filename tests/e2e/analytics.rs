@@ -7,64 +7,12 @@
 
 use chrono::{SecondsFormat, Utc};
 
-use crate::common::Sandbox;
+use crate::common::{Sandbox, marbles_template};
 use crate::server::Server;
-
-const TEMPLATE: &str = r#"
-ROSTemplateFormatVersion: '2015-09-01'
-Transform: 'Aliyun::Serverless-2018-04-03'
-Resources:
-  marblesFC:
-    Type: 'Aliyun::Serverless::Service'
-    Properties:
-      LogConfig:
-        Project: marbles-logs
-        Logstore: events
-    processEvent:
-      Type: 'Aliyun::Serverless::Function'
-      Properties:
-        Handler: process-event.wasm
-        Runtime: custom
-        CodeUri: {functions}/process-event
-      Events:
-        http-test:
-          Type: HTTP
-          Properties:
-            AuthType: ANONYMOUS
-            Methods: ['GET']
-  marblesAnalytics:
-    Type: 'Aliyun::Serverless::Service'
-    Properties:
-      LogConfig:
-        Project: marbles-logs
-        Logstore: events
-    analytics:
-      Type: 'Aliyun::Serverless::Function'
-      Properties:
-        Handler: analytics.wasm
-        Runtime: custom
-        CodeUri: {functions}/analytics
-        Timeout: 30
-      Events:
-        hourly:
-          Type: Timer
-          Properties:
-            CronExpression: '@every 1h'
-            Payload: '{"project":"marbles-logs","logstore":"events","service":"marblesFC","function":"processEvent","windowSeconds":7200}'
-  marbles-logs:
-    Type: 'Aliyun::Serverless::Log'
-    Properties:
-      Description: Marbles events and their summaries
-    events:
-      Type: 'Aliyun::Serverless::Log::Logstore'
-      Properties:
-        TTL: 7
-        ShardCount: 1
-"#;
 
 #[test]
 fn the_timer_summarises_the_events_processevent_logged() {
-    let sandbox = Sandbox::with_template(TEMPLATE);
+    let sandbox = Sandbox::with_template(&marbles_template(7200));
     // The test clock starts at the real now, so the events (stamped with the
     // real time) fall inside the window that ends an hour later.
     let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);

@@ -56,6 +56,67 @@ Resources:
         ShardCount: 1
 "#;
 
+/// The walkthrough's two services: `processEvent` (HTTP) logs Marbles
+/// events, and the `analytics` function summarises them hourly over a window
+/// of `{window}` seconds; both log to `marbles-logs/events`. Used by the
+/// analytics end-to-end test and the browser test of the real pages.
+const MARBLES_TEMPLATE: &str = r#"
+ROSTemplateFormatVersion: '2015-09-01'
+Transform: 'Aliyun::Serverless-2018-04-03'
+Resources:
+  marblesFC:
+    Type: 'Aliyun::Serverless::Service'
+    Properties:
+      LogConfig:
+        Project: marbles-logs
+        Logstore: events
+    processEvent:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Handler: process-event.wasm
+        Runtime: custom
+        CodeUri: {functions}/process-event
+      Events:
+        http-test:
+          Type: HTTP
+          Properties:
+            AuthType: ANONYMOUS
+            Methods: ['GET']
+  marblesAnalytics:
+    Type: 'Aliyun::Serverless::Service'
+    Properties:
+      LogConfig:
+        Project: marbles-logs
+        Logstore: events
+    analytics:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Handler: analytics.wasm
+        Runtime: custom
+        CodeUri: {functions}/analytics
+        Timeout: 30
+      Events:
+        hourly:
+          Type: Timer
+          Properties:
+            CronExpression: '@every 1h'
+            Payload: '{"project":"marbles-logs","logstore":"events","service":"marblesFC","function":"processEvent","windowSeconds":{window}}'
+  marbles-logs:
+    Type: 'Aliyun::Serverless::Log'
+    Properties:
+      Description: Marbles events and their summaries
+    events:
+      Type: 'Aliyun::Serverless::Log::Logstore'
+      Properties:
+        TTL: 7
+        ShardCount: 1
+"#;
+
+/// [`MARBLES_TEMPLATE`] with the analytics window set.
+pub fn marbles_template(window_seconds: u32) -> String {
+    MARBLES_TEMPLATE.replace("{window}", &window_seconds.to_string())
+}
+
 /// A directory with a template, where `fclocal` runs.
 pub struct Sandbox {
     dir: tempfile::TempDir,
