@@ -10,11 +10,14 @@
 //! - `event_input`: where `fclocal invoke` reads its event from.
 //! - `output`: writing to stdout/stderr, treating a closed pipe as success.
 //! - `table`: aligned text tables for query results.
+//! - `ledger`: the network file, opening the ledger with its WebAssembly
+//!   chaincode, and chaincode's calls to functions.
 //! - `sls`: the logstore on the server: the SLS API's storage backend and the
 //!   web pages' chart source, over one pool of read connections.
 
 pub mod cli;
 mod event_input;
+mod ledger;
 mod output;
 mod progress;
 mod project;

@@ -10,6 +10,7 @@ mod credentials;
 mod events;
 mod host_args;
 mod invoke;
+mod ledger;
 mod logs;
 mod start;
 mod timer;
@@ -46,6 +47,8 @@ enum Command {
     Logs(logs::LogsArgs),
     /// Sample trigger events.
     Events(events::EventsArgs),
+    /// Submit, query, list blocks and verify the ledger of a running server.
+    Ledger(ledger::LedgerArgs),
 }
 
 /// Parses the command line, runs the command, prints errors with their
@@ -61,6 +64,7 @@ pub fn main() -> ExitCode {
         Command::Timer(args) => timer::run(args),
         Command::Logs(args) => logs::run(args),
         Command::Events(args) => events::run(args),
+        Command::Ledger(args) => ledger::run(args),
     };
     match result {
         Ok(code) => code,

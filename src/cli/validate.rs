@@ -1,26 +1,65 @@
 //! `fclocal validate`: every problem in the template, with file:line:column,
-//! or a summary of what it declares.
+//! or a summary of what it declares; then the same for the ledger's network
+//! file, when there is one.
 
 use std::process::ExitCode;
 
 use clap::Args;
 use fclocal_template::{App, TemplateError, TriggerKind};
 
+use crate::ledger::{NetworkArgs, check_chaincode_code};
 use crate::output;
 use crate::project::TemplateArgs;
 
-/// Check template.yml.
+/// Check template.yml and the ledger's network file.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     #[command(flatten)]
     template: TemplateArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
 }
 
-/// Prints the diagnostics (exit 1) or a summary (exit 0). Warnings about
-/// what fclocal does not emulate are printed either way.
+/// Prints the diagnostics (exit 1) or a summary (exit 0) of each file.
+/// Warnings about what fclocal does not emulate are printed either way.
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let path = args.template.template_path()?;
-    match fclocal_template::load(&path) {
+    let template = validate_template(&path)?;
+    let network = validate_network(&args.network, &path)?;
+    Ok(if template && network {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The network file's problem (it stops at the first), or its summary.
+fn validate_network(args: &NetworkArgs, template: &std::path::Path) -> anyhow::Result<bool> {
+    let network = match args.load(template) {
+        Ok(Some(network)) => network,
+        Ok(None) => return Ok(true),
+        Err(error) => {
+            output::status(&format!("{error:#}"));
+            return Ok(false);
+        }
+    };
+    for chaincode in &network.config.chaincodes {
+        if let Err(error) = check_chaincode_code(&network, chaincode) {
+            output::status(&format!("{error:#}"));
+            return Ok(false);
+        }
+    }
+    output::stdout(&format!(
+        "{} is valid: {}\n",
+        network.path.display(),
+        network.summary()
+    ))?;
+    Ok(true)
+}
+
+/// Whether the template is valid, printing its diagnostics or summary.
+fn validate_template(path: &std::path::Path) -> anyhow::Result<bool> {
+    match fclocal_template::load(path) {
         Ok(loaded) => {
             for warning in &loaded.warnings {
                 output::status(&warning.to_string());
@@ -30,7 +69,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                 path.display(),
                 summary(&loaded.app)
             ))?;
-            Ok(ExitCode::SUCCESS)
+            Ok(true)
         }
         Err(TemplateError::Invalid { diagnostics }) => {
             for diagnostic in &diagnostics {
@@ -42,7 +81,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                 path.display(),
                 if count == 1 { "" } else { "s" }
             ));
-            Ok(ExitCode::FAILURE)
+            Ok(false)
         }
         Err(other) => Err(other.into()),
     }

@@ -226,6 +226,14 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Kills the server with SIGKILL (no shutdown, no flush) and waits for it.
+    pub fn kill9(mut self) {
+        self.child.kill().expect("SIGKILL is sent");
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -2,7 +2,9 @@
 //! tested: `loop` never returns (fuel), `panic` panics, `alloc` allocates
 //! until refused (memory), `flood` prints without end (output), and
 //! `entropy` returns the wall clock and random bytes it sees (determinism:
-//! the same transaction must see the same values on every peer).
+//! the same transaction must see the same values on every peer), and
+//! `call [service, function, payload]` calls a function through the stub and
+//! returns its answer (the host's function invoker).
 
 use fclocal_chaincode_shim::{Chaincode, ChaincodeStub, Response};
 
@@ -15,8 +17,17 @@ impl Chaincode for Hostile {
         Response::success(Vec::new())
     }
 
-    fn invoke(&self, stub: &dyn ChaincodeStub, function: &str, _args: &[String]) -> Response {
+    fn invoke(&self, stub: &dyn ChaincodeStub, function: &str, args: &[String]) -> Response {
         match function {
+            "call" => match args {
+                [service, function, payload] => {
+                    match stub.invoke_function(service, function, payload.as_bytes()) {
+                        Ok(answer) => Response::success(answer),
+                        Err(error) => Response::error(format!("function call failed: {error}")),
+                    }
+                }
+                _ => Response::error("call takes 3 arguments: service, function, payload"),
+            },
             "loop" => {
                 let mut n: u64 = 0;
                 loop {

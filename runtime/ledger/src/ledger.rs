@@ -100,6 +100,13 @@ pub enum LedgerError {
     /// The orderer refused the envelope.
     #[error(transparent)]
     Order(#[from] OrderError),
+    /// The thread running a chaincode panicked (a bug in native chaincode; WebAssembly
+    /// traps are chaincode errors instead).
+    #[error("the chaincode crashed while simulating: {reason}; nothing was ordered")]
+    ChaincodeCrashed {
+        /// The panic.
+        reason: String,
+    },
     /// The block holding the transaction could not be committed.
     #[error(
         "transaction {tx_id} was ordered but its block could not be committed: {reason}; resubmit it once the ledger is healthy"
@@ -144,8 +151,8 @@ struct Shared {
     height: AtomicU64,
 }
 
-/// A running channel: peers, clients, orderer, committer, store and events.
-pub struct Ledger {
+/// The parts chaincode runs against, shared with the blocking threads that run it.
+struct Endorsing {
     network: NetworkConfig,
     store: Store,
     /// Per organization (network order): its peers.
@@ -153,6 +160,18 @@ pub struct Ledger {
     clients: HashMap<String, Client>,
     /// Per chaincode: indexes into `peers` of the organizations to endorse on.
     plans: HashMap<String, Vec<usize>>,
+}
+
+/// A running channel: peers, clients, orderer, committer, store and events.
+///
+/// Chaincode runs on tokio's blocking threads, never on the caller's async task: a
+/// WebAssembly simulation takes milliseconds of CPU, and a chaincode's call to a
+/// function (`invoke_function`) waits for that function, which itself runs on the
+/// async runtime.
+pub struct Ledger {
+    endorsing: Arc<Endorsing>,
+    network: NetworkConfig,
+    store: Store,
     orderer: OrdererHandle,
     shared: Arc<Shared>,
     orderer_task: tokio::task::JoinHandle<()>,
@@ -300,11 +319,15 @@ impl Ledger {
         });
 
         Ok(Ledger {
+            endorsing: Arc::new(Endorsing {
+                network: network.clone(),
+                store: store.clone(),
+                peers,
+                clients,
+                plans,
+            }),
             network,
             store,
-            peers,
-            clients,
-            plans,
             orderer,
             shared,
             orderer_task,
@@ -338,46 +361,8 @@ impl Ledger {
 
     /// The peers of organization `msp_id`.
     pub fn peers(&self, msp_id: &str) -> Result<&[Peer], LedgerError> {
-        let i = self.org_index(msp_id)?;
-        Ok(&self.peers[i])
-    }
-
-    fn org_index(&self, msp_id: &str) -> Result<usize, LedgerError> {
-        self.network
-            .organizations
-            .iter()
-            .position(|o| o.msp_id == msp_id)
-            .ok_or_else(|| LedgerError::UnknownOrganization {
-                msp_id: msp_id.into(),
-                known: self
-                    .network
-                    .organizations
-                    .iter()
-                    .map(|o| o.msp_id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
-    }
-
-    fn default_msp(&self) -> &str {
-        &self.network.organizations[0].msp_id
-    }
-
-    fn check_chaincode(&self, chaincode: &str) -> Result<&[usize], LedgerError> {
-        self.plans
-            .get(chaincode)
-            .map(Vec::as_slice)
-            .ok_or_else(|| LedgerError::UnknownChaincode {
-                name: chaincode.into(),
-                channel: self.network.channel.clone(),
-                deployed: self
-                    .network
-                    .chaincodes
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
+        let i = self.endorsing.org_index(msp_id)?;
+        Ok(&self.endorsing.peers[i])
     }
 
     /// Runs a query on one peer of the first organization: nothing is ordered.
@@ -387,8 +372,8 @@ impl Ledger {
         function: &str,
         args: &[String],
     ) -> Result<ChaincodeResponse, LedgerError> {
-        self.evaluate_as(self.default_msp(), chaincode, function, args)
-            .await
+        let msp_id = self.endorsing.default_msp().to_owned();
+        self.evaluate_as(&msp_id, chaincode, function, args).await
     }
 
     /// Runs a query as `msp_id`'s client on that organization's first peer.
@@ -399,10 +384,11 @@ impl Ledger {
         function: &str,
         args: &[String],
     ) -> Result<ChaincodeResponse, LedgerError> {
-        self.check_chaincode(chaincode)?;
-        let i = self.org_index(msp_id)?;
-        let proposal = self.clients[msp_id].proposal(chaincode, function, args);
-        Ok(self.peers[i][0].evaluate(&proposal)?)
+        self.endorsing.check_chaincode(chaincode)?;
+        let i = self.endorsing.org_index(msp_id)?;
+        let proposal = self.endorsing.clients[msp_id].proposal(chaincode, function, args);
+        let endorsing = self.endorsing.clone();
+        off_task(move || Ok(endorsing.peers[i][0].evaluate(&proposal)?)).await
     }
 
     /// Submits a transaction as the first organization's client: endorse on the peers the
@@ -414,8 +400,8 @@ impl Ledger {
         function: &str,
         args: &[String],
     ) -> Result<SubmitResult, LedgerError> {
-        self.submit_as(self.default_msp(), chaincode, function, args)
-            .await
+        let msp_id = self.endorsing.default_msp().to_owned();
+        self.submit_as(&msp_id, chaincode, function, args).await
     }
 
     /// Submits a transaction as `msp_id`'s client.
@@ -426,15 +412,15 @@ impl Ledger {
         function: &str,
         args: &[String],
     ) -> Result<SubmitResult, LedgerError> {
-        let plan = self.check_chaincode(chaincode)?;
-        self.org_index(msp_id)?;
-        let client = &self.clients[msp_id];
-        let proposal = client.proposal(chaincode, function, args);
-        let endorsers: Vec<&Peer> = plan.iter().map(|i| &self.peers[*i][0]).collect();
-        let snapshot = self.store.snapshot()?;
-        let (envelope, response) = client.endorse(&proposal, &endorsers, &snapshot)?;
-        drop(snapshot);
+        self.endorsing.check_chaincode(chaincode)?;
+        self.endorsing.org_index(msp_id)?;
+        let proposal = self.endorsing.clients[msp_id].proposal(chaincode, function, args);
         let tx_id = proposal.tx_id.to_string();
+        let endorsing = self.endorsing.clone();
+        let msp_id = msp_id.to_owned();
+        let chaincode = chaincode.to_owned();
+        let (envelope, response) =
+            off_task(move || endorsing.endorse(&msp_id, &chaincode, &proposal)).await?;
         let status = self.order_and_wait(&tx_id, envelope).await?;
         Ok(SubmitResult { status, response })
     }
@@ -502,6 +488,73 @@ impl Ledger {
     /// Subscribes to block, filtered-block and chaincode events from the next block on.
     pub fn subscribe(&self) -> Subscription {
         self.shared.events.subscribe()
+    }
+}
+
+impl Endorsing {
+    fn org_index(&self, msp_id: &str) -> Result<usize, LedgerError> {
+        self.network
+            .organizations
+            .iter()
+            .position(|o| o.msp_id == msp_id)
+            .ok_or_else(|| LedgerError::UnknownOrganization {
+                msp_id: msp_id.into(),
+                known: self
+                    .network
+                    .organizations
+                    .iter()
+                    .map(|o| o.msp_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    fn default_msp(&self) -> &str {
+        &self.network.organizations[0].msp_id
+    }
+
+    fn check_chaincode(&self, chaincode: &str) -> Result<&[usize], LedgerError> {
+        self.plans
+            .get(chaincode)
+            .map(Vec::as_slice)
+            .ok_or_else(|| LedgerError::UnknownChaincode {
+                name: chaincode.into(),
+                channel: self.network.channel.clone(),
+                deployed: self
+                    .network
+                    .chaincodes
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+
+    /// Endorses on the peers `chaincode`'s policy needs, against one snapshot.
+    fn endorse(
+        &self,
+        msp_id: &str,
+        chaincode: &str,
+        proposal: &crate::model::Proposal,
+    ) -> Result<(Envelope, ChaincodeResponse), LedgerError> {
+        let plan = self.check_chaincode(chaincode)?;
+        let endorsers: Vec<&Peer> = plan.iter().map(|i| &self.peers[*i][0]).collect();
+        let snapshot = self.store.snapshot()?;
+        Ok(self.clients[msp_id].endorse(proposal, &endorsers, &snapshot)?)
+    }
+}
+
+/// Runs chaincode work on a blocking thread. A panic there (a native chaincode bug)
+/// fails this call only.
+async fn off_task<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, LedgerError> + Send + 'static,
+) -> Result<T, LedgerError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(error) => Err(LedgerError::ChaincodeCrashed {
+            reason: error.to_string(),
+        }),
     }
 }
 

@@ -10,7 +10,8 @@
 //!     Peers: [peer0, peer1]
 //! Chaincodes:
 //!   marbles:
-//!     CodeUri: ./marbles    # where the engine finds the chaincode component
+//!     CodeUri: ./marbles    # the crate that builds it (or folder holding it), relative to this file
+//!     Handler: marbles.wasm # optional: the component file; default CodeUri's last part + .wasm
 //!     EndorsementPolicy: "AND('Org1MSP.peer', 'Org2MSP.peer')"
 //! Orderer:                  # every key optional; Fabric's defaults shown
 //!   BatchTimeout: 2s        # ms, s or m
@@ -66,8 +67,12 @@ pub struct OrgConfig {
 pub struct ChaincodeConfig {
     /// Name (the state namespace).
     pub name: String,
-    /// Where its code is (resolved by the engine).
+    /// Where its code is, relative to the network file: a Cargo crate that builds the
+    /// component, or the folder holding it (resolved by the host).
     pub code_uri: String,
+    /// The component file, e.g. `marbles.wasm` (default: CodeUri's last part + `.wasm`),
+    /// named like an FC function's `Handler`.
+    pub handler: String,
     /// Its endorsement policy.
     pub policy: Policy,
 }
@@ -160,6 +165,7 @@ struct RawOrg {
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
 struct RawChaincode {
     code_uri: String,
+    handler: Option<String>,
     endorsement_policy: Spanned<String>,
 }
 
@@ -340,9 +346,19 @@ impl NetworkConfig {
                     return Err(ctx.err(&text.referenced, format!("the endorsement policy of `{}` names `{msp}`, which is not under `Organizations:`", name.value)));
                 }
             }
+            let handler = cc.handler.unwrap_or_else(|| {
+                let stem = cc
+                    .code_uri
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default();
+                format!("{stem}.wasm")
+            });
             chaincodes.push(ChaincodeConfig {
                 name: name.value,
                 code_uri: cc.code_uri,
+                handler,
                 policy,
             });
         }
@@ -519,6 +535,7 @@ EventTopics:
         assert_eq!(n.organizations[0].peers, vec!["peer0", "peer1"]);
         let cc = n.chaincode("marbles").unwrap();
         assert_eq!(cc.code_uri, "./marbles");
+        assert_eq!(cc.handler, "marbles.wasm");
         assert_eq!(
             cc.policy,
             Policy::parse("AND('Org1MSP.peer','Org2MSP.peer')").unwrap()

@@ -94,6 +94,14 @@ impl std::fmt::Debug for Store {
     }
 }
 
+impl StoreError {
+    /// Whether the database is held by another process (a running `fclocal start`): redb
+    /// lets one process open it at a time.
+    pub fn is_in_use(&self) -> bool {
+        matches!(self, StoreError::Open { source, .. } if matches!(**source, redb::DatabaseError::DatabaseAlreadyOpen))
+    }
+}
+
 impl Store {
     /// Opens (or creates) the database at `path` and makes sure every table exists.
     pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
