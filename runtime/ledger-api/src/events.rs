@@ -106,6 +106,16 @@ impl Follower {
     fn new(ledger: Arc<Ledger>, from: Option<u64>) -> Follower {
         // Subscribe first, then read the height: see the module docs.
         let blocks = ledger.subscribe().blocks;
+        Follower::with_receiver(ledger, blocks, from)
+    }
+
+    /// A follower of `blocks`, which must have been subscribed before this call (tests
+    /// pass a channel of their own to force lags and gaps).
+    fn with_receiver(
+        ledger: Arc<Ledger>,
+        blocks: broadcast::Receiver<Arc<Block>>,
+        from: Option<u64>,
+    ) -> Follower {
         let next = from.unwrap_or_else(|| ledger.height());
         Follower {
             ledger,
@@ -141,6 +151,7 @@ impl Follower {
     }
 
     /// Block `self.next`, from the store if it is committed, else from the channel.
+    /// Store reads here are single-block point reads, done inline.
     async fn next_block(&mut self) -> Result<Option<Arc<Block>>, ApiError> {
         loop {
             if self.next < self.ledger.height() {
@@ -223,7 +234,85 @@ fn block_events(block: &Block) -> Vec<Event> {
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future as _;
+    use std::task::{Context, Poll, Waker};
+
+    use fclocal_ledger::chaincode::ChaincodeRegistry;
+    use fclocal_ledger::network::NetworkConfig;
+    use fclocal_ledger::sample::AssetTransfer;
+
     use super::*;
+
+    fn open_ledger(dir: &std::path::Path) -> Ledger {
+        let network = NetworkConfig::parse(
+            "Channel: ch\nOrganizations:\n  Org1MSP:\n    Peers: [peer0]\nChaincodes:\n  assets:\n    CodeUri: native\n    EndorsementPolicy: \"'Org1MSP.peer'\"\nOrderer:\n  BatchTimeout: 60m\n  MaxMessageCount: 1\n",
+            "network.yml",
+        )
+        .unwrap();
+        let mut registry = ChaincodeRegistry::new();
+        registry.register("assets", Arc::new(AssetTransfer));
+        Ledger::open(dir, network, registry).unwrap()
+    }
+
+    async fn commit(ledger: &Ledger, id: &str) -> Arc<Block> {
+        let args = [id.to_string(), "alice".to_string()];
+        let result = ledger.submit("assets", "create", &args).await.unwrap();
+        Arc::new(ledger.block(result.status.block_number).unwrap().unwrap())
+    }
+
+    fn number(block: Result<Option<Arc<Block>>, ApiError>) -> u64 {
+        block.unwrap().unwrap().header.number
+    }
+
+    /// The channel is the test's own (capacity 1), so lags and gaps happen on cue; the
+    /// future is polled once first so the follower is already waiting on the channel.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lags_and_gaps_are_filled_from_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Arc::new(open_ledger(dir.path()));
+        let (tx, rx) = broadcast::channel(1);
+        let mut follower = Follower::with_receiver(ledger.clone(), rx, None);
+        assert_eq!(follower.next, 1, "live from the next block");
+        let mut cx = Context::from_waker(Waker::noop());
+
+        // Lag: blocks 1 and 2 are sent while the follower waits; block 1 is dropped.
+        let mut waiting = Box::pin(follower.next_block());
+        assert!(matches!(waiting.as_mut().poll(&mut cx), Poll::Pending));
+        let (b1, b2) = (commit(&ledger, "a1").await, commit(&ledger, "a2").await);
+        tx.send(b1).unwrap();
+        tx.send(b2).unwrap();
+        assert_eq!(
+            number(waiting.await),
+            1,
+            "the dropped block, from the store"
+        );
+        follower.next += 1;
+        assert_eq!(number(follower.next_block().await), 2);
+        follower.next += 1;
+
+        // Gap: block 3 never comes on the channel, block 4 does.
+        let mut waiting = Box::pin(follower.next_block());
+        assert!(matches!(waiting.as_mut().poll(&mut cx), Poll::Pending));
+        let _b3 = commit(&ledger, "a3").await;
+        let b4 = commit(&ledger, "a4").await;
+        tx.send(b4).unwrap();
+        assert_eq!(
+            number(waiting.await),
+            3,
+            "the missing block, from the store"
+        );
+        follower.next += 1;
+        assert_eq!(number(follower.next_block().await), 4);
+        follower.next += 1;
+
+        // Caught up: live blocks below `next` are skipped, the next one is passed on.
+        let mut waiting = Box::pin(follower.next_block());
+        assert!(matches!(waiting.as_mut().poll(&mut cx), Poll::Pending));
+        let b5 = commit(&ledger, "a5").await;
+        tx.send(b5.clone()).unwrap();
+        let live = waiting.await.unwrap().unwrap();
+        assert!(Arc::ptr_eq(&live, &b5), "block 5 came from the channel");
+    }
 
     #[test]
     fn live_blocks_are_skipped_sent_or_trigger_a_catch_up() {
