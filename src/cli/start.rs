@@ -212,7 +212,7 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         },
     );
     let log_routes = match &ledger {
-        Some(ledger) => log_routes.merge(LEDGER_API_PENDING(ledger.clone())),
+        Some(ledger) => log_routes.merge(fclocal_ledger_api::router(ledger.clone())),
         None => log_routes,
     };
     let sweeper = store.writer();
@@ -304,8 +304,4 @@ async fn shutdown_signal() {
             std::process::exit(130);
         }
     });
-}
-#[allow(non_snake_case, reason = "temporary")]
-fn LEDGER_API_PENDING(_l: Arc<fclocal_ledger::Ledger>) -> axum::Router {
-    axum::Router::new()
 }

@@ -73,7 +73,10 @@ fn ledger_commands_drive_marbles_on_the_running_server() {
     let sandbox = ledger_sandbox(10);
     let server = Server::start(&sandbox, &[]);
     let banner = server.wait_for("Ledger: channel mychannel");
-    assert!(banner.contains("2 chaincodes (marbles, hostile)"), "{banner}");
+    assert!(
+        banner.contains("2 chaincodes (marbles, hostile)"),
+        "{banner}"
+    );
 
     let run = ledger(
         &sandbox,
@@ -101,7 +104,16 @@ fn ledger_commands_drive_marbles_on_the_running_server() {
     ledger(
         &sandbox,
         &server,
-        &["invoke", "marbles", "init_marble", "m1", "Blue", "35", "o1", UNITED],
+        &[
+            "invoke",
+            "marbles",
+            "init_marble",
+            "m1",
+            "Blue",
+            "35",
+            "o1",
+            UNITED,
+        ],
     )
     .expect_code(0);
     let run = ledger(&sandbox, &server, &["query", "marbles", "read", "m1"]).expect_code(0);
@@ -117,8 +129,16 @@ fn ledger_commands_drive_marbles_on_the_running_server() {
     );
 
     let run = ledger(&sandbox, &server, &["blocks"]).expect_code(0);
-    assert!(run.stdout.contains("marbles.init_owner VALID"), "{}", run.stdout);
-    assert!(run.stdout.contains("marbles.init_marble VALID"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("marbles.init_owner VALID"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("marbles.init_marble VALID"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("height 3"), "{}", run.stdout);
     let run = ledger(&sandbox, &server, &["block", "2"]).expect_code(0);
     assert!(
@@ -127,16 +147,31 @@ fn ledger_commands_drive_marbles_on_the_running_server() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("endorsers  Org1MSP, Org2MSP"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("endorsers  Org1MSP, Org2MSP"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("write      m1 = "), "{}", run.stdout);
     let run = ledger(&sandbox, &server, &["block", "9"]).expect_code(1);
-    assert!(run.stderr.contains("block 9 does not exist"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("block 9 does not exist"),
+        "{}",
+        run.stderr
+    );
 
     // Chaincode calls a function of template.yml through the server's pools.
     let run = ledger(
         &sandbox,
         &server,
-        &["query", "hostile", "call", "demo", "hello", r#"{"name":"ledger"}"#],
+        &[
+            "query",
+            "hostile",
+            "call",
+            "demo",
+            "hello",
+            r#"{"name":"ledger"}"#,
+        ],
     )
     .expect_code(0);
     assert_eq!(run.stdout.trim(), "Hello, ledger!");
@@ -147,7 +182,8 @@ fn ledger_commands_drive_marbles_on_the_running_server() {
     )
     .expect_code(1);
     assert!(
-        run.stderr.contains("function demo/missing is not in template.yml"),
+        run.stderr
+            .contains("function demo/missing is not in template.yml"),
         "{}",
         run.stderr
     );
@@ -155,7 +191,8 @@ fn ledger_commands_drive_marbles_on_the_running_server() {
     // The server holds the database, so verify asks it.
     let run = ledger(&sandbox, &server, &["verify"]).expect_code(0);
     assert!(
-        run.stdout.contains("Ledger verified (by the running server): 3 blocks"),
+        run.stdout
+            .contains("Ledger verified (by the running server): 3 blocks"),
         "{}",
         run.stdout
     );
@@ -178,9 +215,11 @@ fn ledger_commands_drive_marbles_on_the_running_server() {
         .expect("the marble id is stored");
     bytes[at + 1] = b'9';
     std::fs::write(&db, bytes).expect("the ledger file is rewritten");
+    // Block 2 holds `m1` (in its transaction, and as the writer of the
+    // state key): whichever copy was hit, that block is named.
     let run = sandbox.run(&["ledger", "verify"]).expect_code(1);
     assert!(
-        run.stderr.contains("Ledger verification FAILED: block "),
+        run.stderr.contains("Ledger verification FAILED: block 2"),
         "{}",
         run.stderr
     );
@@ -191,7 +230,10 @@ fn kill_9_under_load_loses_no_committed_block() {
     let sandbox = ledger_sandbox(50);
     let server = Server::start(&sandbox, &[]);
     server.wait_for("Ledger: channel mychannel");
-    assert_eq!(submit(&server, "init_owner", &["o1", "Alice", UNITED]).0, 200);
+    assert_eq!(
+        submit(&server, "init_owner", &["o1", "Alice", UNITED]).0,
+        200
+    );
 
     // Four clients create marbles until the server dies; every transaction
     // the server reported committed is remembered.
@@ -246,7 +288,12 @@ fn kill_9_under_load_loses_no_committed_block() {
     server.wait_for("Ledger: channel mychannel");
     for (tx_id, marble) in &committed {
         let status = server.get(&format!("/ledger/v1/transactions/{tx_id}"));
-        assert_eq!(status.status, 200, "{tx_id} was reported committed: {}", status.text());
+        assert_eq!(
+            status.status,
+            200,
+            "{tx_id} was reported committed: {}",
+            status.text()
+        );
         assert_eq!(status.json()["validationCode"], "VALID");
         let read = server.send(
             "POST",
@@ -256,7 +303,12 @@ fn kill_9_under_load_loses_no_committed_block() {
                 .to_string()
                 .as_bytes(),
         );
-        assert!(read.json()["payload"].as_str().unwrap().contains(marble.as_str()));
+        assert!(
+            read.json()["payload"]
+                .as_str()
+                .unwrap()
+                .contains(marble.as_str())
+        );
     }
     // The restarted ledger keeps working, and the whole chain verifies.
     assert_eq!(submit(&server, "init_owner", &["o2", "Bob", UNITED]).0, 200);

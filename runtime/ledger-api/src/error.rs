@@ -257,6 +257,10 @@ impl From<LedgerError> for ApiError {
                 ApiError::PayloadTooLarge(e.to_string())
             }
             LedgerError::CommitFailed { .. } => ApiError::CommitFailed(e.to_string()),
+            LedgerError::ChaincodeCrashed { .. } => ApiError::Chaincode {
+                status: 500,
+                message: e.to_string(),
+            },
             LedgerError::Dir { .. }
             | LedgerError::MissingChaincode { .. }
             | LedgerError::UnconfiguredChaincode { .. }

@@ -530,7 +530,6 @@ impl Endorsing {
             })
     }
 
-
     /// Endorses on the peers `chaincode`'s policy needs, against one snapshot.
     fn endorse(
         &self,

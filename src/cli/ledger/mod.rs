@@ -144,7 +144,10 @@ pub fn run(args: LedgerArgs) -> anyhow::Result<ExitCode> {
 fn invoke(gateway: &Gateway, call: &CallArgs) -> anyhow::Result<ExitCode> {
     let answer = gateway.post("/submit", &call.body())?;
     if call.json {
-        output::stdout(&format!("{}\n", serde_json::to_string_pretty(&answer.body)?))?;
+        output::stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&answer.body)?
+        ))?;
     }
     match answer.status {
         200 | 409 => {

@@ -68,7 +68,10 @@ pub fn block(block: &Value) -> String {
     let _ = writeln!(out, "  hash           {}", text(&block["hash"]));
     let _ = writeln!(out, "  previous hash  {}", text(&block["previousHash"]));
     let _ = writeln!(out, "  data hash      {}", text(&block["dataHash"]));
-    let txs = block["txs"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let txs = block["txs"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let _ = writeln!(out, "  transactions   {}", txs.len());
     for (index, tx) in txs.iter().enumerate() {
         let _ = writeln!(out);
@@ -145,7 +148,11 @@ fn rwset_lines(rwset: &Value) -> Vec<String> {
         other => vec![other],
     };
     for set in sets {
-        for read in set["reads"].as_array().map(Vec::as_slice).unwrap_or_default() {
+        for read in set["reads"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
             let version = &read["version"];
             let at = if version.is_null() {
                 "absent".to_owned()
@@ -157,7 +164,11 @@ fn rwset_lines(rwset: &Value) -> Vec<String> {
                 printable(&text(&read["key"]))
             ));
         }
-        for write in set["writes"].as_array().map(Vec::as_slice).unwrap_or_default() {
+        for write in set["writes"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
             let key = printable(&text(&write["key"]));
             if write["isDelete"].as_bool().unwrap_or(false) {
                 lines.push(format!("delete     {key}"));
