@@ -109,7 +109,10 @@ async fn latency(ledger: &Arc<Ledger>, clients: usize, each: usize) {
         tasks.spawn(async move {
             let mut times = Vec::with_capacity(each);
             for i in 0..each {
-                let args = [format!("asset{:07}", client * each + i), "carol".to_string()];
+                let args = [
+                    format!("asset{:07}", client * each + i),
+                    "carol".to_string(),
+                ];
                 let start = Instant::now();
                 let result = ledger.submit("assets", "transfer", &args).await;
                 let result = result.expect("submit");
