@@ -237,6 +237,15 @@ impl Peer {
         state: &dyn StateView,
     ) -> Result<ProposalResponse, EndorseError> {
         let payload = self.simulate_at(proposal, state)?;
+        self.sign(proposal, payload)
+    }
+
+    /// Signs a simulation's outcome; error responses are refused.
+    fn sign(
+        &self,
+        proposal: &Proposal,
+        payload: ProposalResponsePayload,
+    ) -> Result<ProposalResponse, EndorseError> {
         if !payload.response.is_success() {
             return Err(EndorseError::ChaincodeFailed {
                 peer: self.name.clone(),
@@ -346,8 +355,30 @@ impl Client {
         state: &dyn StateView,
     ) -> Result<(Envelope, ChaincodeResponse), EndorseError> {
         let mut responses = Vec::with_capacity(peers.len());
+        let mut first: Option<(ProposalResponsePayload, &Peer)> = None;
         for peer in peers {
-            responses.push(peer.endorse_at(proposal, state)?);
+            let payload = peer.simulate_at(proposal, state)?;
+            // A peer whose chaincode failed after its function calls were answered
+            // differently than the first peer's: the answers are the cause, so say so
+            // rather than only relaying the chaincode's error.
+            if let Some((earlier, earlier_peer)) = &first
+                && !payload.response.is_success()
+                && let Some(what) = crate::mismatch::calls_difference(
+                    &earlier.function_calls,
+                    &payload.function_calls,
+                )
+            {
+                return Err(EndorseError::Mismatch {
+                    tx_id: proposal.tx_id.to_string(),
+                    first: earlier_peer.identity().to_string(),
+                    other: peer.identity().to_string(),
+                    what,
+                });
+            }
+            if first.is_none() {
+                first = Some((payload.clone(), *peer));
+            }
+            responses.push(peer.sign(proposal, payload)?);
         }
         let response = responses
             .first()

@@ -2,8 +2,9 @@
 //!
 //! Function calls are compared first: when a function chaincode calls
 //! answers two endorsers differently, their responses and writes usually
-//! differ too, but the answer is the cause, and the user needs to know which
-//! call to look at.
+//! differ too (or one endorser's chaincode fails, e.g. a transfer allowed on
+//! one peer and denied on the other), but the answer is the cause, and the
+//! user needs to know which call to look at.
 
 use crate::model::{Decode, FunctionCall, ProposalResponsePayload};
 
@@ -19,8 +20,8 @@ pub(crate) fn difference(first: &[u8], other: &[u8]) -> String {
     ) else {
         return "returned different payloads".into();
     };
-    if a.function_calls != b.function_calls {
-        return calls_difference(&a.function_calls, &b.function_calls);
+    if let Some(what) = calls_difference(&a.function_calls, &b.function_calls) {
+        return what;
     }
     let what = if a.response != b.response {
         "responses"
@@ -34,28 +35,33 @@ pub(crate) fn difference(first: &[u8], other: &[u8]) -> String {
     format!("returned different {what}")
 }
 
-fn calls_difference(a: &[FunctionCall], b: &[FunctionCall]) -> String {
+/// How two endorsers' function calls differ, naming the first call that does;
+/// `None` when they are the same.
+pub(crate) fn calls_difference(a: &[FunctionCall], b: &[FunctionCall]) -> Option<String> {
+    if a == b {
+        return None;
+    }
     let Some((i, (x, y))) = a.iter().zip(b).enumerate().find(|(_, (x, y))| x != y) else {
-        return format!(
+        return Some(format!(
             "made different numbers of function calls ({} and {})",
             a.len(),
             b.len()
-        );
+        ));
     };
     let n = i + 1;
     if (&x.service, &x.function, &x.payload) != (&y.service, &y.function, &y.payload) {
-        return format!(
+        return Some(format!(
             "made different requests in function call #{n} ({}/{} and {}/{})",
             x.service, x.function, y.service, y.function
-        );
+        ));
     }
-    format!(
+    Some(format!(
         "got different answers from function call #{n}, {}/{}: {} and {}",
         x.service,
         x.function,
         answer(&x.result),
         answer(&y.result)
-    )
+    ))
 }
 
 /// An answer as text: `` `{"allowed":true}` `` or `` error `…` ``, cut short.

@@ -15,23 +15,35 @@ use fclocal_ledger::model::{
 use fclocal_ledger::network::NetworkConfig;
 use fclocal_ledger::sample::AssetTransfer;
 
-/// Answers `{"allowed":true}` to the first call and `{"allowed":false}` to
-/// every later one, like a rule changed between two endorsers' calls; with
-/// `steady`, always `{"allowed":true}`.
+/// How the fake function answers the second and later calls; the first is
+/// always `{"allowed":true}`.
+#[derive(Clone, Copy)]
+enum Later {
+    /// The same as the first.
+    Same,
+    /// `{"allowed":false}`, like a rule changed between two endorsers' calls.
+    Denied,
+    /// An error, like a function that crashed on one endorser.
+    Failed,
+}
+
 struct Fickle {
     calls: AtomicU32,
-    steady: bool,
+    later: Later,
 }
 
 impl FunctionInvoker for Fickle {
     fn invoke(&self, _service: &str, _function: &str, _payload: &[u8]) -> Result<Vec<u8>, String> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst);
-        let allowed = self.steady || n == 0;
-        Ok(format!("{{\"allowed\":{allowed}}}").into_bytes())
+        match (n, self.later) {
+            (0, _) | (_, Later::Same) => Ok(br#"{"allowed":true}"#.to_vec()),
+            (_, Later::Denied) => Ok(br#"{"allowed":false}"#.to_vec()),
+            (_, Later::Failed) => Err("marblesFC/validateTransfer failed: crashed".into()),
+        }
     }
 }
 
-fn open(dir: &std::path::Path, steady: bool) -> (Ledger, Arc<Fickle>) {
+fn open(dir: &std::path::Path, later: Later) -> (Ledger, Arc<Fickle>) {
     let network = NetworkConfig::parse(
         "\
 Channel: mychannel
@@ -55,7 +67,7 @@ Orderer:
     registry.register("assets", Arc::new(AssetTransfer));
     let invoker = Arc::new(Fickle {
         calls: AtomicU32::new(0),
-        steady,
+        later,
     });
     let ledger = Ledger::open_with_invoker(dir, network, registry, invoker.clone()).unwrap();
     (ledger, invoker)
@@ -70,7 +82,7 @@ fn call_args() -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endorsers_with_different_function_answers_mismatch_naming_the_call() {
     let dir = tempfile::tempdir().unwrap();
-    let (ledger, invoker) = open(dir.path(), false);
+    let (ledger, invoker) = open(dir.path(), Later::Denied);
 
     let err = ledger
         .submit("assets", "call", &call_args())
@@ -102,9 +114,30 @@ async fn endorsers_with_different_function_answers_mismatch_naming_the_call() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_failing_on_one_endorser_only_is_a_mismatch_naming_the_call() {
+    // The chaincode fails on the second endorser (its call failed), so that
+    // endorser signs nothing; the error still names the call as the cause.
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _invoker) = open(dir.path(), Later::Failed);
+    let err = ledger
+        .submit("assets", "call", &call_args())
+        .await
+        .unwrap_err();
+    let LedgerError::Endorse(EndorseError::Mismatch { what, .. }) = &err else {
+        panic!("expected an endorsement mismatch, got {err}");
+    };
+    assert_eq!(
+        what,
+        r#"got different answers from function call #1, marblesFC/validateTransfer: `{"allowed":true}` and error `marblesFC/validateTransfer failed: crashed`"#
+    );
+    assert_eq!(ledger.height(), 1, "nothing was ordered");
+    ledger.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endorsers_with_the_same_answer_commit_and_the_answer_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
-    let (ledger, invoker) = open(dir.path(), true);
+    let (ledger, invoker) = open(dir.path(), Later::Same);
 
     let submitted = ledger.submit("assets", "call", &call_args()).await.unwrap();
     assert_eq!(submitted.status.code, Code::VALID);
