@@ -20,4 +20,5 @@ mod start_http;
 mod start_lifecycle;
 mod start_reload;
 mod start_timers;
+mod topics;
 mod validate;

@@ -10,7 +10,13 @@ use std::sync::OnceLock;
 use fclocal_builder::{BuildTarget, Builder, SilentReporter};
 
 /// The guest crates in `functions/` that tests use, by crate directory name.
-pub const GUESTS: [&str; 5] = ["hello", "process-event", "hostile", "hostile-http", "rewards"];
+pub const GUESTS: [&str; 5] = [
+    "hello",
+    "process-event",
+    "hostile",
+    "hostile-http",
+    "rewards",
+];
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {

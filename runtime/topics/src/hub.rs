@@ -34,10 +34,14 @@ pub trait Deliver: Send + Sync + 'static {
     /// invocation has finished (its log lines are stored).
     fn deliver(&self, subscription: &Subscription, request_id: String, event: Vec<u8>) -> Delivery;
 
-    /// Records a line about `subscription` that belongs to no invocation (a failure, a
-    /// dropped message) in its function's logstore.
-    fn record(&self, subscription: &Subscription, level: &str, line: &str);
+    /// Records a line about `subscription` that belongs to no invocation (a failed
+    /// delivery) in its function's logstore; resolves once the line is stored, so it is
+    /// queryable by the time the failure is reported.
+    fn record(&self, subscription: &Subscription, level: &str, line: &str) -> Recorded;
 }
+
+/// A future a [`Deliver::record`] returns.
+pub type Recorded = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// Prints a status line for the person running fclocal (one per delivery).
 pub type StatusLine = Arc<dyn Fn(&str) + Send + Sync>;
@@ -310,7 +314,7 @@ async fn work(
                     subscription.trigger
                 );
                 tracing::warn!("{line}");
-                deliver.record(&subscription, "ERROR", &line);
+                deliver.record(&subscription, "ERROR", &line).await;
                 (config.status)(&format!(
                     "Topic {} {} failed in {label} (MessageId: {}, RequestId: {request_id}): {reason}",
                     message.topic, message.about, message.id

@@ -36,7 +36,7 @@ pub mod subscription;
 
 pub use error::TopicsError;
 pub use hub::{
-    DEFAULT_QUEUE_CAPACITY, Deliver, Delivery, HubConfig, Published, StatusLine, TopicHub,
+    DEFAULT_QUEUE_CAPACITY, Deliver, Delivery, HubConfig, Published, Recorded, StatusLine, TopicHub,
 };
 pub use message::Message;
 pub use pool_delivery::PoolDelivery;

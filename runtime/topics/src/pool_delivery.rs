@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use fclocal_invoke::Pools;
 
-use crate::hub::{Deliver, Delivery};
+use crate::hub::{Deliver, Delivery, Recorded};
 use crate::subscription::Subscription;
 
 /// Delivers messages by invoking event functions on the pools.
@@ -35,9 +35,15 @@ impl Deliver for PoolDelivery {
         })
     }
 
-    fn record(&self, subscription: &Subscription, level: &str, line: &str) {
+    fn record(&self, subscription: &Subscription, level: &str, line: &str) -> Recorded {
         if let Some(function) = self.pools.function(&subscription.label()) {
             self.pools.host().record_line(&function.spec, level, line);
         }
+        let writer = self.pools.host().log_writer().clone();
+        Box::pin(async move {
+            if let Err(error) = writer.flush().await {
+                tracing::warn!("cannot store a topic delivery's log line: {error}");
+            }
+        })
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use fclocal_template::NotifyContentFormat;
 use fclocal_topics::{
-    DeclaredTopic, Deliver, Delivery, HubConfig, Subscription, TopicHub, TopicsError,
+    DeclaredTopic, Deliver, Delivery, HubConfig, Recorded, Subscription, TopicHub, TopicsError,
 };
 use serde_json::Value;
 use tokio::sync::{Semaphore, mpsc};
@@ -47,11 +47,12 @@ impl Deliver for Fake {
         })
     }
 
-    fn record(&self, _subscription: &Subscription, level: &str, line: &str) {
+    fn record(&self, _subscription: &Subscription, level: &str, line: &str) -> Recorded {
         self.recorded
             .lock()
             .unwrap()
             .push(format!("{level} {line}"));
+        Box::pin(async {})
     }
 }
 

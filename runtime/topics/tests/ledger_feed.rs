@@ -9,7 +9,7 @@ use fclocal_ledger::chaincode::ChaincodeRegistry;
 use fclocal_ledger::network::NetworkConfig;
 use fclocal_ledger::sample::AssetTransfer;
 use fclocal_template::NotifyContentFormat;
-use fclocal_topics::{Deliver, Delivery, HubConfig, Subscription, TopicHub, ledger_feed};
+use fclocal_topics::{Deliver, Delivery, HubConfig, Recorded, Subscription, TopicHub, ledger_feed};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -21,7 +21,9 @@ impl Deliver for Fake {
         Box::pin(async { Ok(()) })
     }
 
-    fn record(&self, _s: &Subscription, _level: &str, _line: &str) {}
+    fn record(&self, _s: &Subscription, _level: &str, _line: &str) -> Recorded {
+        Box::pin(async {})
+    }
 }
 
 const NETWORK: &str = "Channel: ch

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use fclocal_template::NotifyContentFormat;
-use fclocal_topics::{DeclaredTopic, Deliver, Delivery, HubConfig, Subscription, TopicHub};
+use fclocal_topics::{
+    DeclaredTopic, Deliver, Delivery, HubConfig, Recorded, Subscription, TopicHub,
+};
 use http::{Request, StatusCode};
 use http_body_util::BodyExt as _;
 use serde_json::Value;
@@ -20,7 +22,9 @@ impl Deliver for Fake {
         Box::pin(async { Ok(()) })
     }
 
-    fn record(&self, _s: &Subscription, _level: &str, _line: &str) {}
+    fn record(&self, _s: &Subscription, _level: &str, _line: &str) -> Recorded {
+        Box::pin(async {})
+    }
 }
 
 async fn call(router: &axum::Router, request: Request<Body>) -> (StatusCode, Value) {
