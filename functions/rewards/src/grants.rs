@@ -53,8 +53,9 @@ impl BlockMessage {
     /// The block summary from FC's MNS event: the JSON envelope's `Message`,
     /// or (with `NotifyContentFormat: STREAM`) the event itself.
     pub fn from_event(event: &[u8]) -> Result<BlockMessage, String> {
-        let value: serde_json::Value = serde_json::from_slice(event)
-            .map_err(|e| format!("the event is not JSON ({e}); subscribe to a `Source: blocks` topic"))?;
+        let value: serde_json::Value = serde_json::from_slice(event).map_err(|e| {
+            format!("the event is not JSON ({e}); subscribe to a `Source: blocks` topic")
+        })?;
         let block = match value.get("Message").and_then(|m| m.as_str()) {
             Some(message) => serde_json::from_str(message).map_err(|e| {
                 format!("the MNS message is not a block summary ({e}); subscribe to a `Source: blocks` topic")
@@ -135,11 +136,25 @@ mod tests {
 
     #[test]
     fn json_and_stream_events_both_work() {
-        let envelope = serde_json::json!({"TopicName": "marbles-blocks", "Message": BLOCK}).to_string();
-        assert_eq!(BlockMessage::from_event(envelope.as_bytes()).unwrap().block_number, 7);
-        assert_eq!(BlockMessage::from_event(BLOCK.as_bytes()).unwrap().block_number, 7);
+        let envelope =
+            serde_json::json!({"TopicName": "marbles-blocks", "Message": BLOCK}).to_string();
+        assert_eq!(
+            BlockMessage::from_event(envelope.as_bytes())
+                .unwrap()
+                .block_number,
+            7
+        );
+        assert_eq!(
+            BlockMessage::from_event(BLOCK.as_bytes())
+                .unwrap()
+                .block_number,
+            7
+        );
         let error = BlockMessage::from_event(br#"{"Message": "hello"}"#).unwrap_err();
-        assert!(error.contains("subscribe to a `Source: blocks` topic"), "{error}");
+        assert!(
+            error.contains("subscribe to a `Source: blocks` topic"),
+            "{error}"
+        );
     }
 
     #[test]

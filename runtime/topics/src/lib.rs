@@ -17,14 +17,14 @@
 //! delivered.
 //!
 //! # Layout
-//! - [`message`]: [`Message`], the MNS event formats, `FilterTag` matching.
-//! - [`subscription`]: [`Subscription`]s and declared topics from the template; the
+//! - [`message`] — [`Message`], the MNS event formats, `FilterTag` matching.
+//! - [`subscription`] — [`Subscription`]s and declared topics from the template; the
 //!   undeclared-topic warning.
-//! - [`hub`]: [`TopicHub`], queues, workers, counts; the [`Deliver`] trait.
-//! - [`pool_delivery`]: [`PoolDelivery`], delivery through the instance pools.
-//! - [`routes`]: the admin HTTP routes.
-//! - [`ledger_feed`]: blocks and chaincode events published to `EventTopics`.
-//! - [`error`]: [`TopicsError`].
+//! - [`hub`] — [`TopicHub`], queues, workers, counts; the [`Deliver`] trait.
+//! - [`pool_delivery`] — [`PoolDelivery`], delivery through the instance pools.
+//! - [`routes`] — the admin HTTP routes.
+//! - [`ledger_feed`] — blocks and chaincode events published to `EventTopics`.
+//! - [`error`] — [`TopicsError`].
 
 pub mod error;
 pub mod hub;
