@@ -21,4 +21,5 @@ mod start_lifecycle;
 mod start_reload;
 mod start_timers;
 mod topics;
+mod transfer_validation;
 mod validate;

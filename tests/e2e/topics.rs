@@ -141,6 +141,9 @@ fn committed_transfers_earn_points_through_the_block_topic() {
     let server = Server::start(&sandbox, &[]);
     server.wait_for("MNSTopic on-block of marblesRewards/rewards was registered");
 
+    // set_owner asks marblesFC/validateTransfer unless validation is off; this
+    // template is about rewards only.
+    submit(&server, "set_validation", &["off"]);
     submit(&server, "init_owner", &["o1", "Alice", UNITED]);
     submit(&server, "init_owner", &["o2", "Bob", UNITED]);
     submit(&server, "init_marble", &["m1", "blue", "35", "o1", UNITED]);

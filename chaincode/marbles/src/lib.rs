@@ -20,11 +20,13 @@
 //! | `read_everything` | ignored |
 //! | `getHistory` | `[id]` |
 //! | `getMarblesByRange` | `[startKey, endKey]` |
+//! | `set_validation` | `[on\|off]` (fclocal's addition, see [`validation`]) |
 //!
 //! Layout: [`checks`] (argument rules), [`gojson`] (Go's JSON), [`model`]
 //! (structs), [`lookups`] (`get_marble`, `get_owner`), and one file per
 //! group of functions: [`init`], [`generic`], [`owners`], [`marbles_ops`],
-//! [`reads`]. The Go code's `fmt.Println` tracing is not ported: it only
+//! [`reads`]; [`validation`] is fclocal's addition (scenario 3: `set_owner`
+//! asks the function `marblesFC/validateTransfer`). The Go code's `fmt.Println` tracing is not ported: it only
 //! went to the chaincode container's log.
 
 pub mod checks;
@@ -36,6 +38,7 @@ pub mod marbles_ops;
 pub mod model;
 pub mod owners;
 pub mod reads;
+pub mod validation;
 
 use fclocal_chaincode_shim::{Chaincode, ChaincodeStub, Response};
 
@@ -69,6 +72,7 @@ impl Chaincode for Marbles {
             "getHistory" => reads::get_history(stub, args),
             "getMarblesByRange" => reads::get_marbles_by_range(stub, args),
             "disable_owner" => owners::disable_owner(stub, args),
+            "set_validation" => validation::set_validation(stub, args),
             _ => Err(format!(
                 "Received unknown invoke function name - '{function}'"
             )),

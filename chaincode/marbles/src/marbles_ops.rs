@@ -6,6 +6,7 @@ use crate::checks::{atoi, go_to_lower, sanitize_arguments};
 use crate::gojson::unmarshal_into;
 use crate::lookups::{get_marble, get_owner};
 use crate::model::{Marble, OwnerRelation};
+use crate::validation::validate_transfer;
 
 /// `init_marble [id, color, size, owner_id, authed_by_company]`.
 ///
@@ -50,6 +51,9 @@ pub fn init_marble(stub: &dyn ChaincodeStub, args: &[String]) -> Result<Vec<u8>,
 /// check, so a missing marble has an empty owner company and fails with
 /// `The company '<authed>' cannot authorize transfers for ''.`. The new
 /// owner's `enabled` flag is not checked.
+///
+/// fclocal's addition: once those checks pass, the transfer is put to the
+/// function `marblesFC/validateTransfer` (see [`crate::validation`]).
 pub fn set_owner(stub: &dyn ChaincodeStub, args: &[String]) -> Result<Vec<u8>, String> {
     if args.len() != 3 {
         return Err("Incorrect number of arguments. Expecting 3".into());
@@ -71,6 +75,7 @@ pub fn set_owner(stub: &dyn ChaincodeStub, args: &[String]) -> Result<Vec<u8>, S
             marble.owner.company
         ));
     }
+    validate_transfer(stub, marble_id, &marble, new_owner_id, &owner)?;
     marble.owner = OwnerRelation {
         id: new_owner_id.clone(),
         username: owner.username,

@@ -8,7 +8,7 @@ use crate::model::{Marble, Owner, write_slice};
 
 /// The marble ids the app generates: `m` + 19 characters starting with a
 /// millisecond timestamp, so they sort inside this range.
-const MARBLES_RANGE: (&str, &str) = ("m0", "m9999999999999999999");
+pub const MARBLES_RANGE: (&str, &str) = ("m0", "m9999999999999999999");
 /// Owner ids: `o` + 19 characters, likewise.
 const OWNERS_RANGE: (&str, &str) = ("o0", "o9999999999999999999");
 

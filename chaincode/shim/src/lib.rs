@@ -77,7 +77,7 @@ mod wit_stub;
 
 pub use chaincode::Chaincode;
 #[cfg(feature = "mock")]
-pub use mock::{ChaincodeEvent, Fault, MockStub};
+pub use mock::{ChaincodeEvent, Fault, FunctionCall, MockStub};
 pub use response::Response;
 pub use stub::ChaincodeStub;
 pub use types::{KeyModification, KeyValue, Timestamp};

@@ -6,13 +6,14 @@
 //! The two sides disagree on ownership: the ledger lends its simulator for
 //! the call (`&mut dyn ChaincodeStub`), while a wasmtime store must own its
 //! host state (`'static`). The bridge (`proxy`) runs the WebAssembly call on
-//! a scoped thread whose host forwards each stub call over a channel back
-//! to the calling thread, which answers it with the borrowed simulator. No
-//! `unsafe`, and the simulator never leaves the thread that owns it. The
-//! price is a thread per call and two channel hops per stub call; an owned
-//! simulator in the ledger's trait would remove both (see the README).
+//! one of a few long-lived worker threads (`workers`), whose host forwards
+//! each stub call over a channel back to the calling thread, which answers
+//! it with the borrowed simulator. No `unsafe`, and the simulator never
+//! leaves the thread that owns it. The price is two channel hops per stub
+//! call; an owned simulator in the ledger's trait would remove them.
 
 mod proxy;
+mod workers;
 
 use fclocal_engine::chaincode::{
     ChaincodeCall, ChaincodeError, ChaincodeLimits, PreparedChaincode,

@@ -1,5 +1,5 @@
 //! The bridge between a borrowed ledger simulator and an owning wasmtime
-//! store: the WebAssembly call runs on a scoped thread with a [`ProxyHost`]
+//! store: the WebAssembly call runs on a chaincode worker thread with a [`ProxyHost`]
 //! that turns every stub call into a [`Request`] for the calling thread,
 //! which answers it with the simulator and sends back a [`Reply`].
 
@@ -164,23 +164,30 @@ pub(crate) fn call(
             u32::try_from(nanos % 1_000_000_000).unwrap_or(0),
         ),
     };
-    std::thread::scope(|scope| {
-        let worker = scope.spawn(move || {
-            // The host (and with it the request sender) is dropped when the
-            // call returns, which ends the serving loop below.
-            let (_host, outcome) = component.call(host, call, limits);
-            outcome
+    let (done, outcome) = mpsc::sync_channel(1);
+    let (component_for_job, call, path) =
+        (component.clone(), call.clone(), component.path().to_owned());
+    let job = Box::new(move || {
+        // The host (and with it the request sender) is dropped when the call
+        // returns, which ends the serving loop below.
+        let (_host, outcome) = component_for_job.call(host, &call, limits);
+        let _ = done.send(outcome);
+    });
+    if crate::workers::run(job).is_err() {
+        return Err(ChaincodeError::Trap {
+            path,
+            message: "no chaincode worker thread could be started".to_owned(),
         });
-        for request in incoming {
-            if answers.send(serve(stub, request)).is_err() {
-                break;
-            }
+    }
+    for request in incoming {
+        if answers.send(serve(stub, request)).is_err() {
+            break;
         }
-        worker.join().unwrap_or_else(|_| {
-            Err(ChaincodeError::Trap {
-                path: component.path().to_owned(),
-                message: "the thread running the chaincode panicked".to_owned(),
-            })
+    }
+    outcome.recv().unwrap_or_else(|_| {
+        Err(ChaincodeError::Trap {
+            path,
+            message: "the thread running the chaincode panicked".to_owned(),
         })
     })
 }

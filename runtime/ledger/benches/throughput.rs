@@ -10,7 +10,10 @@
 //!   validate, commit, wake the submitter);
 //! - end to end, transfers: N concurrent `submit`s of `transfer`, one per asset;
 //! - validate + commit only: N pre-endorsed transfers fed to the committer in blocks of
-//!   500 (signature checks, policy, MVCC, durable commit), no endorsement cost.
+//!   500 (signature checks, policy, MVCC, durable commit), no endorsement cost;
+//! - latency (BatchTimeout 100 ms): submit-to-commit of one client submitting one
+//!   transfer at a time (each block is cut by the timeout), and of 8 clients doing so
+//!   concurrently; p50 and p95.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -90,9 +93,46 @@ fn end_to_end(n: usize) {
         let (valid, elapsed) = phase(&ledger, n, "transfer", "bob").await;
         report("end to end, transfers", n, valid, elapsed);
         println!("  height {}", ledger.height());
+        latency(&ledger, 1, 100).await;
+        latency(&ledger, 8, 25).await;
         let ledger = Arc::into_inner(ledger).expect("all tasks done");
         ledger.close().await;
     });
+}
+
+/// `clients` clients each submit `each` transfers one after another; prints the
+/// submit-to-commit percentiles over all of them.
+async fn latency(ledger: &Arc<Ledger>, clients: usize, each: usize) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for client in 0..clients {
+        let ledger = ledger.clone();
+        tasks.spawn(async move {
+            let mut times = Vec::with_capacity(each);
+            for i in 0..each {
+                let args = [
+                    format!("asset{:07}", client * each + i),
+                    "carol".to_string(),
+                ];
+                let start = Instant::now();
+                let result = ledger.submit("assets", "transfer", &args).await;
+                let result = result.expect("submit");
+                assert!(result.status.code.is_valid(), "{:?}", result.status.code);
+                times.push(start.elapsed());
+            }
+            times
+        });
+    }
+    let mut times = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        times.extend(result.expect("task"));
+    }
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    println!(
+        "latency, {clients} client(s) x {each}: submit-to-commit p50 {:.1} ms, p95 {:.1} ms (BatchTimeout 100 ms)",
+        at(0.5).as_secs_f64() * 1e3,
+        at(0.95).as_secs_f64() * 1e3
+    );
 }
 
 fn commit_only(n: usize) {

@@ -8,7 +8,7 @@ use thiserror::Error;
 use crate::chaincode::{ChaincodeRegistry, FunctionInvoker};
 use crate::identity::{Identity, Signer};
 use crate::model::{
-    ChaincodeResponse, Decode, Encode, Endorsement, Envelope, Proposal, ProposalResponse,
+    ChaincodeResponse, Encode, Endorsement, Envelope, Proposal, ProposalResponse,
     ProposalResponsePayload, Transaction,
 };
 use crate::simulate::{SimulationError, simulate};
@@ -98,7 +98,7 @@ pub enum EndorseError {
     },
     /// Two peers returned different results.
     #[error(
-        "endorsers disagree on transaction {tx_id}: {first} and {other} returned different {what}; the chaincode is not deterministic or the peers saw different state, so retry the transaction"
+        "endorsers disagree on transaction {tx_id}: {first} and {other} {what}; the chaincode is not deterministic, the peers saw different state, or a function it calls answered them differently, so retry the transaction"
     )]
     Mismatch {
         /// The tx id.
@@ -107,8 +107,10 @@ pub enum EndorseError {
         first: String,
         /// The disagreeing endorser.
         other: String,
-        /// Which part differs.
-        what: &'static str,
+        /// What differs, e.g. `got different answers from function call #1,
+        /// marblesFC/validateTransfer: … and …` or `returned different
+        /// read/write sets`.
+        what: String,
     },
 }
 
@@ -235,6 +237,15 @@ impl Peer {
         state: &dyn StateView,
     ) -> Result<ProposalResponse, EndorseError> {
         let payload = self.simulate_at(proposal, state)?;
+        self.sign(proposal, payload)
+    }
+
+    /// Signs a simulation's outcome; error responses are refused.
+    fn sign(
+        &self,
+        proposal: &Proposal,
+        payload: ProposalResponsePayload,
+    ) -> Result<ProposalResponse, EndorseError> {
         if !payload.response.is_success() {
             return Err(EndorseError::ChaincodeFailed {
                 peer: self.name.clone(),
@@ -278,16 +289,7 @@ pub fn assemble(
     };
     for other in &responses[1..] {
         if other.payload != first.payload {
-            let what = match (
-                ProposalResponsePayload::from_bytes(&first.payload),
-                ProposalResponsePayload::from_bytes(&other.payload),
-            ) {
-                (Ok(a), Ok(b)) if a.response != b.response => "responses",
-                (Ok(a), Ok(b)) if a.rwset != b.rwset => "read/write sets",
-                (Ok(a), Ok(b)) if a.event != b.event => "chaincode events",
-                (Ok(a), Ok(b)) if a.function_calls != b.function_calls => "function call answers",
-                _ => "payloads",
-            };
+            let what = crate::mismatch::difference(&first.payload, &other.payload);
             return Err(EndorseError::Mismatch {
                 tx_id: proposal.tx_id.to_string(),
                 first: endorser_name(&first.endorsement.endorser),
@@ -353,8 +355,30 @@ impl Client {
         state: &dyn StateView,
     ) -> Result<(Envelope, ChaincodeResponse), EndorseError> {
         let mut responses = Vec::with_capacity(peers.len());
+        let mut first: Option<(ProposalResponsePayload, &Peer)> = None;
         for peer in peers {
-            responses.push(peer.endorse_at(proposal, state)?);
+            let payload = peer.simulate_at(proposal, state)?;
+            // A peer whose chaincode failed after its function calls were answered
+            // differently than the first peer's: the answers are the cause, so say so
+            // rather than only relaying the chaincode's error.
+            if let Some((earlier, earlier_peer)) = &first
+                && !payload.response.is_success()
+                && let Some(what) = crate::mismatch::calls_difference(
+                    &earlier.function_calls,
+                    &payload.function_calls,
+                )
+            {
+                return Err(EndorseError::Mismatch {
+                    tx_id: proposal.tx_id.to_string(),
+                    first: earlier_peer.identity().to_string(),
+                    other: peer.identity().to_string(),
+                    what,
+                });
+            }
+            if first.is_none() {
+                first = Some((payload.clone(), *peer));
+            }
+            responses.push(peer.sign(proposal, payload)?);
         }
         let response = responses
             .first()

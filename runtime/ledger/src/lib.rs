@@ -29,6 +29,7 @@ pub mod endorse;
 pub mod events;
 pub mod identity;
 pub mod ledger;
+mod mismatch;
 pub mod model;
 pub mod network;
 pub mod orderer;

@@ -25,7 +25,7 @@ use crate::body::read_limited;
 use crate::console::Console;
 use crate::fc_error::{ERROR_TYPE, FcError};
 use crate::headers;
-use crate::proxy::start_failure;
+use crate::proxy::{pool_refusal, start_failure};
 use crate::signature;
 use crate::state::{AppState, Lookup};
 
@@ -151,21 +151,12 @@ async fn serve(
         .map_err(|panic| FcError::internal(format!("the invocation failed: {panic}")))?
     {
         Ok(report) => report,
-        Err(PoolError::Throttled { .. }) => {
-            return Err(FcError::throttled(format!(
-                "function {} is throttled: every instance is busy and the instance cap ({}) is reached",
-                route.label,
-                state.pools.config().max_instances
-            )));
-        }
-        Err(PoolError::UnknownFunction(label)) => {
-            return Err(FcError::internal(format!("function {label} is not loaded")));
-        }
         Err(PoolError::Invoke(error)) => {
             let mut response = start_failure(request_id, &error);
             *response.status_mut() = StatusCode::OK;
             return Ok(response);
         }
+        Err(refused) => return Err(pool_refusal(state, &route.label, refused)),
     };
     let mut response = match &report.result {
         Ok(result) => {

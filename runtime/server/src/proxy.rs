@@ -137,17 +137,8 @@ async fn serve(
         .map_err(|panic| FcError::internal(format!("the invocation failed: {panic}")))?
     {
         Ok(report) => report,
-        Err(PoolError::Throttled { .. }) => {
-            return Err(FcError::throttled(format!(
-                "function {} is throttled: every instance is busy and the instance cap ({}) is reached",
-                route.label,
-                state.pools.config().max_instances
-            )));
-        }
-        Err(PoolError::UnknownFunction(label)) => {
-            return Err(FcError::internal(format!("function {label} is not loaded")));
-        }
         Err(PoolError::Invoke(error)) => return Ok(start_failure(request_id, &error)),
+        Err(refused) => return Err(pool_refusal(state, &route.label, refused)),
     };
     let checksum = state
         .pools
@@ -174,6 +165,21 @@ async fn serve(
     };
     headers::invocation_headers(response.headers_mut(), &report, &checksum);
     Ok(response)
+}
+
+/// FC's answer when the pool would not run the invocation: every instance
+/// busy at the cap (429), or the function not loaded.
+pub fn pool_refusal(state: &AppState, label: &str, error: PoolError) -> FcError {
+    match error {
+        PoolError::Throttled { .. } => FcError::throttled(format!(
+            "function {label} is throttled: every instance is busy and the instance cap ({}) is reached",
+            state.pools.config().max_instances
+        )),
+        PoolError::UnknownFunction(label) => {
+            FcError::internal(format!("function {label} is not loaded"))
+        }
+        PoolError::Invoke(error) => FcError::internal(error.to_string()),
+    }
 }
 
 /// The function could not start (e.g. its initial memory exceeds

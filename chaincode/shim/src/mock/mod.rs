@@ -37,6 +37,26 @@ pub struct ChaincodeEvent {
     pub payload: Vec<u8>,
 }
 
+/// A call chaincode made through `invoke_function`, as [`MockStub`] saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionCall {
+    /// The transaction that made the call (`tx1`, `tx2`, …).
+    pub tx_id: String,
+    /// FC service name.
+    pub service: String,
+    /// FC function name.
+    pub function: String,
+    /// The payload sent.
+    pub payload: Vec<u8>,
+}
+
+impl FunctionCall {
+    /// [`payload`](Self::payload) as text (lossy), for assertions.
+    pub fn payload_str(&self) -> String {
+        String::from_utf8_lossy(&self.payload).into_owned()
+    }
+}
+
 /// Answers `invoke_function` calls in tests: `(service, function, payload)`.
 type FunctionHandler = dyn Fn(&str, &str, &[u8]) -> Result<Vec<u8>, String>;
 
@@ -56,6 +76,7 @@ type FunctionHandler = dyn Fn(&str, &str, &[u8]) -> Result<Vec<u8>, String>;
 pub struct MockStub {
     inner: RefCell<Inner>,
     function_handler: RefCell<Option<Box<FunctionHandler>>>,
+    function_calls: RefCell<Vec<FunctionCall>>,
 }
 
 struct Inner {
@@ -102,6 +123,7 @@ impl MockStub {
         MockStub {
             inner: RefCell::new(inner),
             function_handler: RefCell::new(None),
+            function_calls: RefCell::new(Vec::new()),
         }
     }
 
@@ -143,6 +165,7 @@ impl MockStub {
     }
 
     /// Answers `invoke_function` with `handler`; without one, calls fail.
+    /// Every call is recorded either way (see [`function_calls`](Self::function_calls)).
     pub fn on_invoke_function(
         &self,
         handler: impl Fn(&str, &str, &[u8]) -> Result<Vec<u8>, String> + 'static,
@@ -217,6 +240,11 @@ impl MockStub {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
+    }
+
+    /// Every `invoke_function` call so far, oldest first, committed or not.
+    pub fn function_calls(&self) -> Vec<FunctionCall> {
+        self.function_calls.borrow().clone()
     }
 
     /// Every event committed so far, oldest first.

@@ -2,7 +2,7 @@
 //! into the transaction's write set, with the shim's checks and any injected
 //! faults.
 
-use super::{Fault, MockStub};
+use super::{Fault, FunctionCall, MockStub};
 use crate::types::{KeyModification, KeyValue, Timestamp};
 use crate::{ChaincodeStub, composite, keys};
 
@@ -78,6 +78,12 @@ impl ChaincodeStub for MockStub {
         function: &str,
         payload: &[u8],
     ) -> Result<Vec<u8>, String> {
+        self.function_calls.borrow_mut().push(FunctionCall {
+            tx_id: self.get_tx_id(),
+            service: service.to_string(),
+            function: function.to_string(),
+            payload: payload.to_vec(),
+        });
         match &*self.function_handler.borrow() {
             Some(handler) => handler(service, function, payload),
             None => Err(format!(

@@ -268,6 +268,25 @@ fn invoke_function_uses_the_registered_handler() {
     );
 }
 
+#[test]
+fn invoke_function_calls_are_recorded_with_their_transaction() {
+    let stub = MockStub::new();
+    let _ = stub.invoke_function("svc", "a", b"1");
+    stub.commit_tx();
+    stub.on_invoke_function(|_, _, _| Ok(Vec::new()));
+    stub.invoke_function("svc", "b", b"2").unwrap();
+    stub.rollback_tx();
+    let calls = stub.function_calls();
+    assert_eq!(calls.len(), 2, "failed and rolled-back calls count too");
+    assert_eq!(
+        (calls[0].tx_id.as_str(), calls[0].function.as_str()),
+        ("tx1", "a")
+    );
+    assert_eq!(calls[1].tx_id, "tx2");
+    assert_eq!(calls[1].service, "svc");
+    assert_eq!(calls[1].payload_str(), "2");
+}
+
 /// Counts calls; fails on `fail`.
 #[derive(Default)]
 struct Probe;

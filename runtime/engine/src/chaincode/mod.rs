@@ -17,5 +17,5 @@ mod state;
 pub use host::{ChaincodeHost, KeyModification, StateEntry};
 pub use runtime::{
     ChaincodeCall, ChaincodeError, ChaincodeLimits, ChaincodeOutcome, ChaincodeResponse,
-    ChaincodeRuntime, PreparedChaincode,
+    ChaincodeRuntime, MAX_CONCURRENT_CALLS, PreparedChaincode,
 };

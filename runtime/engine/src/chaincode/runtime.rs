@@ -14,7 +14,10 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine, Store, StoreLimitsBuilder, Trap};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder,
+    Trap,
+};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
@@ -116,6 +119,38 @@ pub enum ChaincodeError {
     },
 }
 
+/// The most chaincode calls that may run at once on one [`ChaincodeRuntime`]
+/// (its instance pool's size). Hosts bound their concurrency by it; a call
+/// beyond it fails to instantiate rather than waiting.
+pub const MAX_CONCURRENT_CALLS: u32 = 32;
+
+fn chaincode_config(pooling: bool) -> Config {
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .consume_fuel(true)
+        .cranelift_nan_canonicalization(true)
+        .memory_init_cow(true)
+        .parallel_compilation(true);
+    if pooling {
+        let slots = MAX_CONCURRENT_CALLS;
+        let mut pool = PoolingAllocationConfig::new();
+        // A Rust component holds several core instances (its module plus
+        // adapter shims) and tables; size the pool so `slots` calls fit.
+        pool.total_component_instances(slots)
+            .total_core_instances(slots.saturating_mul(8))
+            .total_memories(slots.saturating_mul(2))
+            .total_tables(slots.saturating_mul(8))
+            .total_stacks(slots)
+            .table_elements(100_000)
+            .max_memory_size(4 << 30)
+            .linear_memory_keep_resident(2 << 20)
+            .table_keep_resident(512 << 10);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    config
+}
+
 /// Compiles and runs chaincode components.
 pub struct ChaincodeRuntime {
     engine: Engine,
@@ -126,14 +161,18 @@ pub struct ChaincodeRuntime {
 impl ChaincodeRuntime {
     /// A runtime caching compiled chaincode in `cache_dir` (if given).
     pub fn new(cache_dir: Option<&Path>) -> Result<ChaincodeRuntime, EngineError> {
-        let mut config = Config::new();
-        config
-            .wasm_component_model(true)
-            .consume_fuel(true)
-            .cranelift_nan_canonicalization(true)
-            .memory_init_cow(true)
-            .parallel_compilation(true);
-        let engine = Engine::new(&config).map_err(|e| EngineError::Engine(boxed(e)))?;
+        // Pooled instances first: a fresh instance per call must not cost an
+        // mmap/munmap pair (and its TLB shootdown) each time. Where the
+        // address space for the pool cannot be reserved, allocate on demand.
+        let engine = match Engine::new(&chaincode_config(true)) {
+            Ok(engine) => engine,
+            Err(error) => {
+                tracing::debug!(
+                    "chaincode instance pooling unavailable ({error}); allocating on demand"
+                );
+                Engine::new(&chaincode_config(false)).map_err(|e| EngineError::Engine(boxed(e)))?
+            }
+        };
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| EngineError::Engine(boxed(e)))?;
