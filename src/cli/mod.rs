@@ -14,6 +14,7 @@ mod ledger;
 mod logs;
 mod start;
 mod timer;
+mod topics;
 mod validate;
 
 use std::process::ExitCode;

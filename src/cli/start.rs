@@ -215,6 +215,17 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         Some(ledger) => log_routes.merge(fclocal_ledger_api::router(ledger.clone())),
         None => log_routes,
     };
+    // MNS topics: MNSTopic triggers, fed by the ledger's EventTopics and by hand.
+    let topics = crate::cli::topics::Topics::start(
+        &project.app,
+        network.as_ref(),
+        ledger.as_ref(),
+        &pools,
+        address,
+    );
+    banner_notes.extend(topics.banner.iter().cloned());
+    let log_routes = log_routes.merge(topics.routes.clone());
+
     let sweeper = store.writer();
     let housekeeping = Housekeeping(Arc::new(move |now| match sweeper.sweep_expired(now) {
         Ok(0) => {}
@@ -241,6 +252,7 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         options,
         shutdown_signal(),
     ))?;
+    topics.stop(&tokio);
     if let Some(ledger) = ledger {
         close_ledger(&tokio, ledger);
     }

@@ -26,11 +26,25 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let path = args.template.template_path()?;
     let template = validate_template(&path)?;
     let network = validate_network(&args.network, &path)?;
+    if template && network {
+        warn_undeclared_topics(&args.network, &path)?;
+    }
     Ok(if template && network {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Warns (without failing) about MNSTopic triggers whose topic neither file declares.
+fn warn_undeclared_topics(args: &NetworkArgs, template: &std::path::Path) -> anyhow::Result<()> {
+    let app = fclocal_template::load(template)?.app;
+    let network = args.load(template)?;
+    let declared = crate::cli::topics::declared_topics(&app, network.as_ref());
+    for warning in fclocal_topics::undeclared_warnings(&app, &declared) {
+        output::status(&warning);
+    }
+    Ok(())
 }
 
 /// The network file's problem (it stops at the first), or its summary.

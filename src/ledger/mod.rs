@@ -10,5 +10,5 @@ mod network;
 mod open;
 
 pub use invoker::PoolInvoker;
-pub use network::{NetworkArgs, check_chaincode_code};
+pub use network::{NetworkArgs, NetworkFile, check_chaincode_code};
 pub use open::{chaincode_components, ledger_dir, open_ledger};

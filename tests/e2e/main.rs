@@ -20,5 +20,6 @@ mod start_http;
 mod start_lifecycle;
 mod start_reload;
 mod start_timers;
+mod topics;
 mod transfer_validation;
 mod validate;

@@ -90,8 +90,10 @@ pub(crate) fn on_live(next: u64, number: u64) -> Live {
     }
 }
 
-/// Follows the chain from one block on; see the module docs.
-struct Follower {
+/// Follows the chain from one block on, without gaps; see the module docs. Public so
+/// other consumers of committed blocks (the Message Service topics fed by the ledger)
+/// follow it by the same rules.
+pub struct Follower {
     ledger: Arc<Ledger>,
     blocks: broadcast::Receiver<Arc<Block>>,
     /// The next block to send.
@@ -103,7 +105,8 @@ struct Follower {
 }
 
 impl Follower {
-    fn new(ledger: Arc<Ledger>, from: Option<u64>) -> Follower {
+    /// A follower starting at block `from`, or live from the next block when `None`.
+    pub fn new(ledger: Arc<Ledger>, from: Option<u64>) -> Follower {
         // Subscribe first, then read the height: see the module docs.
         let blocks = ledger.subscribe().blocks;
         Follower::with_receiver(ledger, blocks, from)
@@ -150,9 +153,10 @@ impl Follower {
         }
     }
 
-    /// Block `self.next`, from the store if it is committed, else from the channel.
-    /// Store reads here are single-block point reads, done inline.
-    async fn next_block(&mut self) -> Result<Option<Arc<Block>>, ApiError> {
+    /// The next block: from the store if it is committed, else from the channel; `None`
+    /// once the ledger has closed. Store reads here are single-block point reads, done
+    /// inline. The caller moves on with [`Follower::advance`].
+    pub async fn next_block(&mut self) -> Result<Option<Arc<Block>>, ApiError> {
         loop {
             if self.next < self.ledger.height() {
                 return self.stored().map(Some);
@@ -172,6 +176,11 @@ impl Follower {
         }
     }
 
+    /// Marks the block returned by [`Follower::next_block`] as handled.
+    pub fn advance(&mut self) {
+        self.next += 1;
+    }
+
     fn stored(&self) -> Result<Arc<Block>, ApiError> {
         let n = self.next;
         let block = self.ledger.block(n)?.ok_or_else(|| {
@@ -183,8 +192,10 @@ impl Follower {
     }
 }
 
-/// The `block` message and the `chaincode` messages of one block, in order.
-pub(crate) fn block_messages(block: &Block) -> Vec<(&'static str, Value)> {
+/// The `block` message and the `chaincode` messages of one block, in order. A
+/// `chaincode` message is `{"blockNumber", "txId", "chaincode", "name",
+/// "payload"|"payloadBase64"}`, one per event of a VALID transaction.
+pub fn block_messages(block: &Block) -> Vec<(&'static str, Value)> {
     let number = block.header.number;
     let mut txs = Vec::with_capacity(block.data.len());
     let mut chaincode_events = Vec::new();

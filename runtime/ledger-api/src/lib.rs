@@ -54,6 +54,7 @@ use http::{Method, Uri};
 
 pub use blocks::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use error::ApiError;
+pub use events::{Follower, block_messages};
 pub use gateway::policy_text;
 
 /// The route table, also used to answer unknown paths.

@@ -10,12 +10,13 @@ use std::sync::OnceLock;
 use fclocal_builder::{BuildTarget, Builder, SilentReporter};
 
 /// The guest crates in `functions/` that tests use, by crate directory name.
-pub const GUESTS: [&str; 5] = [
+pub const GUESTS: [&str; 6] = [
     "hello",
     "process-event",
     "hostile",
     "hostile-http",
     "validate-transfer",
+    "rewards",
 ];
 
 /// The repository root.
