@@ -25,6 +25,7 @@ const state = {
   renders: [],         // render durations in ms (for benchmarks)
 };
 window.marbles = state;
+state.render = render; // for benchmarks: time a full render from the console
 
 // ---------- websocket ----------
 
@@ -374,6 +375,9 @@ function storyStep(step, type) {
       line.textContent += `: ${$('story-error').textContent}`;
     }
     $('tx-history').prepend(line);
+    // A failed transfer or delete leaves the ledger as it was: undo the
+    // optimistic move by drawing the last known state again.
+    if (failed) render();
     while ($('tx-history').children.length > 8) $('tx-history').lastElementChild.remove();
   }
 }
