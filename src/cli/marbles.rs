@@ -18,6 +18,11 @@ pub struct MarblesArgs {
     /// template has it; otherwise events are not sent.
     #[arg(long, value_name = "URL", env = "FCLOCAL_MARBLES_EVENT_URL")]
     pub marbles_event_url: Option<String>,
+    /// Do not run the Marbles app (UI, websocket, demo owners and marbles) even
+    /// when the ledger runs the `marbles` chaincode; `/` then lists what the
+    /// server serves. For scripts and tests that want an untouched ledger.
+    #[arg(long)]
+    pub no_marbles: bool,
 }
 
 /// The running app, its routes and banner lines; `None` when the ledger does
@@ -43,7 +48,7 @@ pub fn start(
         .chaincodes
         .iter()
         .any(|c| c.name == fclocal_marbles::CHAINCODE);
-    if !runs_marbles {
+    if !runs_marbles || args.no_marbles {
         return None;
     }
     let base = format!("http://{address}");
