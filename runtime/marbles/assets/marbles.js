@@ -149,6 +149,12 @@ function ownerPanel(owner, marbles, old) {
   add.type = 'button';
   add.title = `Create a marble for ${owner.username}`;
   head.append(add);
+  if (owner.company === state.company) {
+    const disable = el('button', 'disable-owner', '×');
+    disable.type = 'button';
+    disable.title = `Disable Owner ${owner.username} (hides the owner; classic's "Disable Owner")`;
+    head.append(disable);
+  }
   panel.append(head);
   const wrap = el('div', 'marbles');
   if (marbles.length === 0) wrap.append(el('span', 'muted', 'lost all marbles'));
@@ -199,6 +205,16 @@ $('create-form').addEventListener('submit', (event) => {
     authed_by_company: state.company,
   };
   if (send(message)) storyStart('create');
+});
+
+document.addEventListener('click', (event) => {
+  const disable = event.target.closest('.disable-owner');
+  if (!disable) return;
+  const panel = disable.closest('.owner-panel');
+  if (!window.confirm(`Disable ${panel.dataset.username}? The owner disappears from the UI.`)) return;
+  if (send({ type: 'disable_owner', owner_id: panel.dataset.ownerId, authed_by_company: state.company })) {
+    storyStart('disable_owner');
+  }
 });
 
 // ---------- drag (pointer events) ----------
