@@ -141,6 +141,19 @@ fn the_marbles_ui_creates_transfers_deletes_and_shows_blocks_and_events() {
                 ".owner-panel[data-username=bob] .marbles",
             )
             .await;
+        let outcome = browser
+            .wait_until(
+                "the transfer's outcome in the story",
+                "(() => { const t = document.getElementById('story-title').textContent; \
+                   return t.startsWith('transfer_marble: ') && (t.endsWith('finished') || t.endsWith('_failed')) \
+                     && t + ' ' + document.getElementById('story-error').textContent; })()",
+            )
+            .await;
+        assert_eq!(
+            outcome.as_str().map(str::trim),
+            Some("transfer_marble: finished"),
+            "the transfer to bob failed"
+        );
         browser
             .wait_until(
                 "the marble in bob's panel, committed",
