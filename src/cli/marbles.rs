@@ -68,7 +68,10 @@ pub fn start(
     };
     let marbles = Marbles::start(ledger.clone(), MarblesConfig::demo(ledger, url));
     let routes = fclocal_marbles::router(marbles.clone());
-    let notes = vec![format!("Marbles UI: {base}/ (websocket {base}/ws)"), events];
+    let notes = vec![
+        format!("Marbles UI: {base}/ (websocket ws://{address}/ws)"),
+        events,
+    ];
     Some(Started {
         marbles,
         routes,
