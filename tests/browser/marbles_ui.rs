@@ -61,6 +61,32 @@ fn artifact(name: &str, png: &[u8]) -> PathBuf {
     path
 }
 
+/// Waits (over the websocket, up to two minutes: a loaded machine runs the
+/// chaincode slowly) until the server reports its demo owners registered, so
+/// the browser's own waits only cover the page.
+fn wait_until_seeded(server: &Server) {
+    use tokio_tungstenite::tungstenite::{self, Message};
+    let host = server.base.trim_start_matches("http://");
+    let (mut socket, _) =
+        tungstenite::connect(format!("ws://{host}/ws")).expect("the websocket opens");
+    if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(120)))
+            .expect("a read timeout");
+    }
+    loop {
+        let Message::Text(text) = socket.read().expect("an app_state before the deadline") else {
+            continue;
+        };
+        let message: serde_json::Value = serde_json::from_str(text.as_str()).expect("JSON");
+        let step = &message["state"]["register_owners"]["state"];
+        assert_ne!(step, "failed", "seeding failed: {message}");
+        if message["msg"] == "app_state" && step == "success" {
+            return;
+        }
+    }
+}
+
 /// `document.querySelectorAll(css).length`, as a JS expression.
 fn count(css: &str) -> String {
     format!("document.querySelectorAll({}).length", json!(css))
@@ -74,6 +100,7 @@ fn the_marbles_ui_creates_transfers_deletes_and_shows_blocks_and_events() {
     let sandbox = marbles_sandbox();
     let server = Server::start(&sandbox, &["--no-watch"]);
     server.wait_for("Marbles UI: ");
+    wait_until_seeded(&server);
     let base = server.url("");
     run_browser_test(async move {
         let browser = Browser::start().await;
@@ -304,6 +331,7 @@ fn the_marbles_ui_creates_transfers_deletes_and_shows_blocks_and_events() {
 fn the_marbles_ui_renders_a_thousand_marbles_quickly() {
     let sandbox = marbles_sandbox();
     let server = Server::start(&sandbox, &["--no-watch"]);
+    wait_until_seeded(&server);
     let base = server.url("");
     run_browser_test(async move {
         let browser = Browser::start().await;

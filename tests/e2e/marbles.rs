@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use crate::common::{Sandbox, marbles_template};
 use crate::server::Server;
 
-const DEADLINE: Duration = Duration::from_secs(60);
+const DEADLINE: Duration = Duration::from_secs(180);
 
 /// The Marbles template plus a network file running the prebuilt chaincode.
 fn marbles_sandbox() -> Sandbox {

@@ -42,9 +42,10 @@ pub(crate) async fn run(mut socket: WebSocket, marbles: Arc<Marbles>) {
             Some(reply) = replies.recv() => reply.to_string(),
             message = hub.recv() => match message {
                 Ok(text) => text.to_string(),
-                // Missed broadcasts: the next `everything` repairs the view.
+                // Missed broadcasts: a fresh `block` + `everything` repairs the
+                // view (not a browser event, so nothing goes to the call-out).
                 Err(RecvError::Lagged(_)) => {
-                    handle(&marbles, &outbox, r#"{"type":"read_everything"}"#);
+                    dispatch(&marbles, &outbox, ClientMessage::ReadEverything, Value::Null);
                     continue;
                 }
                 Err(RecvError::Closed) => break,
@@ -73,6 +74,11 @@ fn handle(marbles: &Arc<Marbles>, outbox: &Outbox, text: &str) {
         marbles.callout.send(message.type_name());
     }
     let input: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    dispatch(marbles, outbox, message, input);
+}
+
+/// Runs `message` in its own task (tracked, ended on stop).
+fn dispatch(marbles: &Arc<Marbles>, outbox: &Outbox, message: ClientMessage, input: Value) {
     let marbles_for_task = marbles.clone();
     let outbox = outbox.clone();
     marbles.tasks.spawn(async move {

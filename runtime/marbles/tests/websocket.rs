@@ -20,7 +20,9 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-const DEADLINE: Duration = Duration::from_secs(60);
+/// Bounds every wait; generous because a loaded 2-core CI machine compiles and
+/// runs the WebAssembly chaincode slowly (the waits end as soon as the message comes).
+const DEADLINE: Duration = Duration::from_secs(180);
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
