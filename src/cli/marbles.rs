@@ -66,7 +66,11 @@ pub fn start(
             callout::FUNCTION
         ),
     };
-    let marbles = Marbles::start(ledger.clone(), MarblesConfig::demo(ledger, url));
+    let config = MarblesConfig {
+        points_logstore: callout::default_points_logstore(app),
+        ..MarblesConfig::demo(ledger, url)
+    };
+    let marbles = Marbles::start(ledger.clone(), config);
     let routes = fclocal_marbles::router(marbles.clone());
     let notes = vec![
         format!("Marbles UI: {base}/ (websocket ws://{address}/ws)"),

@@ -28,6 +28,9 @@ mod real_server;
 #[path = "../e2e/server.rs"]
 mod server;
 mod site;
+#[allow(dead_code, reason = "shared with the e2e suite, which uses all of it")]
+#[path = "../e2e/sls_wire.rs"]
+mod sls_wire;
 
 use std::future::Future;
 use std::sync::Mutex;

@@ -16,6 +16,7 @@ use serde_json::json;
 use crate::common::{Sandbox, marbles_template};
 use crate::harness::Browser;
 use crate::server::Server;
+use crate::sls_wire::{WireLog, log_group, put_logs_request};
 use crate::{keep_screenshot, run_browser_test};
 
 /// A sandbox with the Marbles template and a network file running the
@@ -87,6 +88,37 @@ fn wait_until_seeded(server: &Server) {
     }
 }
 
+/// Stores `reward {"owner","points"}` lines as the rewards function logs them,
+/// through the SLS PutLogs API, in the logstore of the marblesFC service.
+fn put_rewards(server: &Server, owner: &str, points: &[u32]) {
+    let now = u32::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs(),
+    )
+    .expect("a 32-bit time");
+    let messages: Vec<String> = points
+        .iter()
+        .map(|p| format!(r#"reward {{"owner":"{owner}","points":{p},"reason":"transfer"}}"#))
+        .collect();
+    let contents: Vec<[(&str, &str); 2]> = messages
+        .iter()
+        .map(|m| [("functionName", "rewards"), ("message", m.as_str())])
+        .collect();
+    let logs: Vec<WireLog<'_>> = contents
+        .iter()
+        .map(|c| WireLog {
+            time: now,
+            contents: c,
+        })
+        .collect();
+    let group = log_group("marblesFC", "127.0.0.1", &[], &logs);
+    let (headers, body) = put_logs_request("marbles-logs", &group);
+    let answer = server.send("POST", "/logstores/events/shards/lb", &headers, &body);
+    assert_eq!(answer.status, 200, "{}", answer.text());
+}
+
 /// `document.querySelectorAll(css).length`, as a JS expression.
 fn count(css: &str) -> String {
     format!("document.querySelectorAll({}).length", json!(css))
@@ -102,7 +134,9 @@ fn the_marbles_ui_creates_transfers_deletes_and_shows_blocks_and_events() {
     server.wait_for("Marbles UI: ");
     wait_until_seeded(&server);
     let base = server.url("");
+    let server_ref = &server;
     run_browser_test(async move {
+        let server = server_ref;
         let browser = Browser::start().await;
         browser.goto(&format!("{base}/")).await;
         // Seeded at startup: two companies, six owners, three marbles each.
@@ -126,6 +160,20 @@ fn the_marbles_ui_creates_transfers_deletes_and_shows_blocks_and_events() {
         assert!(height_before >= 3, "init, owners and marbles committed");
         let png = browser.screenshot().await;
         artifact("marbles-seeded", &png);
+        // No reward lines yet: everyone has 0 points.
+        let points = browser.texts(".owner-panel .points").await;
+        assert!(points.iter().all(|p| p == "0 pts"), "{points:?}");
+        // Two reward lines for amy; the next `everything` re-reads them.
+        let amy_id = browser
+            .eval(
+                "return document.querySelector('.owner-panel[data-username=amy]').dataset.ownerId;",
+                Vec::new(),
+            )
+            .await
+            .as_str()
+            .expect("an owner id")
+            .to_owned();
+        put_rewards(server, &amy_id, &[10, 15]);
 
         // Create with "+": a small purple marble for amy.
         browser
@@ -151,6 +199,12 @@ fn the_marbles_ui_creates_transfers_deletes_and_shows_blocks_and_events() {
         );
         let steps = browser.texts("#story-steps li.done").await;
         assert_eq!(steps.len(), 5, "every step done: {steps:?}");
+        browser
+            .wait_until(
+                "amy's reward points",
+                "document.querySelector('.owner-panel[data-username=amy] .points').textContent === '25 pts'",
+            )
+            .await;
         let created = browser
             .eval(
                 &format!("return document.querySelector('{amy}[data-color=purple]').dataset.id;"),

@@ -9,7 +9,6 @@
 
 const SIZES = { '35': 35, '16': 16 };
 const KEEP_BLOCKS = 14; // squares kept in the strip; older ones leave the DOM
-const POINTS = { project: 'test-log-project', logstore: 'test-log-store' };
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -23,6 +22,7 @@ const state = {
   auditing: null,      // marble id whose history is open
   story: null,         // { type, steps: Set, failed }
   renders: [],         // render durations in ms (for benchmarks)
+  pointsStore: null,   // { project, logstore } from app_state: where reward lines are
 };
 window.marbles = state;
 state.render = render; // for benchmarks: time a full render from the console
@@ -73,6 +73,10 @@ const HANDLERS = {
       ? `startup failed at ${failed[0]}: ${failed[1].error || ''}`
       : waiting ? `starting: ${waiting[0]}…` : 'ready';
     $('app-state').dataset.ready = String(!failed && !waiting);
+    if (message.points && !state.pointsStore) {
+      state.pointsStore = message.points;
+      loadPoints();
+    }
     if (Array.isArray(message.companies) && state.companies.length === 0) {
       state.companies = message.companies;
       const select = $('company');
@@ -412,7 +416,8 @@ function markSteps(current, failed) {
 let pointsLoading = false;
 /** Sums `reward {"owner","points"}` lines from the logstore; none yet means 0. */
 async function loadPoints() {
-  if (pointsLoading) return;
+  const store = state.pointsStore;
+  if (pointsLoading || !store) return;
   pointsLoading = true;
   try {
     const now = Math.floor(Date.now() / 1000);
@@ -420,9 +425,9 @@ async function loadPoints() {
     for (let offset = 0; offset < 5000; offset += 100) {
       const query = new URLSearchParams({
         type: 'log', from: String(now - 30 * 86400), to: String(now + 60),
-        query: 'reward', line: '100', offset: String(offset), project: POINTS.project,
+        query: 'reward', line: '100', offset: String(offset), project: store.project,
       });
-      const response = await fetch(`/logstores/${POINTS.logstore}?${query}`);
+      const response = await fetch(`/logstores/${encodeURIComponent(store.logstore)}?${query}`);
       if (!response.ok) break;
       const rows = await response.json();
       for (const row of rows) {
@@ -438,6 +443,7 @@ async function loadPoints() {
       if (rows.length < 100) break;
     }
     state.points = points;
+    document.body.dataset.pointsLoaded = String(Number(document.body.dataset.pointsLoaded || 0) + 1);
     for (const panel of document.querySelectorAll('.owner-panel')) {
       panel.querySelector('.points').textContent = `${points.get(panel.dataset.ownerId) || 0} pts`;
     }

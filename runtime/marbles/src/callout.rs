@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fclocal_template::App;
-use fclocal_template::{HttpMethod, TriggerKind};
+use fclocal_template::{HttpMethod, LogConfig, TriggerKind};
 use http_body_util::{BodyExt as _, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -44,6 +44,19 @@ pub fn default_url(app: &App, base: &str) -> Option<String> {
         .iter()
         .any(|t| matches!(&t.kind, TriggerKind::Http(h) if h.methods.contains(&HttpMethod::Get)))
         .then(|| format!("{base}/2016-08-15/proxy/{SERVICE}/{FUNCTION}/"))
+}
+
+/// Where reward points are read from: the `marblesFC` service's `LogConfig`
+/// project and logstore (where its functions, the rewards function among them,
+/// write `reward {"owner","points"}` lines). `None` without one.
+pub fn default_points_logstore(app: &App) -> Option<(String, String)> {
+    let service = app.services.iter().find(|s| s.name.as_str() == SERVICE)?;
+    match service.log_config.as_ref()? {
+        LogConfig::Store {
+            project, logstore, ..
+        } => Some((project.clone(), logstore.clone())),
+        LogConfig::Auto => None,
+    }
 }
 
 /// `url` with `type=<kind>` appended to its query.

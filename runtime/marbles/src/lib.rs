@@ -60,6 +60,9 @@ pub struct MarblesConfig {
     pub companies: Vec<Company>,
     /// Where events are sent (`GET <url>?type=`); `None` turns it off.
     pub event_url: Option<String>,
+    /// The SLS project and logstore the UI reads reward points from (through
+    /// the SLS GetLogs API); `None` shows no points.
+    pub points_logstore: Option<(String, String)>,
 }
 
 impl MarblesConfig {
@@ -86,6 +89,7 @@ impl MarblesConfig {
                 company("Marble Inc", org(1), ["barry", "bob", "bella"]),
             ],
             event_url,
+            points_logstore: None,
         }
     }
 }
@@ -126,7 +130,11 @@ impl Marbles {
         let blocks = ledger.subscribe().blocks;
         let marbles = Arc::new(Marbles {
             gateway: Gateway::new(ledger, config.chaincode),
-            state: watch::channel(startup::initial_state(&config.companies)).0,
+            state: watch::channel(startup::initial_state(
+                &config.companies,
+                config.points_logstore.as_ref(),
+            ))
+            .0,
             companies: config.companies,
             callout: Callout::start(config.event_url),
             hub: broadcast::channel(256).0,

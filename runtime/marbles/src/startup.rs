@@ -19,8 +19,9 @@ use crate::ids::{SEED_COLORS, SEED_SIZES, new_id, pick};
 pub const MARBLES_PER_OWNER: usize = 3;
 
 /// The `app_state` message before anything ran, with fclocal's additions:
-/// the companies (so the UI can offer them) and the server's own.
-pub(crate) fn initial_state(companies: &[Company]) -> Value {
+/// the companies (so the UI can offer them), the server's own, and where the
+/// UI reads reward points (`points: {project, logstore}` or null).
+pub(crate) fn initial_state(companies: &[Company], points: Option<&(String, String)>) -> Value {
     let names: Vec<&str> = companies.iter().map(|c| c.name.as_str()).collect();
     json!({
         "msg": "app_state",
@@ -32,6 +33,7 @@ pub(crate) fn initial_state(companies: &[Company]) -> Value {
         },
         "company": names.first(),
         "companies": names,
+        "points": points.map(|(project, logstore)| json!({"project": project, "logstore": logstore})),
     })
 }
 
