@@ -91,6 +91,19 @@ async fn send(socket: &mut Socket, message: Value) {
         .expect("the message is sent");
 }
 
+/// Every message read so far, in order: broadcasts (`block`, `everything`)
+/// interleave with replies in no fixed order, so a test that skipped one
+/// while waiting for another can still check it came.
+static SEEN: std::sync::Mutex<Vec<Value>> = std::sync::Mutex::new(Vec::new());
+
+fn seen_len() -> usize {
+    SEEN.lock().unwrap().len()
+}
+
+fn seen_since(mark: usize) -> Vec<Value> {
+    SEEN.lock().unwrap()[mark..].to_vec()
+}
+
 /// Reads messages until one satisfies `wanted`; fails at the deadline.
 async fn until(socket: &mut Socket, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
     let read = async {
@@ -103,6 +116,7 @@ async fn until(socket: &mut Socket, what: &str, wanted: impl Fn(&Value) -> bool)
             if let Message::Text(text) = frame {
                 let message: Value =
                     serde_json::from_str(text.as_str()).expect("JSON from the server");
+                SEEN.lock().unwrap().push(message.clone());
                 if wanted(&message) {
                     return message;
                 }
@@ -170,7 +184,11 @@ async fn the_websocket_drives_marbles_on_the_ledger() {
     );
 
     send(&mut socket, json!({"type": "read_everything", "v": 1})).await;
-    let block = until(&mut socket, "block", is("block")).await;
+    // The reply (with `block_delay`), not a broadcast that may come first.
+    let block = until(&mut socket, "block", |m| {
+        m["msg"] == "block" && m.get("block_delay").is_some()
+    })
+    .await;
     assert!(block["block_height"].as_u64().unwrap() >= 3, "{block}");
     assert_eq!(block["block_delay"], 50);
     let everything = until(&mut socket, "everything", is("everything")).await["everything"].clone();
@@ -197,6 +215,7 @@ async fn the_websocket_drives_marbles_on_the_ledger() {
         .to_owned();
 
     // Create: ordering, committing, finished; then the broadcast shows it.
+    let mark = seen_len();
     send(
         &mut socket,
         json!({"type": "create", "color": "Blue", "size": "16", "owner_id": amy, "v": 1}),
@@ -207,7 +226,6 @@ async fn the_websocket_drives_marbles_on_the_ledger() {
         assert_eq!(step["state"], state, "{step}");
         assert_eq!(step["type"], "create");
     }
-    until(&mut socket, "a block broadcast", is("block")).await;
     let everything = until(&mut socket, "everything with 4 marbles for amy", |m| {
         m["msg"] == "everything"
             && m["everything"]["marbles"]["amy"]["marbles"]
@@ -217,6 +235,11 @@ async fn the_websocket_drives_marbles_on_the_ledger() {
     })
     .await["everything"]
         .clone();
+    // The commit was broadcast as a `block` too (before or after `finished`).
+    assert!(
+        seen_since(mark).iter().any(|m| m["msg"] == "block"),
+        "no block broadcast for the create"
+    );
     let created = everything["marbles"]["amy"]["marbles"]
         .as_array()
         .unwrap()
