@@ -12,6 +12,7 @@ mod host_args;
 mod invoke;
 mod ledger;
 mod logs;
+mod marbles;
 mod start;
 mod timer;
 mod topics;

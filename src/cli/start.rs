@@ -20,6 +20,7 @@ use fclocal_timers::{Clock as _, ManualClock};
 
 use crate::cli::credentials;
 use crate::cli::host_args::HostArgs;
+use crate::cli::marbles::MarblesArgs;
 use crate::ledger::{NetworkArgs, PoolInvoker, chaincode_components, open_ledger};
 use crate::output;
 use crate::progress::TerminalReporter;
@@ -77,6 +78,8 @@ pub struct StartArgs {
     template: TemplateArgs,
     #[command(flatten)]
     network: NetworkArgs,
+    #[command(flatten)]
+    marbles: MarblesArgs,
     #[command(flatten)]
     host_args: HostArgs,
 }
@@ -226,6 +229,16 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
     banner_notes.extend(topics.banner.iter().cloned());
     let log_routes = log_routes.merge(topics.routes.clone());
 
+    let marbles = ledger.as_ref().and_then(|ledger| {
+        crate::cli::marbles::start(&args.marbles, ledger, &project.app, address)
+    });
+    let log_routes = match &marbles {
+        Some(started) => {
+            banner_notes.extend(started.notes.iter().cloned());
+            log_routes.merge(started.routes.clone())
+        }
+        None => log_routes,
+    };
     let sweeper = store.writer();
     let housekeeping = Housekeeping(Arc::new(move |now| match sweeper.sweep_expired(now) {
         Ok(0) => {}
@@ -243,6 +256,7 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         banner_notes,
         watch: !args.no_watch,
         shutdown_timeout: args.shutdown_timeout,
+        index_at_root: marbles.is_none(),
     };
     tokio.block_on(fclocal_server::run(
         listener,
@@ -253,6 +267,9 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         shutdown_signal(),
     ))?;
     topics.stop(&tokio);
+    if let Some(started) = marbles {
+        tokio.block_on(started.marbles.stop());
+    }
     if let Some(ledger) = ledger {
         close_ledger(&tokio, ledger);
     }

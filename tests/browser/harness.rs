@@ -253,6 +253,54 @@ impl Browser {
         );
     }
 
+    /// Drags the first element matching `from` onto the first matching `to`
+    /// with real WebDriver pointer actions (press, move in steps, release), as
+    /// a user's mouse would: the page sees pointerdown/pointermove/pointerup.
+    pub async fn drag(&self, from: &str, to: &str) {
+        use fantoccini::actions::{
+            InputSource as _, MOUSE_BUTTON_LEFT, MouseActions, PointerAction,
+        };
+        let source = self.wait_for(from).await;
+        let target = self.wait_for(to).await;
+        let step = Some(Duration::from_millis(50));
+        let actions = MouseActions::new("mouse".to_owned())
+            .then(PointerAction::MoveToElement {
+                element: source,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::MoveBy {
+                duration: step,
+                x: 8.0,
+                y: 8.0,
+            })
+            .then(PointerAction::MoveToElement {
+                element: target.clone(),
+                duration: step,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::MoveToElement {
+                element: target,
+                duration: step,
+                x: 2.0,
+                y: 2.0,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        if let Err(e) = self.client.perform_actions(actions).await {
+            panic!(
+                "cannot drag `{from}` onto `{to}`: {e}\n{}",
+                self.context().await
+            );
+        }
+    }
+
     /// Waits until an element matches `css`, and returns it.
     pub async fn wait_for(&self, css: &str) -> Element {
         let condition = format!("document.querySelector({}) !== null", json!(css));

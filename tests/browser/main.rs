@@ -10,6 +10,8 @@
 //! - `pixels`: PNG decoding and colour counting for screenshot checks.
 //! - `site`: the pages plus a fake SLS API over known data.
 //! - `logs_page`, `analytics_page`: the tests over `site`.
+//! - `marbles_ui`: the Marbles UI over a real `fclocal start` (drag and drop
+//!   with WebDriver pointer actions) and its 1,000-marble render time.
 //! - `real_server`: both pages over a real `fclocal start` (with the e2e
 //!   suite's `common` sandbox and `server` driver).
 
@@ -19,12 +21,16 @@ mod analytics_page;
 mod common;
 mod harness;
 mod logs_page;
+mod marbles_ui;
 mod pixels;
 mod real_server;
 #[allow(dead_code, reason = "shared with the e2e suite, which uses all of it")]
 #[path = "../e2e/server.rs"]
 mod server;
 mod site;
+#[allow(dead_code, reason = "shared with the e2e suite, which uses all of it")]
+#[path = "../e2e/sls_wire.rs"]
+mod sls_wire;
 
 use std::future::Future;
 use std::sync::Mutex;

@@ -57,7 +57,9 @@ Resources:
 "#;
 
 /// The walkthrough's two services: `processEvent` (HTTP) logs Marbles
-/// events, and the `analytics` function summarises them hourly over a window
+/// events (beside `validateTransfer`, which blocks black marbles, and
+/// `rewards` on the ledger's block topic), and the `analytics` function
+/// summarises them hourly over a window
 /// of `{window}` seconds; both log to `marbles-logs/events`. Used by the
 /// analytics end-to-end test and the browser test of the real pages.
 const MARBLES_TEMPLATE: &str = r#"
@@ -82,6 +84,26 @@ Resources:
           Properties:
             AuthType: ANONYMOUS
             Methods: ['GET']
+    validateTransfer:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Handler: validate-transfer.wasm
+        Runtime: custom
+        CodeUri: {functions}/validate-transfer
+        EnvironmentVariables:
+          BLOCKED_COLORS: black
+    rewards:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Handler: rewards.wasm
+        Runtime: custom
+        CodeUri: {functions}/rewards
+      Events:
+        on-block:
+          Type: MNSTopic
+          Properties:
+            TopicName: marbles-blocks
+            NotifyContentFormat: JSON
   marblesAnalytics:
     Type: 'Aliyun::Serverless::Service'
     Properties:

@@ -71,7 +71,7 @@ fn submit(server: &Server, function: &str, args: &[&str]) -> (u16, Value) {
 #[test]
 fn ledger_commands_drive_marbles_on_the_running_server() {
     let sandbox = ledger_sandbox(10);
-    let server = Server::start(&sandbox, &[]);
+    let server = Server::start(&sandbox, &["--no-marbles"]);
     let banner = server.wait_for("Ledger: channel mychannel");
     assert!(
         banner.contains("2 chaincodes (marbles, hostile)"),
@@ -228,7 +228,7 @@ fn ledger_commands_drive_marbles_on_the_running_server() {
 #[test]
 fn kill_9_under_load_loses_no_committed_block() {
     let sandbox = ledger_sandbox(50);
-    let server = Server::start(&sandbox, &[]);
+    let server = Server::start(&sandbox, &["--no-marbles"]);
     server.wait_for("Ledger: channel mychannel");
     assert_eq!(
         submit(&server, "init_owner", &["o1", "Alice", UNITED]).0,
@@ -284,7 +284,7 @@ fn kill_9_under_load_loses_no_committed_block() {
     let committed = committed.lock().unwrap().clone();
     assert!(committed.len() >= 60);
 
-    let server = Server::start(&sandbox, &[]);
+    let server = Server::start(&sandbox, &["--no-marbles"]);
     server.wait_for("Ledger: channel mychannel");
     for (tx_id, marble) in &committed {
         let status = server.get(&format!("/ledger/v1/transactions/{tx_id}"));

@@ -12,6 +12,7 @@ mod invoke;
 mod ledger;
 mod logs;
 mod logs_query;
+mod marbles;
 mod server;
 mod sls_api;
 mod sls_wire;

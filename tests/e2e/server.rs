@@ -55,6 +55,11 @@ impl Answer {
 impl Server {
     /// Starts `fclocal start --port 0 args…` in `sandbox` and waits for the banner.
     pub fn start(sandbox: &Sandbox, args: &[&str]) -> Server {
+        Server::start_with_env(sandbox, args, &[])
+    }
+
+    /// [`Server::start`] with extra environment variables for the child.
+    pub fn start_with_env(sandbox: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_fclocal"))
             .args(["start", "--port", "0"])
             .args(args)
@@ -62,6 +67,9 @@ impl Server {
             .env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID")
             .env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
             .env_remove("FCLOCAL_PORT")
+            // Later calls win: the test's own variables override the removals.
+            .env_remove("FCLOCAL_MARBLES_EVENT_URL")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             // Build progress and diagnostics; kept beside the sandbox's template.

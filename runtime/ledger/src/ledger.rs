@@ -139,6 +139,47 @@ pub struct SubmitResult {
     pub response: ChaincodeResponse,
 }
 
+/// An endorsed, signed transaction not yet ordered ([`Ledger::endorse_as`]).
+#[derive(Debug, Clone)]
+pub struct Endorsed {
+    /// The transaction id.
+    pub tx_id: TxId,
+    /// The envelope to order.
+    pub envelope: Envelope,
+    /// The chaincode's response from endorsement.
+    pub response: ChaincodeResponse,
+}
+
+/// A transaction handed to the orderer ([`Ledger::order`]), whose commit is awaited.
+#[derive(Debug)]
+pub struct PendingCommit {
+    tx_id: String,
+    receiver: oneshot::Receiver<Result<CommitStatus, String>>,
+}
+
+impl PendingCommit {
+    /// The transaction id.
+    pub fn tx_id(&self) -> &str {
+        &self.tx_id
+    }
+
+    /// Waits until the block holding the transaction is committed; the status's code
+    /// says whether it was valid.
+    pub async fn committed(self) -> Result<CommitStatus, LedgerError> {
+        match self.receiver.await {
+            Ok(Ok(status)) => Ok(status),
+            Ok(Err(reason)) => Err(LedgerError::CommitFailed {
+                tx_id: self.tx_id,
+                reason,
+            }),
+            Err(_) => Err(LedgerError::CommitFailed {
+                tx_id: self.tx_id,
+                reason: "the committer stopped".into(),
+            }),
+        }
+    }
+}
+
 /// The database file inside a ledger directory.
 pub const DB_FILE: &str = "ledger.redb";
 
@@ -425,6 +466,48 @@ impl Ledger {
         Ok(SubmitResult { status, response })
     }
 
+    /// Endorses a transaction as `msp_id`'s client on the peers the policy needs and
+    /// returns the signed envelope without ordering it, for clients that report each
+    /// step (endorsing, ordering, committing) separately; hand the envelope to
+    /// [`Ledger::order`] (or [`Ledger::submit_envelope`]).
+    pub async fn endorse_as(
+        &self,
+        msp_id: &str,
+        chaincode: &str,
+        function: &str,
+        args: &[String],
+    ) -> Result<Endorsed, LedgerError> {
+        self.endorsing.check_chaincode(chaincode)?;
+        self.endorsing.org_index(msp_id)?;
+        let proposal = self.endorsing.clients[msp_id].proposal(chaincode, function, args);
+        let tx_id = proposal.tx_id.clone();
+        let endorsing = self.endorsing.clone();
+        let msp_id = msp_id.to_owned();
+        let chaincode = chaincode.to_owned();
+        let (envelope, response) =
+            off_task(move || endorsing.endorse(&msp_id, &chaincode, &proposal)).await?;
+        Ok(Endorsed {
+            tx_id,
+            envelope,
+            response,
+        })
+    }
+
+    /// Hands a signed envelope to the orderer and returns at once; await
+    /// [`PendingCommit::committed`] for its commit. The wait is registered before the
+    /// broadcast, so the commit cannot be missed.
+    pub fn order(&self, envelope: Envelope) -> Result<PendingCommit, LedgerError> {
+        let tx = Transaction::from_bytes(&envelope.payload).map_err(StoreError::from)?;
+        let tx_id = tx.proposal.tx_id.as_str().to_owned();
+        let (sender, receiver) = oneshot::channel();
+        self.shared.lock_waiters().insert(tx_id.clone(), sender);
+        if let Err(e) = self.orderer.broadcast(envelope) {
+            self.shared.lock_waiters().remove(&tx_id);
+            return Err(e.into());
+        }
+        Ok(PendingCommit { tx_id, receiver })
+    }
+
     /// Sends a signed envelope to the orderer and waits for its commit. For clients that
     /// build envelopes themselves (the tx id is read from the envelope).
     pub async fn submit_envelope(&self, envelope: Envelope) -> Result<CommitStatus, LedgerError> {
@@ -444,17 +527,12 @@ impl Ledger {
             self.shared.lock_waiters().remove(tx_id);
             return Err(e.into());
         }
-        match rx.await {
-            Ok(Ok(status)) => Ok(status),
-            Ok(Err(reason)) => Err(LedgerError::CommitFailed {
-                tx_id: tx_id.into(),
-                reason,
-            }),
-            Err(_) => Err(LedgerError::CommitFailed {
-                tx_id: tx_id.into(),
-                reason: "the committer stopped".into(),
-            }),
+        PendingCommit {
+            tx_id: tx_id.to_owned(),
+            receiver: rx,
         }
+        .committed()
+        .await
     }
 
     /// Re-checks the whole chain and the world state (see [`crate::verify`]).

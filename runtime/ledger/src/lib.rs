@@ -43,5 +43,5 @@ pub mod validate;
 pub mod verify;
 
 pub use chaincode::{Chaincode, ChaincodeRegistry, ChaincodeStub, FunctionInvoker};
-pub use ledger::{CommitStatus, Ledger, LedgerError, SubmitResult};
+pub use ledger::{CommitStatus, Endorsed, Ledger, LedgerError, PendingCommit, SubmitResult};
 pub use network::NetworkConfig;

@@ -218,6 +218,34 @@ async fn chaincode_errors_fail_before_ordering() {
     ledger.close().await;
 }
 
+/// `endorse_as` + `order` + `committed`: the steps `submit_as` takes, one at a time, so
+/// a client can report endorsing, ordering and committing separately.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endorse_then_order_then_wait_step_by_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = open(dir.path(), 1);
+    let endorsed = ledger
+        .endorse_as("Org2MSP", "assets", "create", &a(&["a1", "bob"]))
+        .await
+        .unwrap();
+    assert!(endorsed.response.is_success());
+    assert_eq!(ledger.height(), 1, "endorsing orders nothing");
+    let pending = ledger.order(endorsed.envelope).unwrap();
+    assert_eq!(pending.tx_id(), endorsed.tx_id.as_str());
+    let status = pending.committed().await.unwrap();
+    assert_eq!(status.code, Code::VALID);
+    assert_eq!(status.block_number, 1);
+    let err = ledger
+        .endorse_as("Org1MSP", "assets", "transfer", &a(&["missing", "bob"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, LedgerError::Endorse(EndorseError::ChaincodeFailed { message, .. }) if message == "Asset does not exist - missing"),
+        "{err}"
+    );
+    ledger.close().await;
+}
+
 #[tokio::test]
 async fn network_and_registry_must_match() {
     let dir = tempfile::tempdir().unwrap();

@@ -57,6 +57,9 @@ pub struct ServerOptions {
     pub watch: bool,
     /// How long shutdown waits for in-flight work.
     pub shutdown_timeout: Duration,
+    /// Serve the plain-text index (the banner) at `/` as well as at
+    /// `/fclocal/`; false when `extra_routes` own `/` (the Marbles UI).
+    pub index_at_root: bool,
 }
 
 /// How often [`ServerOptions::housekeeping`] runs on the system clock.
@@ -203,8 +206,13 @@ pub async fn run(
     }
     let _ = state.banner.set(lines.join("\n"));
 
-    let router = Router::new()
-        .route("/", get(admin::index))
+    let router = Router::new().route("/fclocal/", get(admin::index));
+    let router = if options.index_at_root {
+        router.route("/", get(admin::index))
+    } else {
+        router
+    };
+    let router = router
         .route("/fclocal/health", get(admin::health))
         .route("/fclocal/instances", get(admin::instances))
         .route(
