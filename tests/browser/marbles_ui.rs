@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use crate::common::{Sandbox, marbles_template};
+use crate::common::{MarblesNetwork, Sandbox, marbles_template};
 use crate::harness::Browser;
 use crate::server::Server;
 use crate::{keep_screenshot, run_browser_test};
@@ -24,32 +24,8 @@ use crate::{keep_screenshot, run_browser_test};
 /// A sandbox with the Marbles template and a network file running the
 /// prebuilt Marbles chaincode (so the server does not rebuild it).
 fn marbles_sandbox() -> Sandbox {
-    let marbles = fclocal_test_support::chaincode("marbles", "marbles.wasm");
     let sandbox = Sandbox::with_template(&marbles_template(600));
-    std::fs::create_dir_all(sandbox.path().join("chaincode")).expect("a chaincode dir");
-    let network = format!(
-        "\
-Channel: mychannel
-Organizations:
-  Org1MSP:
-    Peers: [peer0]
-  Org2MSP:
-    Peers: [peer0]
-Chaincodes:
-  marbles:
-    CodeUri: {}
-    Handler: marbles.wasm
-    EndorsementPolicy: \"AND('Org1MSP.peer', 'Org2MSP.peer')\"
-Orderer:
-  BatchTimeout: 50ms
-  MaxMessageCount: 100
-EventTopics:
-  marbles-blocks:
-    Source: blocks
-",
-        marbles.parent().expect("a dir").display()
-    );
-    sandbox.file("chaincode/network.yml", network.as_bytes());
+    MarblesNetwork::new(100).with_block_topic().write(&sandbox);
     sandbox
 }
 

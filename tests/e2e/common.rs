@@ -253,3 +253,78 @@ impl Sandbox {
         Run::from(child.wait_with_output().expect("fclocal finishes"))
     }
 }
+
+/// A sandbox's `chaincode/network.yml`: the prebuilt Marbles chaincode (so
+/// the server does not rebuild it) endorsed by two organizations (AND),
+/// blocks cut at `max_message_count` transactions or after 50 ms.
+pub struct MarblesNetwork {
+    max_message_count: u32,
+    hostile: bool,
+    block_topic: bool,
+}
+
+impl MarblesNetwork {
+    /// Marbles alone.
+    pub fn new(max_message_count: u32) -> MarblesNetwork {
+        MarblesNetwork {
+            max_message_count,
+            hostile: false,
+            block_topic: false,
+        }
+    }
+
+    /// Also the hostile test chaincode (`call` reaches functions), OR policy.
+    pub fn with_hostile(mut self) -> MarblesNetwork {
+        self.hostile = true;
+        self
+    }
+
+    /// Committed blocks published to the `marbles-blocks` topic.
+    pub fn with_block_topic(mut self) -> MarblesNetwork {
+        self.block_topic = true;
+        self
+    }
+
+    /// Writes the file into `sandbox`.
+    pub fn write(&self, sandbox: &Sandbox) {
+        let dir_of = |name: &str, component: &str| {
+            let path = fclocal_test_support::chaincode(name, component);
+            path.parent().expect("a dir").display().to_string()
+        };
+        let mut yaml = format!(
+            "\
+Channel: mychannel
+Organizations:
+  Org1MSP:
+    Peers: [peer0]
+  Org2MSP:
+    Peers: [peer0]
+Chaincodes:
+  marbles:
+    CodeUri: {}
+    Handler: marbles.wasm
+    EndorsementPolicy: \"AND('Org1MSP.peer', 'Org2MSP.peer')\"
+",
+            dir_of("marbles", "marbles.wasm")
+        );
+        if self.hostile {
+            yaml.push_str(&format!(
+                "  hostile:
+    CodeUri: {}
+    Handler: hostile_chaincode.wasm
+    EndorsementPolicy: \"OR('Org1MSP.peer', 'Org2MSP.peer')\"
+",
+                dir_of("hostile", "hostile_chaincode.wasm")
+            ));
+        }
+        yaml.push_str(&format!(
+            "Orderer:\n  BatchTimeout: 50ms\n  MaxMessageCount: {}\n",
+            self.max_message_count
+        ));
+        if self.block_topic {
+            yaml.push_str("EventTopics:\n  marbles-blocks:\n    Source: blocks\n");
+        }
+        std::fs::create_dir_all(sandbox.path().join("chaincode")).expect("a chaincode dir");
+        sandbox.file("chaincode/network.yml", yaml.as_bytes());
+    }
+}

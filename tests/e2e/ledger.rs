@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use crate::common::{Run, Sandbox};
+use crate::common::{MarblesNetwork, Run, Sandbox};
 use crate::server::Server;
 
 const UNITED: &str = "United Marbles";
@@ -16,37 +16,10 @@ const UNITED: &str = "United Marbles";
 /// A sandbox with the standard template and `chaincode/network.yml` running
 /// Marbles (AND of both organizations) and the hostile test chaincode.
 fn ledger_sandbox(max_message_count: u32) -> Sandbox {
-    let marbles = fclocal_test_support::chaincode("marbles", "marbles.wasm");
-    let hostile = fclocal_test_support::chaincode("hostile", "hostile_chaincode.wasm");
     let sandbox = Sandbox::new();
-    std::fs::create_dir_all(sandbox.path().join("chaincode")).expect("a chaincode dir");
-    let network = format!(
-        "\
-Channel: mychannel
-Organizations:
-  Org1MSP:
-    Peers: [peer0]
-  Org2MSP:
-    Peers: [peer0]
-Chaincodes:
-  marbles:
-    CodeUri: {marbles_dir}
-    Handler: marbles.wasm
-    EndorsementPolicy: \"AND('Org1MSP.peer', 'Org2MSP.peer')\"
-  hostile:
-    CodeUri: {hostile_dir}
-    Handler: hostile_chaincode.wasm
-    EndorsementPolicy: \"OR('Org1MSP.peer', 'Org2MSP.peer')\"
-Orderer:
-  BatchTimeout: 50ms
-  MaxMessageCount: {max_message_count}
-",
-        marbles_dir = marbles.parent().expect("a dir").display(),
-        hostile_dir = hostile.parent().expect("a dir").display(),
-    );
-    // Prebuilt components (CodeUri = the folder holding Handler), so the
-    // server does not rebuild what the test support already built.
-    sandbox.file("chaincode/network.yml", network.as_bytes());
+    MarblesNetwork::new(max_message_count)
+        .with_hostile()
+        .write(&sandbox);
     sandbox
 }
 

@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
-use crate::common::Sandbox;
+use crate::common::{MarblesNetwork, Sandbox};
 use crate::server::{Answer, Server};
 
 const UNITED: &str = "United Marbles";
@@ -54,32 +54,8 @@ Resources:
 /// The rewards template beside a network running Marbles whose blocks feed
 /// `marbles-blocks`.
 fn sandbox() -> Sandbox {
-    let marbles = fclocal_test_support::chaincode("marbles", "marbles.wasm");
     let sandbox = Sandbox::with_template(TEMPLATE);
-    std::fs::create_dir_all(sandbox.path().join("chaincode")).expect("a chaincode dir");
-    let network = format!(
-        "\
-Channel: mychannel
-Organizations:
-  Org1MSP:
-    Peers: [peer0]
-  Org2MSP:
-    Peers: [peer0]
-Chaincodes:
-  marbles:
-    CodeUri: {}
-    Handler: marbles.wasm
-    EndorsementPolicy: \"AND('Org1MSP.peer', 'Org2MSP.peer')\"
-Orderer:
-  BatchTimeout: 50ms
-  MaxMessageCount: 10
-EventTopics:
-  marbles-blocks:
-    Source: blocks
-",
-        marbles.parent().expect("a dir").display()
-    );
-    sandbox.file("chaincode/network.yml", network.as_bytes());
+    MarblesNetwork::new(10).with_block_topic().write(&sandbox);
     sandbox
 }
 

@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::Sandbox;
+use crate::common::{MarblesNetwork, Sandbox};
 use crate::server::Server;
 
 const UNITED: &str = "United Marbles";
@@ -47,29 +47,8 @@ Resources:
 /// The template above and a network running only Marbles (AND of both
 /// organizations, so both endorsers ask the function).
 fn sandbox() -> Sandbox {
-    let marbles = fclocal_test_support::chaincode("marbles", "marbles.wasm");
     let sandbox = Sandbox::with_template(TEMPLATE);
-    std::fs::create_dir_all(sandbox.path().join("chaincode")).expect("a chaincode dir");
-    let network = format!(
-        "\
-Channel: mychannel
-Organizations:
-  Org1MSP:
-    Peers: [peer0]
-  Org2MSP:
-    Peers: [peer0]
-Chaincodes:
-  marbles:
-    CodeUri: {marbles_dir}
-    Handler: marbles.wasm
-    EndorsementPolicy: \"AND('Org1MSP.peer', 'Org2MSP.peer')\"
-Orderer:
-  BatchTimeout: 50ms
-  MaxMessageCount: 10
-",
-        marbles_dir = marbles.parent().expect("a dir").display(),
-    );
-    sandbox.file("chaincode/network.yml", network.as_bytes());
+    MarblesNetwork::new(10).write(&sandbox);
     sandbox
 }
 
