@@ -113,24 +113,31 @@ fn new_engine(config: &EngineConfig, pooling: bool) -> Result<Engine, EngineErro
         .memory_init_cow(true)
         .parallel_compilation(true);
     if pooling {
-        let slots = config.max_instances.max(1);
-        let mut pool = PoolingAllocationConfig::new();
-        // A Rust component holds several core instances (its module plus
-        // adapter shims) and tables; size the pool so `slots` components fit.
-        pool.total_component_instances(slots)
-            .total_core_instances(slots.saturating_mul(8))
-            .total_memories(slots.saturating_mul(2))
-            .total_tables(slots.saturating_mul(8))
-            .total_stacks(slots)
-            .table_elements(100_000)
-            .max_memory_size(4 << 30)
-            // Reset small instances with memset rather than madvise: cheaper
-            // than a page fault per touched page on every instantiation.
-            .linear_memory_keep_resident(2 << 20)
-            .table_keep_resident(512 << 10);
-        wasm.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        wasm.allocation_strategy(InstanceAllocationStrategy::Pooling(pool_for(
+            config.max_instances.max(1),
+        )));
     }
     Engine::new(&wasm).map_err(|e| EngineError::Engine(boxed(e)))
+}
+
+/// An instance pool holding `slots` components at once (functions and
+/// chaincode size theirs differently).
+pub(crate) fn pool_for(slots: u32) -> PoolingAllocationConfig {
+    let mut pool = PoolingAllocationConfig::new();
+    // A Rust component holds several core instances (its module plus
+    // adapter shims) and tables; size the pool so `slots` components fit.
+    pool.total_component_instances(slots)
+        .total_core_instances(slots.saturating_mul(8))
+        .total_memories(slots.saturating_mul(2))
+        .total_tables(slots.saturating_mul(8))
+        .total_stacks(slots)
+        .table_elements(100_000)
+        .max_memory_size(4 << 30)
+        // Reset small instances with memset rather than madvise: cheaper
+        // than a page fault per touched page on every instantiation.
+        .linear_memory_keep_resident(2 << 20)
+        .table_keep_resident(512 << 10);
+    pool
 }
 
 /// Tells a component from a core module, a precompiled artifact or not-wasm,

@@ -14,10 +14,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder,
-    Trap,
-};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, Store, StoreLimitsBuilder, Trap};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
@@ -133,20 +130,9 @@ fn chaincode_config(pooling: bool) -> Config {
         .memory_init_cow(true)
         .parallel_compilation(true);
     if pooling {
-        let slots = MAX_CONCURRENT_CALLS;
-        let mut pool = PoolingAllocationConfig::new();
-        // A Rust component holds several core instances (its module plus
-        // adapter shims) and tables; size the pool so `slots` calls fit.
-        pool.total_component_instances(slots)
-            .total_core_instances(slots.saturating_mul(8))
-            .total_memories(slots.saturating_mul(2))
-            .total_tables(slots.saturating_mul(8))
-            .total_stacks(slots)
-            .table_elements(100_000)
-            .max_memory_size(4 << 30)
-            .linear_memory_keep_resident(2 << 20)
-            .table_keep_resident(512 << 10);
-        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(
+            crate::runtime::pool_for(MAX_CONCURRENT_CALLS),
+        ));
     }
     config
 }
