@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::extract::{Query, State};
 use fclocal_chaincode_host::WasmChaincode;
 use fclocal_engine::chaincode::{ChaincodeLimits, ChaincodeRuntime};
-use fclocal_ledger::chaincode::ChaincodeRegistry;
+use fclocal_ledger::chaincode::{ChaincodeRegistry, FunctionInvoker};
 use fclocal_ledger::ledger::Ledger;
 use fclocal_ledger::network::NetworkConfig;
 use fclocal_marbles::{Marbles, MarblesConfig};
@@ -53,7 +53,21 @@ Orderer:
         "marbles",
         Arc::new(WasmChaincode::new(component, ChaincodeLimits::default())),
     );
-    Ledger::open(dir, network, registry).expect("the ledger opens")
+    Ledger::open_with_invoker(dir, network, registry, Arc::new(AllowTransfers))
+        .expect("the ledger opens")
+}
+
+/// Answers the chaincode's `validateTransfer` calls: every transfer allowed
+/// (the function's own rules are tested with it, in tests/e2e).
+struct AllowTransfers;
+
+impl FunctionInvoker for AllowTransfers {
+    fn invoke(&self, _service: &str, function: &str, _payload: &[u8]) -> Result<Vec<u8>, String> {
+        match function {
+            "validateTransfer" => Ok(br#"{"allowed":true}"#.to_vec()),
+            other => Err(format!("no function {other} in this test")),
+        }
+    }
 }
 
 /// A real HTTP endpoint that reports each `?type=` it receives.
