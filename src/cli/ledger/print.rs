@@ -22,7 +22,8 @@ fn short(hash: &Value) -> String {
     hash.as_str().unwrap_or("").chars().take(16).collect()
 }
 
-/// `NUMBER  HASH  TXS  VALID  CODES` for `GET /blocks`.
+/// `BLOCK  HASH  TXS  TRANSACTIONS` for `GET /blocks`; alike transactions
+/// are counted, not repeated.
 pub fn blocks_table(answer: &Value) -> String {
     let columns: Vec<String> = ["BLOCK", "HASH", "TXS", "TRANSACTIONS"]
         .iter()
@@ -52,13 +53,32 @@ pub fn blocks_table(answer: &Value) -> String {
                 block["number"].to_string(),
                 short(&block["hash"]),
                 block["txCount"].to_string(),
-                txs.join(", "),
+                grouped(&txs),
             ]
         })
         .collect();
     let mut out = table::render(&columns, &rows);
     let _ = writeln!(out, "height {}", answer["height"]);
     out
+}
+
+/// `a, b ×18, c`: a block of 500 alike transactions stays one readable cell.
+fn grouped(items: &[String]) -> String {
+    let mut groups: Vec<(&str, usize)> = Vec::new();
+    for item in items {
+        match groups.iter_mut().find(|(seen, _)| *seen == item.as_str()) {
+            Some((_, count)) => *count += 1,
+            None => groups.push((item, 1)),
+        }
+    }
+    groups
+        .iter()
+        .map(|(item, count)| match count {
+            1 => (*item).to_owned(),
+            n => format!("{item} ×{n}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One block, header first, then each transaction.
@@ -206,4 +226,24 @@ fn printable(text: &str) -> String {
             c => vec![c],
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alike_transactions_are_counted_in_first_seen_order() {
+        let items: Vec<String> = [
+            "a VALID",
+            "b VALID",
+            "a VALID",
+            "a MVCC_READ_CONFLICT",
+            "a VALID",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(grouped(&items), "a VALID ×3, b VALID, a MVCC_READ_CONFLICT");
+        assert_eq!(grouped(&[]), "");
+    }
 }
