@@ -103,8 +103,9 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
 
-    let succeeded = match loaded.component.kind() {
-        FunctionKind::Event { .. } => {
+    let succeeded = match loaded.kind() {
+        // `kind()` resolves a language engine to the kind its triggers want.
+        FunctionKind::Event { .. } | FunctionKind::Language => {
             let report = tokio.block_on(host.invoke_event_once(
                 &loaded,
                 &event,

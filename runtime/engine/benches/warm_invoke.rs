@@ -29,6 +29,7 @@ fn settings() -> InstanceSettings {
         outbound: OutboundAccess::Deny,
         capture: CaptureLimits::default(),
         start_timeout: Duration::from_secs(3),
+        code_dir: None,
     }
 }
 

@@ -125,6 +125,19 @@ pub enum InvocationError {
         /// The total the guest asked for, in bytes.
         requested_bytes: u64,
     },
+    /// A language engine (Node.js, Python) reported the failure itself, in
+    /// the shape FC's runtime for that language gives it: an error the
+    /// handler passed to its callback, an uncaught exception, a missing
+    /// module. The engine caught it, so the instance stays usable.
+    Reported {
+        /// FC's error body as the language's runtime shapes it (JSON).
+        body: String,
+        /// Its `errorMessage`, for messages and logs.
+        message: String,
+        /// `UnhandledInvocationError` (an uncaught exception) rather than
+        /// `HandledInvocationError` (`callback(err)`).
+        unhandled: bool,
+    },
     /// The host could not complete the call (for example, an HTTP function
     /// never set its response).
     Host {
@@ -138,13 +151,19 @@ impl InvocationError {
     pub fn fc_error_type(&self) -> &'static str {
         match self {
             InvocationError::Handled { .. } => "HandledInvocationError",
+            InvocationError::Reported {
+                unhandled: false, ..
+            } => "HandledInvocationError",
             _ => "UnhandledInvocationError",
         }
     }
 
     /// Whether the instance must be discarded after this failure.
     pub fn poisons_instance(&self) -> bool {
-        !matches!(self, InvocationError::Handled { .. })
+        !matches!(
+            self,
+            InvocationError::Handled { .. } | InvocationError::Reported { .. }
+        )
     }
 }
 
@@ -169,7 +188,9 @@ impl std::fmt::Display for InvocationError {
                 requested_bytes.div_ceil(1 << 20),
                 limit_bytes >> 20
             ),
-            InvocationError::Host { message } => write!(f, "{message}"),
+            InvocationError::Reported { message, .. } | InvocationError::Host { message } => {
+                write!(f, "{message}")
+            }
         }
     }
 }

@@ -39,6 +39,10 @@ pub struct HttpRequest {
     pub body: Bytes,
     /// The client's address, passed as `x-forwarded-for`.
     pub client_ip: String,
+    /// The request URI as the client sent it, with the trigger's prefix
+    /// (`/2016-08-15/proxy/svc/fn/a?x=1`): Node.js's `request.url`, WSGI's
+    /// `fc.request_uri`. Language engines only.
+    pub request_uri: String,
 }
 
 /// An HTTP function's response, read in full.
@@ -63,6 +67,11 @@ impl FunctionInstance {
         max_response_bytes: usize,
         sink: Arc<dyn LogSink>,
     ) -> Invocation<HttpResponse> {
+        if matches!(self.parts().1, InstanceExports::Language(_)) {
+            return self
+                .invoke_language_http(request, context, timeout, max_response_bytes, sink)
+                .await;
+        }
         let started = self.begin(timeout, sink);
         let hyper_request = match build_request(request, context) {
             Ok(request) => request,

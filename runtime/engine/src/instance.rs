@@ -18,6 +18,8 @@ use crate::bindings::exports::fclocal::function::{handler, initializer};
 use crate::context::EventContext;
 use crate::error::InvocationError;
 use crate::host::HostState;
+use crate::lang::reported;
+use crate::lang_bindings::EngineGuest;
 use crate::logs::{CaptureSummary, LogCapture, LogSink};
 use crate::prepared::PreparedComponent;
 
@@ -31,6 +33,7 @@ pub(crate) enum InstanceExports {
         initializer: Option<initializer::Guest>,
     },
     Http(Proxy),
+    Language(EngineGuest),
 }
 
 /// The outcome of one call, with what FC reports about it.
@@ -102,6 +105,18 @@ impl FunctionInstance {
         sink: Arc<dyn LogSink>,
     ) -> Invocation<()> {
         let started = self.begin(timeout, sink);
+        let wit_context = context.to_wit();
+        if let InstanceExports::Language(engine) = &self.exports {
+            let call = engine.call_initialize(&mut self.store, &wit_context);
+            let outcome = tokio::time::timeout(timeout + HOST_TIMEOUT_GRACE, call)
+                .await
+                .map(|called| called.map(|result| result.map_err(reported)));
+            let invocation = self.finish(started, timeout, outcome);
+            if invocation.result.is_ok() {
+                self.initialized = true;
+            }
+            return invocation;
+        }
         let InstanceExports::Event {
             initializer: Some(guest),
             ..
@@ -117,7 +132,6 @@ impl FunctionInstance {
                 Ok(Ok(Err(InvocationError::Host { message }))),
             );
         };
-        let wit_context = context.to_wit();
         let call = guest.call_initialize(&mut self.store, &wit_context);
         let outcome = tokio::time::timeout(timeout + HOST_TIMEOUT_GRACE, call)
             .await
@@ -138,6 +152,14 @@ impl FunctionInstance {
         sink: Arc<dyn LogSink>,
     ) -> Invocation<Vec<u8>> {
         let started = self.begin(timeout, sink);
+        let wit_context = context.to_wit();
+        if let InstanceExports::Language(engine) = &self.exports {
+            let call = engine.call_invoke(&mut self.store, event, &wit_context);
+            let outcome = tokio::time::timeout(timeout + HOST_TIMEOUT_GRACE, call)
+                .await
+                .map(|called| called.map(|result| result.map_err(reported)));
+            return self.finish(started, timeout, outcome);
+        }
         let InstanceExports::Event { handler: guest, .. } = &self.exports else {
             let message = format!(
                 "{} is an HTTP function; send it an HTTP request instead of an event",
@@ -149,7 +171,6 @@ impl FunctionInstance {
                 Ok(Ok(Err(InvocationError::Host { message }))),
             );
         };
-        let wit_context = context.to_wit();
         let call = guest.call_handle(&mut self.store, event, &wit_context);
         let outcome = tokio::time::timeout(timeout + HOST_TIMEOUT_GRACE, call)
             .await

@@ -24,11 +24,14 @@
 //! - `instance`: [`FunctionInstance`], event invocations, failure classification.
 //! - `http`: HTTP invocations.
 //! - `context`: FC's context ([`EventContext`]) as WIT record and `x-fc-*` headers.
-//! - `host`: the store's state.
+//! - `host`: the store's state, and the `engine-host` imports.
+//! - `code`: a function's `CodeUri` mounted at `/code` for language engines.
+//! - `lang`: calls into a language engine (Node.js, Python).
 //! - `limits`: `MemorySize` across all memories of an instance.
 //! - `logs`: line capture ([`LogSink`]).
 //! - `outbound`: the outbound HTTP policy ([`OutboundAccess`]).
 //! - `bindings`: `bindgen!` for `runtime/wit/function.wit`.
+//! - `lang_bindings`: `bindgen!` for `runtime/wit/engine.wit`.
 //! - `error`: [`EngineError`], [`InvocationError`].
 //! - `chaincode`: the chaincode world on its own fuel-metered, deterministic
 //!   engine ([`chaincode::ChaincodeRuntime`]).
@@ -36,6 +39,7 @@
 mod bindings;
 mod cache;
 pub mod chaincode;
+mod code;
 mod config;
 mod context;
 mod epoch;
@@ -43,6 +47,8 @@ mod error;
 mod host;
 mod http;
 mod instance;
+mod lang;
+mod lang_bindings;
 mod limits;
 mod logs;
 mod outbound;
@@ -50,6 +56,7 @@ mod prepared;
 mod runtime;
 
 pub use cache::CacheOutcome;
+pub use code::CODE_MOUNT;
 pub use config::{EngineConfig, PoolingMode};
 pub use context::{Credentials, EventContext, FunctionInfo, ServiceInfo};
 pub use error::{BoxError, EngineError, InvocationError};

@@ -7,15 +7,17 @@ use std::time::{Duration, Instant};
 
 use wasmtime::component::{Component, InstancePre};
 use wasmtime::{Engine, Store, UpdateDeadline};
-use wasmtime_wasi::WasiCtxBuilder;
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 use wasmtime_wasi_http::WasiHttpCtx;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::bindings::{HandlerIndices, InitializerIndices};
 use crate::cache::CacheOutcome;
+use crate::code::{CODE_MOUNT, CodeMount};
 use crate::error::{EngineError, boxed};
 use crate::host::HostState;
 use crate::instance::{FunctionInstance, InstanceExports};
+use crate::lang_bindings::EngineIndices;
 use crate::limits::MemoryLimiter;
 use crate::logs::{CaptureLimits, CaptureStream, LineSource, LogCapture};
 use crate::outbound::{OutboundAccess, OutboundPolicy};
@@ -23,6 +25,7 @@ use crate::outbound::{OutboundAccess, OutboundPolicy};
 const EVENT_HANDLER: &str = "fclocal:function/handler@0.1";
 const EVENT_INITIALIZER: &str = "fclocal:function/initializer@0.1";
 const HTTP_HANDLER: &str = "wasi:http/incoming-handler@0.2";
+const LANGUAGE_ENGINE: &str = "fclocal:function/engine-function@0.1";
 
 /// What kind of function a component is, read from its exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +37,10 @@ pub enum FunctionKind {
     },
     /// Exports `wasi:http/incoming-handler`: a `wasi:http/proxy` component.
     Http,
+    /// Exports `fclocal:function/engine-function`: a language engine
+    /// (Node.js, Python) that runs the code mounted at `/code`. It takes both
+    /// events and HTTP requests; the template's triggers say which.
+    Language,
 }
 
 impl FunctionKind {
@@ -42,6 +49,7 @@ impl FunctionKind {
         match self {
             FunctionKind::Event { .. } => "event function",
             FunctionKind::Http => "HTTP function",
+            FunctionKind::Language => "language engine",
         }
     }
 }
@@ -59,6 +67,9 @@ pub struct InstanceSettings {
     pub capture: CaptureLimits,
     /// How long instantiation may run (component start functions).
     pub start_timeout: Duration,
+    /// The function's code folder (`CodeUri`), mounted read-only at `/code`
+    /// for language engines; `None` grants no filesystem at all.
+    pub code_dir: Option<PathBuf>,
 }
 
 /// A component ready to instantiate. Cheap to clone.
@@ -80,6 +91,10 @@ enum PreparedExports {
         initializer: Option<InitializerIndices>,
     },
     Http(ProxyPre<HostState>),
+    Language {
+        pre: InstancePre<HostState>,
+        engine: EngineIndices,
+    },
 }
 
 impl PreparedComponent {
@@ -105,6 +120,10 @@ impl PreparedComponent {
                 pre,
             },
             FunctionKind::Http => PreparedExports::Http(ProxyPre::new(pre).map_err(link_error)?),
+            FunctionKind::Language => PreparedExports::Language {
+                engine: EngineIndices::new(&pre).map_err(link_error)?,
+                pre,
+            },
         };
         Ok(PreparedComponent(Arc::new(Prepared {
             path: path.to_owned(),
@@ -139,24 +158,40 @@ impl PreparedComponent {
         match &self.0.exports {
             PreparedExports::Event { pre, .. } => pre.engine(),
             PreparedExports::Http(pre) => pre.engine(),
+            PreparedExports::Language { pre, .. } => pre.engine(),
         }
     }
 
     /// Starts a new instance with its own store, memory cap, environment and
-    /// log capture. WASI grants no filesystem and no sockets.
+    /// log capture. WASI grants no sockets, and no filesystem but the
+    /// read-only `/code` of a language engine.
     pub async fn instantiate(
         &self,
         settings: &InstanceSettings,
     ) -> Result<FunctionInstance, EngineError> {
         let capture = LogCapture::new(settings.capture);
-        let wasi = WasiCtxBuilder::new()
-            .envs(&settings.environment)
+        let instantiate_error = |e| EngineError::Instantiate {
+            path: self.0.path.clone(),
+            source: boxed(e),
+        };
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.envs(&settings.environment)
             .stdout(CaptureStream::new(capture.clone(), LineSource::Stdout))
             .stderr(CaptureStream::new(capture.clone(), LineSource::Stderr))
             .allow_tcp(false)
             .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
+            .allow_ip_name_lookup(false);
+        let code = settings.code_dir.clone().map(CodeMount::new);
+        if let Some(code) = &code {
+            wasi.preopened_dir(code.root(), CODE_MOUNT, FsPerms::ReadOnly)
+                .map_err(|error| {
+                    instantiate_error(error.context(format!(
+                        "cannot mount the function's code {} at {CODE_MOUNT}",
+                        code.root().display()
+                    )))
+                })?;
+        }
+        let wasi = wasi.build();
         let state = HostState {
             wasi,
             http: WasiHttpCtx::new(),
@@ -164,6 +199,8 @@ impl PreparedComponent {
             outbound: OutboundPolicy::new(settings.outbound.clone(), capture.clone()),
             limiter: MemoryLimiter::new(settings.memory_limit_bytes),
             deadline: Some(Instant::now() + settings.start_timeout),
+            code,
+            environment: settings.environment.clone(),
         };
         let mut store = Store::new(self.engine(), state);
         store.limiter(|state| &mut state.limiter);
@@ -174,10 +211,6 @@ impl PreparedComponent {
         });
         store.set_epoch_deadline(1);
 
-        let instantiate_error = |e| EngineError::Instantiate {
-            path: self.0.path.clone(),
-            source: boxed(e),
-        };
         let exports = match &self.0.exports {
             PreparedExports::Event {
                 pre,
@@ -209,6 +242,17 @@ impl PreparedComponent {
                     .await
                     .map_err(instantiate_error)?,
             ),
+            PreparedExports::Language { pre, engine } => {
+                let instance = pre
+                    .instantiate_async(&mut store)
+                    .await
+                    .map_err(instantiate_error)?;
+                InstanceExports::Language(
+                    engine
+                        .load(&mut store, &instance)
+                        .map_err(instantiate_error)?,
+                )
+            }
         };
         store.data_mut().deadline = None;
         Ok(FunctionInstance::new(store, exports, capture, self.clone()))
@@ -227,6 +271,9 @@ pub(crate) fn classify(
         .map(|(name, _)| name.to_owned())
         .collect();
     let has = |prefix: &str| exports.iter().any(|name| name.starts_with(prefix));
+    if has(LANGUAGE_ENGINE) {
+        return Ok(FunctionKind::Language);
+    }
     match (has(EVENT_HANDLER), has(HTTP_HANDLER)) {
         (true, true) => Err(EngineError::AmbiguousRole {
             path: path.to_owned(),

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::cache::{CacheOutcome, CompileCache};
@@ -50,6 +50,11 @@ impl Runtime {
             .map_err(|e| EngineError::Engine(boxed(e)))?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
             .map_err(|e| EngineError::Engine(boxed(e)))?;
+        crate::lang_bindings::fclocal::function::engine_host::add_to_linker::<_, HasSelf<_>>(
+            &mut linker,
+            |state| state,
+        )
+        .map_err(|e| EngineError::Engine(boxed(e)))?;
         let cache = config
             .cache_dir
             .as_deref()
@@ -120,16 +125,24 @@ fn new_engine(config: &EngineConfig, pooling: bool) -> Result<Engine, EngineErro
     Engine::new(&wasm).map_err(|e| EngineError::Engine(boxed(e)))
 }
 
+/// Core instances, memories and tables one pool slot allows for: enough for
+/// the largest component fclocal runs (a language engine).
+const CORE_INSTANCES_PER_SLOT: u32 = 32;
+const MEMORIES_PER_SLOT: u32 = 4;
+const TABLES_PER_SLOT: u32 = 32;
+
 /// An instance pool holding `slots` components at once (functions and
 /// chaincode size theirs differently).
 pub(crate) fn pool_for(slots: u32) -> PoolingAllocationConfig {
     let mut pool = PoolingAllocationConfig::new();
-    // A Rust component holds several core instances (its module plus
-    // adapter shims) and tables; size the pool so `slots` components fit.
+    // A Rust component holds a few core instances (its module plus adapter
+    // shims); a language engine many more (componentize-py's holds ~14, with
+    // several memories and tables). Size the pool so `slots` of the largest
+    // fit: a full pool would refuse instances that the instance cap allows.
     pool.total_component_instances(slots)
-        .total_core_instances(slots.saturating_mul(8))
-        .total_memories(slots.saturating_mul(2))
-        .total_tables(slots.saturating_mul(8))
+        .total_core_instances(slots.saturating_mul(CORE_INSTANCES_PER_SLOT))
+        .total_memories(slots.saturating_mul(MEMORIES_PER_SLOT))
+        .total_tables(slots.saturating_mul(TABLES_PER_SLOT))
         .total_stacks(slots)
         .table_elements(100_000)
         .max_memory_size(4 << 30)

@@ -20,6 +20,7 @@ fn get(path: &str) -> HttpRequest {
         headers: HeaderMap::new(),
         body: Bytes::new(),
         client_ip: "10.1.2.3".into(),
+        request_uri: String::new(),
     }
 }
 

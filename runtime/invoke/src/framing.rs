@@ -102,6 +102,9 @@ pub fn error_body(error: &InvocationError, memory_used_bytes: u64) -> Value {
             "errorMessage": format!("{error} (maxMemoryUsage: {})", megabytes(memory_used_bytes)),
             "errorType": "FunctionOOMError",
         }),
+        InvocationError::Reported { body, message, .. } => {
+            serde_json::from_str(body).unwrap_or_else(|_| json!({"errorMessage": message}))
+        }
         InvocationError::Host { message } => {
             json!({"errorMessage": message, "errorType": "FunctionUnhandledError"})
         }

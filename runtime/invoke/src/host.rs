@@ -17,7 +17,7 @@ use crate::error::InvokeError;
 use crate::framing;
 use crate::settings::HostSettings;
 use crate::sink::{InvocationLog, LineEcho, RecordFields};
-use crate::spec::{FunctionSpec, QUALIFIER};
+use crate::spec::{FunctionSpec, QUALIFIER, RequiredKind};
 
 /// A function whose component is compiled and linked. Cheap to clone.
 #[derive(Clone)]
@@ -52,7 +52,7 @@ impl LoadedFunction {
             kind,
             FunctionKind::Event {
                 has_initializer: true
-            }
+            } | FunctionKind::Language
         );
         if spec.initializer.is_some() && !has_initializer {
             return Err(InvokeError::NoInitializer {
@@ -64,6 +64,24 @@ impl LoadedFunction {
             spec: Arc::new(spec),
             component,
         })
+    }
+}
+
+impl LoadedFunction {
+    /// How the function is called: an event function or an HTTP function.
+    /// A WebAssembly component says so by its exports; a language engine
+    /// takes both, so the function's triggers decide, as on FC 2.0 (an
+    /// HTTP trigger makes an HTTP function).
+    pub fn kind(&self) -> FunctionKind {
+        match self.component.kind() {
+            FunctionKind::Language => match self.spec.required_kind {
+                RequiredKind::Http { .. } => FunctionKind::Http,
+                _ => FunctionKind::Event {
+                    has_initializer: self.spec.initializer.is_some(),
+                },
+            },
+            kind => kind,
+        }
     }
 }
 
@@ -172,6 +190,7 @@ impl FunctionHost {
             start_timeout: Duration::from_secs(u64::from(
                 spec.initialization_timeout_secs.max(spec.timeout_secs),
             )),
+            code_dir: spec.code_dir().map(Path::to_owned),
         }
     }
 

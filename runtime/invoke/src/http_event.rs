@@ -138,6 +138,7 @@ impl HttpEvent {
         };
         Ok(HttpRequest {
             method,
+            request_uri: path_and_query.clone(),
             path_and_query,
             headers,
             body: Bytes::from(body),

@@ -2,7 +2,7 @@
 //! once: limits, environment, where its logs go, what it may call, and which
 //! kind of component its triggers require.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use fclocal_engine::{FunctionKind, OutboundAccess};
 use fclocal_template::{App, CodeLocation, Function, LogConfig, Service, TriggerKind};
@@ -55,10 +55,12 @@ impl RequiredKind {
     /// Whether `kind` satisfies the requirement.
     pub fn accepts(&self, kind: FunctionKind) -> bool {
         match self {
+            RequiredKind::Conflict { .. } => false,
+            // A language engine serves events and HTTP requests alike.
+            _ if kind == FunctionKind::Language => true,
             RequiredKind::Any => true,
             RequiredKind::Http { .. } => kind == FunctionKind::Http,
             RequiredKind::Event { .. } => matches!(kind, FunctionKind::Event { .. }),
-            RequiredKind::Conflict { .. } => false,
         }
     }
 }
@@ -137,6 +139,12 @@ impl FunctionSpec {
     /// `service/function`, as users name it on the command line.
     pub fn label(&self) -> String {
         format!("{}/{}", self.service, self.function)
+    }
+
+    /// The folder a language engine mounts at `/code` (the function's
+    /// `CodeUri`); `None` for WebAssembly functions, which get no filesystem.
+    pub fn code_dir(&self) -> Option<&Path> {
+        None
     }
 
     /// The crate directory, when the component is built from a crate.

@@ -73,7 +73,7 @@ pub fn banner(input: &BannerInput<'_>) -> Vec<String> {
         } else if input
             .pools
             .function(label)
-            .is_some_and(|f| matches!(f.component.kind(), FunctionKind::Event { .. }))
+            .is_some_and(|f| matches!(f.kind(), FunctionKind::Event { .. }))
         {
             let (service, function) = (&route.spec.service, &route.spec.function);
             lines.push(format!("API {label} was registered"));

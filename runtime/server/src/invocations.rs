@@ -89,7 +89,7 @@ async fn serve(
         .pools
         .function(&route.label)
         .ok_or_else(|| FcError::internal(format!("function {} is not loaded", route.label)))?;
-    if loaded.component.kind() == FunctionKind::Http {
+    if loaded.kind() == FunctionKind::Http {
         return Err(FcError::new(
             StatusCode::BAD_REQUEST,
             "InvalidArgument",

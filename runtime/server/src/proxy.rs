@@ -112,6 +112,10 @@ async fn serve(
         )?;
     }
     let (parts, body) = request.into_parts();
+    let request_uri = parts.uri.path_and_query().map_or_else(
+        || parts.uri.path().to_owned(),
+        |full| full.as_str().to_owned(),
+    );
     let body = read_limited(&parts.headers, body, state.limits.sync_body_bytes).await?;
     let path_and_query = if query.is_empty() {
         function_path
@@ -124,6 +128,7 @@ async fn serve(
         headers: parts.headers,
         body,
         client_ip: peer.ip().to_string(),
+        request_uri,
     };
     // In its own task: a client that disconnects must not cut the function
     // short (on FC it runs to completion), nor leave the instance mid-call.

@@ -59,6 +59,7 @@ pub fn settings(memory_mb: u64) -> InstanceSettings {
         outbound: OutboundAccess::Deny,
         capture: CaptureLimits::default(),
         start_timeout: Duration::from_secs(5),
+        code_dir: None,
     }
 }
 
