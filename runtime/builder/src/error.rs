@@ -49,6 +49,20 @@ pub enum BuildError {
         /// The `.wasm` files cargo did produce.
         produced: String,
     },
+    /// A language engine's build script failed; its output says why (a
+    /// missing Node.js/npm or Python, an unreachable registry).
+    #[error(
+        "cannot build fclocal's {language} engine ({script}):\n{output}",
+        script = script.display()
+    )]
+    Engine {
+        /// `Node.js` or `Python`.
+        language: &'static str,
+        /// The build script that failed.
+        script: PathBuf,
+        /// The tail of its output.
+        output: String,
+    },
     /// The build state under `.fclocal/build` could not be written.
     #[error("cannot write build state {}", path.display())]
     State {

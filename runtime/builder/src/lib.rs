@@ -1,6 +1,7 @@
 //! Builds function crates (`CodeUri` pointing at a Cargo crate) into
 //! WebAssembly components with `cargo build --release --target wasm32-wasip2`,
-//! skipping the ones that are up to date.
+//! skipping the ones that are up to date, and the language engines that run
+//! Node.js and Python functions (see `engines`).
 //!
 //! Freshness is decided without running cargo (see `record`), so a warm
 //! `fclocal invoke` costs a few file-time checks. Stale crates of one cargo
@@ -13,11 +14,13 @@
 //! - `record`: build records and [`Freshness`].
 //! - `depinfo`: cargo's `.d` files.
 //! - `cargo`: running cargo, parsing its JSON messages.
+//! - `engines`: the Node.js and Python engines, built once per machine.
 //! - `reporter`: [`BuildReporter`] for progress.
 //! - `error`: [`BuildError`].
 
 mod cargo;
 mod depinfo;
+mod engines;
 mod error;
 mod record;
 mod reporter;
@@ -28,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 pub use cargo::GUEST_TARGET;
+pub use engines::{ENGINE_CACHE_ENV, default_engine_cache, engine_digest, ensure_engine};
 pub use error::BuildError;
 pub use record::Freshness;
 pub use reporter::{BuildReporter, SilentReporter};
@@ -49,6 +53,7 @@ pub struct BuildOutcome {
 #[derive(Debug, Clone)]
 pub struct Builder {
     state_dir: PathBuf,
+    engine_cache: PathBuf,
 }
 
 impl Builder {
@@ -56,7 +61,24 @@ impl Builder {
     pub fn new(state_dir: impl Into<PathBuf>) -> Self {
         Builder {
             state_dir: state_dir.into(),
+            engine_cache: default_engine_cache(),
         }
+    }
+
+    /// The machine-wide folder where language engines are built and kept
+    /// (default: [`default_engine_cache`]).
+    pub fn engine_cache(&self) -> &Path {
+        &self.engine_cache
+    }
+
+    /// The language engine that runs `language`'s functions, built on first
+    /// use (see [`ensure_engine`]).
+    pub fn language_engine(
+        &self,
+        language: fclocal_template::Language,
+        reporter: &dyn BuildReporter,
+    ) -> Result<PathBuf, BuildError> {
+        ensure_engine(language, &self.engine_cache, reporter)
     }
 
     /// Whether `target` needs a build, without running cargo.

@@ -81,6 +81,17 @@ pub enum EngineError {
         #[source]
         source: BoxError,
     },
+    /// The pooling allocator has no room for another instance of this
+    /// component (its core instances, memories or tables are all in use):
+    /// a capacity refusal, which FC reports as throttling (429).
+    #[error("no room for another instance of {}: the instance pool is full", path.display())]
+    PoolFull {
+        /// The file.
+        path: PathBuf,
+        /// wasmtime's error, naming the exhausted resource.
+        #[source]
+        source: BoxError,
+    },
     /// Instantiation failed (for example, the component's initial memory is
     /// larger than `MemorySize`).
     #[error("cannot instantiate {}", path.display())]

@@ -170,9 +170,20 @@ impl PreparedComponent {
         settings: &InstanceSettings,
     ) -> Result<FunctionInstance, EngineError> {
         let capture = LogCapture::new(settings.capture);
-        let instantiate_error = |e| EngineError::Instantiate {
-            path: self.0.path.clone(),
-            source: boxed(e),
+        let instantiate_error = |e: wasmtime::Error| {
+            if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+                .is_some()
+            {
+                EngineError::PoolFull {
+                    path: self.0.path.clone(),
+                    source: boxed(e),
+                }
+            } else {
+                EngineError::Instantiate {
+                    path: self.0.path.clone(),
+                    source: boxed(e),
+                }
+            }
         };
         let mut wasi = WasiCtxBuilder::new();
         wasi.envs(&settings.environment)

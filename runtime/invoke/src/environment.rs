@@ -70,6 +70,10 @@ pub fn instance_environment(
             .into_iter()
             .map(|(key, value)| (key.to_owned(), value)),
     );
+    if spec.code_dir().is_some() {
+        // Where FC mounts the code, and where fclocal mounts `CodeUri`.
+        environment.push(("FC_FUNC_CODE_PATH".to_owned(), "/code/".to_owned()));
+    }
     if let Some(endpoint) = &settings.local_endpoint {
         environment.push(("FCLOCAL_SLS_ENDPOINT".to_owned(), endpoint.clone()));
     }

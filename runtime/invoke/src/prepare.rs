@@ -1,5 +1,7 @@
 //! From template functions to component files: builds the crates that are
-//! stale (one cargo run per workspace) and checks prebuilt components exist.
+//! stale (one cargo run per workspace), checks prebuilt components exist, and
+//! finds (building once per machine) the language engine of each Node.js and
+//! Python function.
 
 use std::path::PathBuf;
 
@@ -28,7 +30,7 @@ pub fn component_paths(
                 crate_dir: dir.clone(),
                 component_file: component_file.clone(),
             }),
-            CodeLocation::Component { .. } => None,
+            CodeLocation::Component { .. } | CodeLocation::Source { .. } => None,
         })
         .collect();
     let mut built = builder.build(&targets, force, reporter)?.into_iter();
@@ -42,6 +44,9 @@ pub fn component_paths(
                         path: spec.crate_dir().cloned().unwrap_or_default(),
                     }
                 })
+            }
+            CodeLocation::Source { language, .. } => {
+                Ok(builder.language_engine(*language, reporter)?)
             }
             CodeLocation::Component { path } if path.is_file() => Ok(path.clone()),
             CodeLocation::Component { path } => Err(InvokeError::MissingComponent {

@@ -144,14 +144,17 @@ impl FunctionSpec {
     /// The folder a language engine mounts at `/code` (the function's
     /// `CodeUri`); `None` for WebAssembly functions, which get no filesystem.
     pub fn code_dir(&self) -> Option<&Path> {
-        None
+        match &self.code {
+            CodeLocation::Source { dir, .. } => Some(dir),
+            CodeLocation::Crate { .. } | CodeLocation::Component { .. } => None,
+        }
     }
 
     /// The crate directory, when the component is built from a crate.
     pub fn crate_dir(&self) -> Option<&PathBuf> {
         match &self.code {
             CodeLocation::Crate { dir, .. } => Some(dir),
-            CodeLocation::Component { .. } => None,
+            CodeLocation::Component { .. } | CodeLocation::Source { .. } => None,
         }
     }
 }

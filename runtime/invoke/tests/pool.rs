@@ -57,7 +57,7 @@ fn fixture(config: PoolConfig, specs: Vec<FunctionSpec>) -> Fixture {
     for spec in specs {
         let path = match &spec.code {
             CodeLocation::Component { path } => path.clone(),
-            CodeLocation::Crate { .. } => unreachable!(),
+            CodeLocation::Crate { .. } | CodeLocation::Source { .. } => unreachable!(),
         };
         pools.insert(LoadedFunction::load(host.runtime(), spec, &path).unwrap());
     }

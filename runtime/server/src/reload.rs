@@ -4,6 +4,11 @@
 //! already assigned finish on the old component. A failed build keeps the
 //! old component serving and says why.
 //!
+//! A Node.js or Python function needs no build: its engine loads the code
+//! from `/code` when an instance starts, so a change to its `CodeUri`
+//! folder only retires the function's instances, and the next invocation
+//! starts a fresh one that reads the new files.
+//!
 //! File events are debounced (editors write several times per save; a copy
 //! arrives in pieces), and a rebuild that yields the same component bytes
 //! changes nothing.
@@ -40,19 +45,34 @@ impl Drop for Reloader {
 /// What to watch for one function, with canonical paths.
 struct Watched {
     spec: FunctionSpec,
-    /// The crate directory, or the component file.
+    /// The crate directory, the component file, or the source folder.
     root: PathBuf,
-    is_crate: bool,
+    kind: CodeKind,
+}
+
+/// How a function's code reaches its instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CodeKind {
+    /// A crate fclocal builds.
+    Crate,
+    /// A prebuilt component file.
+    Component,
+    /// Node.js or Python source, read by the engine at instance start.
+    Source,
 }
 
 impl Watched {
     fn is_affected_by(&self, path: &Path) -> bool {
-        if self.is_crate {
-            path.starts_with(&self.root)
-                && !path.starts_with(self.root.join("target"))
-                && !path.components().any(|c| c.as_os_str() == ".fclocal")
-        } else {
-            path == self.root
+        let inside = |root: &Path| {
+            path.starts_with(root)
+                && !path
+                    .components()
+                    .any(|c| c.as_os_str() == ".fclocal" || c.as_os_str() == "__pycache__")
+        };
+        match self.kind {
+            CodeKind::Crate => inside(&self.root) && !path.starts_with(self.root.join("target")),
+            CodeKind::Source => inside(&self.root),
+            CodeKind::Component => path == self.root,
         }
     }
 }
@@ -79,25 +99,30 @@ pub fn start(
     let mut watched = Vec::new();
     let mut directories = BTreeSet::new();
     for spec in specs {
-        let (root, is_crate, directory, mode) = match &spec.code {
+        let (root, kind, directory, mode) = match &spec.code {
             CodeLocation::Crate { dir, .. } => {
                 let dir = canonical(dir);
-                (dir.clone(), true, dir, RecursiveMode::Recursive)
+                (dir.clone(), CodeKind::Crate, dir, RecursiveMode::Recursive)
+            }
+            CodeLocation::Source { dir, .. } => {
+                let dir = canonical(dir);
+                (dir.clone(), CodeKind::Source, dir, RecursiveMode::Recursive)
             }
             CodeLocation::Component { path } => {
                 let path = canonical(path);
                 let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                (path, false, parent, RecursiveMode::NonRecursive)
+                (
+                    path,
+                    CodeKind::Component,
+                    parent,
+                    RecursiveMode::NonRecursive,
+                )
             }
         };
         if directories.insert(directory.clone()) {
             watcher.watch(&directory, mode)?;
         }
-        watched.push(Watched {
-            spec,
-            root,
-            is_crate,
-        });
+        watched.push(Watched { spec, root, kind });
     }
     let task = tokio::spawn(async move {
         while let Some(first) = changed.recv().await {
@@ -106,8 +131,14 @@ pub fn start(
                 paths.push(path);
             }
             for function in &watched {
-                if paths.iter().any(|path| function.is_affected_by(path)) {
-                    reload(&pools, &function.spec, &builder, console).await;
+                if !paths.iter().any(|path| function.is_affected_by(path)) {
+                    continue;
+                }
+                match function.kind {
+                    CodeKind::Source => restart(&pools, &function.spec, console),
+                    CodeKind::Crate | CodeKind::Component => {
+                        reload(&pools, &function.spec, &builder, console).await
+                    }
                 }
             }
         }
@@ -120,6 +151,18 @@ pub fn start(
 
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+}
+
+/// A Node.js or Python function's code changed: its instances are retired
+/// (busy ones finish first), so the next invocation loads the new files.
+fn restart(pools: &Arc<Pools>, spec: &FunctionSpec, console: Console) {
+    let label = spec.label();
+    if let Some(function) = pools.function(&label) {
+        pools.insert(function);
+        console.line(&format!(
+            "Reloaded {label}: its code changed; new instances load it (in-flight invocations finish on the previous instances)"
+        ));
+    }
 }
 
 async fn reload(pools: &Arc<Pools>, spec: &FunctionSpec, builder: &Builder, console: Console) {

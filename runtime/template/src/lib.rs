@@ -14,10 +14,11 @@
 //! summarised in `reference/fc.md` §1: property names are case-sensitive, unknown
 //! properties are errors (with a "did you mean" when one is close), required properties
 //! and value ranges are enforced, defaults are applied (`Timeout` 3 s, `MemorySize`
-//! 128 MB, …). On top of that, fclocal only runs WebAssembly components: a function must
-//! declare `Runtime: custom`, a `Handler` naming the `.wasm` component and a `CodeUri`
-//! holding it or the crate that builds it; any other runtime is rejected with porting
-//! instructions.
+//! 128 MB, …). On top of that, fclocal runs what it can run as WebAssembly: `Runtime:
+//! custom` with a `Handler` naming the `.wasm` component and a `CodeUri` holding it or the
+//! crate that builds it, and FC's Node.js (`nodejs8`…`nodejs20`) and Python (`python3`,
+//! `python3.9`…`python3.12`) runtimes with their unmodified `file.export` handlers in a
+//! `CodeUri` folder. Any other runtime is rejected with porting instructions.
 //!
 //! ```no_run
 //! let loaded = fclocal_template::load(std::path::Path::new("template.yml"))?;
@@ -62,8 +63,8 @@ pub use crate::cron::{CronError, CronSchedule};
 pub use crate::diagnostics::{Diagnostic, Severity, TemplateError};
 pub use crate::lookup::LookupError;
 pub use crate::model::{
-    App, CodeLocation, Function, LogConfig, LogProject, Logstore, MnsTopic, NasConfig,
-    NasMountPoint, Service, VpcConfig,
+    App, CodeLocation, Function, Language, LogConfig, LogProject, Logstore, MnsTopic, NasConfig,
+    NasMountPoint, Runtime, Service, VpcConfig,
 };
 pub use crate::names::{FunctionName, NameError, ServiceName, TriggerName};
 pub use crate::trigger::{

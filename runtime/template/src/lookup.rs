@@ -97,7 +97,7 @@ mod tests {
         Function {
             name: name.try_into().unwrap(),
             handler: format!("{name}.wasm"),
-            runtime: "custom".into(),
+            runtime: crate::Runtime::Custom,
             code: CodeLocation::Component {
                 path: PathBuf::from(format!("{name}.wasm")),
             },

@@ -133,11 +133,13 @@ pub struct NasMountPoint {
 pub struct Function {
     /// The key under its service.
     pub name: FunctionName,
-    /// `Handler`: the component file name, e.g. `process-event.wasm`.
+    /// `Handler`: the component file name (`process-event.wasm`) for
+    /// `Runtime: custom`; FC's `file.export` (`index.handler`) for Node.js
+    /// and `module.function` for Python.
     pub handler: String,
-    /// `Runtime`: always `custom` in a loaded app (other runtimes are rejected at load).
-    pub runtime: String,
-    /// Where the component comes from (`CodeUri` + `Handler`).
+    /// `Runtime`, one fclocal runs (others are rejected at load).
+    pub runtime: Runtime,
+    /// Where the code comes from (`CodeUri` + `Handler`).
     pub code: CodeLocation,
     /// `Description`.
     pub description: Option<String>,
@@ -162,7 +164,73 @@ pub struct Function {
     pub triggers: Vec<Trigger>,
 }
 
-/// Where a function's WebAssembly component comes from.
+/// A language whose FC handlers fclocal runs unmodified, through a language
+/// engine that is itself a WebAssembly component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Language {
+    /// FC's `nodejs*` runtimes.
+    Node,
+    /// FC's `python3*` runtimes.
+    Python,
+}
+
+impl Language {
+    /// `Node.js` or `Python`, for messages.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Language::Node => "Node.js",
+            Language::Python => "Python",
+        }
+    }
+
+    /// `node` or `python`: the engine's file and folder name.
+    pub fn engine_name(self) -> &'static str {
+        match self {
+            Language::Node => "node",
+            Language::Python => "python",
+        }
+    }
+}
+
+/// A `Runtime` fclocal runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runtime {
+    /// `custom`: a WebAssembly component named by `Handler`.
+    Custom,
+    /// A Node.js or Python runtime, by its FC name (`nodejs8`, `python3.10`).
+    Language {
+        /// Which engine runs it.
+        language: Language,
+        /// FC's runtime name as written in the template.
+        name: String,
+    },
+}
+
+impl Runtime {
+    /// FC's name: `custom`, `nodejs8`, `python3.10`.
+    pub fn name(&self) -> &str {
+        match self {
+            Runtime::Custom => "custom",
+            Runtime::Language { name, .. } => name,
+        }
+    }
+
+    /// The language, for Node.js and Python runtimes.
+    pub fn language(&self) -> Option<Language> {
+        match self {
+            Runtime::Custom => None,
+            Runtime::Language { language, .. } => Some(*language),
+        }
+    }
+}
+
+impl std::fmt::Display for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a function's code comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeLocation {
     /// `CodeUri` is a Cargo crate: fclocal builds it for `wasm32-wasip2`.
@@ -176,6 +244,14 @@ pub enum CodeLocation {
     Component {
         /// The `.wasm` file, resolved against the template's directory.
         path: PathBuf,
+    },
+    /// Node.js or Python source: the folder FC would mount at `/code`, run by
+    /// the language's engine.
+    Source {
+        /// The `CodeUri` folder, resolved against the template's directory.
+        dir: PathBuf,
+        /// Which engine runs it.
+        language: Language,
     },
 }
 

@@ -225,6 +225,14 @@ fn write_function(out: &mut String, f: &Function) {
         CodeLocation::Component { path } => {
             let _ = writeln!(out, "    code: component {}", path.display());
         }
+        CodeLocation::Source { dir, language } => {
+            let _ = writeln!(
+                out,
+                "    code: {} source in {}",
+                language.display_name(),
+                dir.display()
+            );
+        }
     }
     let _ = writeln!(
         out,

@@ -85,27 +85,20 @@ pub fn chaincode(name: &str, component: &str) -> PathBuf {
     path
 }
 
-/// A language engine fclocal builds from `runtime/builder/engines/<language>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EngineLanguage {
-    /// `runtime/builder/engines/node`: FC's Node.js runtimes.
-    Node,
-    /// `runtime/builder/engines/python`: FC's Python runtimes.
-    Python,
+/// The languages fclocal runs through a language engine.
+pub use fclocal_template::Language as EngineLanguage;
+
+/// Where tests keep the language engines: shared by every test binary and
+/// by the `fclocal` processes the end-to-end tests spawn (through
+/// [`fclocal_builder::ENGINE_CACHE_ENV`]), so each engine builds once per
+/// checkout.
+pub fn engine_cache() -> PathBuf {
+    repo_root().join("target/lang-engines")
 }
 
-impl EngineLanguage {
-    fn dir_name(self) -> &'static str {
-        match self {
-            EngineLanguage::Node => "node",
-            EngineLanguage::Python => "python",
-        }
-    }
-}
-
-/// The language engine component for `language`, built once per checkout
-/// into `target/lang-engines/` by the engine's own `build.sh` (the same
-/// script `fclocal` runs). Panics with the script's output if it fails.
+/// The language engine component for `language`, built by fclocal's own
+/// builder (the code `fclocal start` runs) on first use. Panics with the
+/// build script's output if it fails: a test cannot run without its engine.
 pub fn language_engine(language: EngineLanguage) -> PathBuf {
     static NODE: OnceLock<PathBuf> = OnceLock::new();
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
@@ -113,31 +106,14 @@ pub fn language_engine(language: EngineLanguage) -> PathBuf {
         EngineLanguage::Node => &NODE,
         EngineLanguage::Python => &PYTHON,
     };
-    cell.get_or_init(|| build_language_engine(language)).clone()
-}
-
-fn build_language_engine(language: EngineLanguage) -> PathBuf {
-    let root = repo_root();
-    let source = root
-        .join("runtime/builder/engines")
-        .join(language.dir_name());
-    let work = root.join("target/lang-engines").join(language.dir_name());
-    let out = root
-        .join("target/lang-engines")
-        .join(format!("{}.wasm", language.dir_name()));
-    std::fs::create_dir_all(&work).expect("target/lang-engines can be created");
-    let status = std::process::Command::new("bash")
-        .arg(source.join("build.sh"))
-        .arg(&out)
-        .current_dir(&work)
-        .env("FCLOCAL_ENGINE_SRC", &source)
-        .env("FCLOCAL_WIT_DIR", root.join("runtime/wit"))
-        .status()
-        .expect("bash runs");
-    assert!(
-        status.success(),
-        "building the {} engine failed ({status})",
-        language.dir_name()
-    );
-    out
+    cell.get_or_init(|| {
+        match fclocal_builder::ensure_engine(language, &engine_cache(), &SilentReporter) {
+            Ok(path) => path,
+            Err(error) => panic!(
+                "cannot build the {} engine: {error}",
+                language.display_name()
+            ),
+        }
+    })
+    .clone()
 }

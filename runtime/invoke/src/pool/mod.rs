@@ -25,7 +25,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use fclocal_engine::{EventContext, FunctionInstance, HttpRequest, HttpResponse, Invocation};
+use fclocal_engine::{
+    EngineError, EventContext, FunctionInstance, HttpRequest, HttpResponse, Invocation,
+};
 use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
 
@@ -323,6 +325,15 @@ impl Pools {
                 let settings = self.host.instance_settings(spec, &lease.slot.id);
                 match lease.function.component.instantiate(&settings).await {
                     Ok(instance) => *guard = Some(instance),
+                    Err(EngineError::PoolFull { .. }) => {
+                        // The allocator, not the instance cap, ran out: a
+                        // capacity refusal, like the cap itself.
+                        lease.slot.retire();
+                        return Err(PoolError::Throttled {
+                            function: label.to_owned(),
+                            limit: self.config.max_instances,
+                        });
+                    }
                     Err(error) => {
                         lease.slot.retire();
                         return Err(InvokeError::from(error).into());

@@ -1,60 +1,176 @@
 //! What code a function runs: `Runtime`, `Handler` and `CodeUri`, resolved to a
 //! [`CodeLocation`].
 //!
-//! fclocal runs WebAssembly components only, declared the way fun and Serverless Devs
-//! accept them: `Runtime: custom`, `Handler: <component>.wasm`, `CodeUri: <crate dir or
-//! the .wasm file / its directory>`. Everything else gets an error that says how to port.
+//! fclocal runs WebAssembly components, declared the way fun and Serverless Devs accept
+//! them (`Runtime: custom`, `Handler: <component>.wasm`, `CodeUri: <crate dir or the
+//! .wasm file / its directory>`), and Node.js and Python source as FC does
+//! (`Runtime: nodejs20`, `Handler: index.handler`, `CodeUri: <folder>`). Everything
+//! else gets an error that says how to port.
 
 use std::path::{Component, Path, PathBuf};
 
 use super::props::did_you_mean;
 use crate::diagnostics::{Diags, Pos};
-use crate::model::CodeLocation;
+use crate::model::{CodeLocation, Language, Runtime};
 
-/// Every runtime FC 2.0 / fun accept (fun `function.js`, zh spec).
-pub(super) const RUNTIMES: [&str; 12] = [
+/// Every runtime FC 2.0 / fun / s accept (fun `function.js`, FC's runtime list).
+pub(super) const RUNTIMES: [&str; 25] = [
     "nodejs6",
     "nodejs8",
     "nodejs10",
     "nodejs12",
+    "nodejs14",
+    "nodejs16",
+    "nodejs18",
+    "nodejs20",
     "python2.7",
     "python3",
+    "python3.9",
+    "python3.10",
+    "python3.12",
     "java8",
     "java11",
+    "go1",
     "php7.2",
     "dotnetcore2.1",
+    "dotnetcore3.1",
+    "dotnet6",
     "custom",
+    "custom.debian10",
+    "custom.debian11",
+    "custom.debian12",
     "custom-container",
 ];
 
-/// The one runtime fclocal runs.
-pub(super) const CUSTOM: &str = "custom";
+/// The Node.js runtimes fclocal runs through its Node.js engine.
+const NODE_RUNTIMES: [&str; 7] = [
+    "nodejs8", "nodejs10", "nodejs12", "nodejs14", "nodejs16", "nodejs18", "nodejs20",
+];
 
-/// Checks `Runtime`; true when fclocal can run it.
-pub(super) fn check_runtime(runtime: &str, pos: Pos, ctx: &str, d: &mut Diags) -> bool {
-    if runtime == CUSTOM {
-        return true;
+/// The Python runtimes fclocal runs through its Python engine.
+const PYTHON_RUNTIMES: [&str; 4] = ["python3", "python3.9", "python3.10", "python3.12"];
+
+/// What fclocal runs, for messages.
+pub(super) const RUNS: &str = "`custom` (a WebAssembly component), nodejs8 to nodejs20, and python3, python3.9, python3.10, python3.12";
+
+/// Checks `Runtime`; the runtime when fclocal can run it.
+pub(super) fn check_runtime(runtime: &str, pos: Pos, ctx: &str, d: &mut Diags) -> Option<Runtime> {
+    if runtime == "custom" {
+        return Some(Runtime::Custom);
+    }
+    let language = if NODE_RUNTIMES.contains(&runtime) {
+        Some(Language::Node)
+    } else if PYTHON_RUNTIMES.contains(&runtime) {
+        Some(Language::Python)
+    } else {
+        None
+    };
+    if let Some(language) = language {
+        return Some(Runtime::Language {
+            language,
+            name: runtime.to_owned(),
+        });
     }
     if RUNTIMES.contains(&runtime) {
         d.error(
             pos,
             format!(
-                "{ctx}: runtime `{runtime}` cannot run locally: fclocal runs functions as WebAssembly components. \
-                 To port it, write the handler in Rust with fclocal-sdk (see functions/hello in the fclocal repository), \
-                 build it as a component, and declare `Runtime: custom`, `Handler: <name>.wasm`, `CodeUri: <crate dir>`"
+                "{ctx}: runtime `{runtime}` cannot run locally: fclocal runs {RUNS}. \
+                 To port it, rewrite the handler in Node.js or Python (FC's own handler APIs), or in Rust with \
+                 fclocal-sdk (see functions/hello in the fclocal repository) built as a component and declared \
+                 `Runtime: custom`, `Handler: <name>.wasm`, `CodeUri: <crate dir>`"
             ),
         );
     } else {
         d.error(
             pos,
             format!(
-                "{ctx}: unknown runtime `{runtime}`; valid runtimes are {} (fclocal runs `custom` with a `.wasm` Handler){}",
+                "{ctx}: unknown runtime `{runtime}`; valid runtimes are {} (fclocal runs {RUNS}){}",
                 RUNTIMES.join(", "),
                 did_you_mean(runtime, &RUNTIMES)
             ),
         );
     }
-    false
+    None
+}
+
+/// Checks a Node.js or Python `Handler`: FC's `file.export` /
+/// `module.function`, split at the last dot.
+pub(super) fn check_source_handler(
+    handler: &str,
+    language: Language,
+    pos: Pos,
+    ctx: &str,
+    d: &mut Diags,
+) -> bool {
+    let example = match language {
+        Language::Node => "`Handler: index.handler` (exports.handler in index.js)",
+        Language::Python => "`Handler: index.handler` (def handler in index.py)",
+    };
+    let valid = handler.rsplit_once('.').is_some_and(|(file, export)| {
+        !file.is_empty() && !export.is_empty() && !file.ends_with('/')
+    });
+    if !valid {
+        d.error(
+            pos,
+            format!(
+                "{ctx}: Handler `{handler}` must name a file and what it exports, separated by a dot, e.g. {example}"
+            ),
+        );
+    }
+    valid
+}
+
+/// Resolves `CodeUri` for a Node.js or Python function: the folder FC
+/// mounts at `/code`.
+pub(super) fn resolve_source(
+    code_uri: &str,
+    pos: Pos,
+    language: Language,
+    base_dir: &Path,
+    ctx: &str,
+    d: &mut Diags,
+) -> Option<CodeLocation> {
+    let lower = code_uri.to_ascii_lowercase();
+    if lower.starts_with("oss://") || lower.ends_with(".zip") {
+        d.error(
+            pos,
+            format!(
+                "{ctx}: CodeUri `{code_uri}` is {}; fclocal runs local {} code: point CodeUri at the folder holding it",
+                if lower.ends_with(".zip") { "a zip archive" } else { "in OSS" },
+                language.display_name()
+            ),
+        );
+        return None;
+    }
+    if code_uri.trim().is_empty() {
+        d.error(pos, format!("{ctx}: CodeUri is empty"));
+        return None;
+    }
+    let path = normalize(&base_dir.join(code_uri));
+    let shown_base = display_dir(base_dir);
+    match std::fs::metadata(&path) {
+        Ok(meta) if meta.is_dir() => Some(CodeLocation::Source {
+            dir: path,
+            language,
+        }),
+        Ok(_) => {
+            d.error(
+                pos,
+                format!(
+                    "{ctx}: CodeUri `{code_uri}` is a file; point it at the folder holding it (FC mounts that folder at /code)"
+                ),
+            );
+            None
+        }
+        Err(_) => {
+            d.error(
+                pos,
+                format!("{ctx}: CodeUri `{code_uri}` does not exist (relative to {shown_base})"),
+            );
+            None
+        }
+    }
 }
 
 /// Checks that `Handler` names a component file; true when it does.

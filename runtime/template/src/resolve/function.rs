@@ -5,7 +5,7 @@ use std::path::Path;
 use super::props::{Props, did_you_mean_type, expect_list, expect_mapping, narrow, unknown_key};
 use super::{FUNCTION, code_uri, env, triggers};
 use crate::diagnostics::Diags;
-use crate::model::Function;
+use crate::model::{Function, Runtime};
 use crate::names::FunctionName;
 use crate::yaml::Entry;
 
@@ -99,40 +99,70 @@ pub(super) fn resolve(
     let p = Props::new(pm, props_entry.key_pos, &ctx);
     p.check_known(&FUNCTION_PROPS, d);
 
-    let runtime = p.required_string(
-        "Runtime",
-        " (fclocal runs `Runtime: custom` with a `.wasm` Handler)",
-        d,
-    );
-    let runnable = match (&runtime, p.get("Runtime")) {
+    let runtime_name =
+        p.required_string("Runtime", &format!(" (fclocal runs {})", code_uri::RUNS), d);
+    let runtime = match (&runtime_name, p.get("Runtime")) {
         (Some(r), Some(node)) => code_uri::check_runtime(r, node.pos, &ctx, d),
-        _ => true, // missing or mistyped: already reported; keep checking the rest
+        _ => None, // missing or mistyped: already reported; keep checking the rest
     };
-    let code = if runnable {
-        let handler = p
-            .required_string(
-                "Handler",
-                " (the component file, e.g. `Handler: process-event.wasm`)",
+    // A missing `Runtime` is reported above; check the rest as for `custom`
+    // so every missing property is reported at once.
+    let checked_as = match (&runtime, &runtime_name) {
+        (None, None) => Some(Runtime::Custom),
+        _ => runtime.clone(),
+    };
+    let code = match &checked_as {
+        Some(Runtime::Custom) => {
+            let handler = p
+                .required_string(
+                    "Handler",
+                    " (the component file, e.g. `Handler: process-event.wasm`)",
+                    d,
+                )
+                .filter(|h| {
+                    p.get("Handler")
+                        .is_some_and(|n| code_uri::check_handler(h, n.pos, &ctx, d))
+                });
+            let code_uri = p.required_string(
+                "CodeUri",
+                " (the crate directory that builds the component, or the directory or `.wasm` file holding it)",
                 d,
-            )
-            .filter(|h| {
-                p.get("Handler")
-                    .is_some_and(|n| code_uri::check_handler(h, n.pos, &ctx, d))
-            });
-        let code_uri = p.required_string(
-            "CodeUri",
-            " (the crate directory that builds the component, or the directory or `.wasm` file holding it)",
-            d,
-        );
-        match (handler, code_uri, p.get("CodeUri")) {
-            (Some(handler), Some(uri), Some(node)) => {
-                code_uri::resolve(&uri, node.pos, &handler, base_dir, &ctx, d)
-                    .map(|code| (handler, code))
+            );
+            match (handler, code_uri, p.get("CodeUri")) {
+                (Some(handler), Some(uri), Some(node)) => {
+                    code_uri::resolve(&uri, node.pos, &handler, base_dir, &ctx, d)
+                        .map(|code| (handler, code))
+                }
+                _ => None,
             }
-            _ => None,
         }
-    } else {
-        None
+        Some(Runtime::Language { language, .. }) => {
+            let language = *language;
+            let handler = p
+                .required_string(
+                    "Handler",
+                    " (FC's `file.export`, e.g. `Handler: index.handler`)",
+                    d,
+                )
+                .filter(|h| {
+                    p.get("Handler").is_some_and(|n| {
+                        code_uri::check_source_handler(h, language, n.pos, &ctx, d)
+                    })
+                });
+            let code_uri = p.required_string(
+                "CodeUri",
+                " (the folder holding the handler's file, mounted at /code as on FC)",
+                d,
+            );
+            match (handler, code_uri, p.get("CodeUri")) {
+                (Some(handler), Some(uri), Some(node)) => {
+                    code_uri::resolve_source(&uri, node.pos, language, base_dir, &ctx, d)
+                        .map(|code| (handler, code))
+                }
+                _ => None,
+            }
+        }
+        None => None,
     };
 
     let description = p.string("Description", d);
