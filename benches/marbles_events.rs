@@ -36,7 +36,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
-    fclocal_test_support::guest("process-event");
+    fclocal_test_support::guest("echo-http");
     let marbles = fclocal_test_support::chaincode("marbles", "marbles.wasm");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let functions = fclocal_test_support::repo_root().join("functions");
@@ -54,7 +54,7 @@ Resources:
     processEvent:
       Type: 'Aliyun::Serverless::Function'
       Properties:
-        Handler: process-event.wasm
+        Handler: echo-http.wasm
         Runtime: custom
         CodeUri: {}
       Events:
@@ -73,7 +73,7 @@ Resources:
         TTL: 1
         ShardCount: 1
 ",
-        functions.join("process-event").display()
+        functions.join("echo-http").display()
     );
     std::fs::write(dir.path().join("template.yml"), template).expect("template");
     std::fs::create_dir_all(dir.path().join("chaincode")).expect("chaincode dir");

@@ -49,8 +49,9 @@ fi
 tools/fun-validate/validate.sh template.yml \
   runtime/template/tests/ui/valid/demo.yml runtime/template/tests/ui/valid/minimal.yml
 
-step "guest SDK, validate-transfer and rewards unit tests (native)"
-(cd functions && cargo test -p fclocal-sdk -p validate-transfer -p rewards --locked --target "$(rustc -vV | sed -n 's/^host: //p')")
+step "guest SDK and validate-transfer unit tests (native), rewards (Python) unit tests"
+(cd functions && cargo test -p fclocal-sdk -p validate-transfer --locked --target "$(rustc -vV | sed -n 's/^host: //p')")
+(cd functions/rewards && python3 -B -m unittest -q test_index)
 
 step "chaincode shim and Marbles unit tests (native), and the Marbles component builds"
 (cd chaincode && cargo test --locked --target "$(rustc -vV | sed -n 's/^host: //p')")

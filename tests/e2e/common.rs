@@ -26,9 +26,9 @@ Resources:
     processEvent:
       Type: 'Aliyun::Serverless::Function'
       Properties:
-        Handler: process-event.wasm
+        Handler: echo-http.wasm
         Runtime: custom
-        CodeUri: {functions}/process-event
+        CodeUri: {functions}/echo-http
       Events:
         http-test:
           Type: HTTP
@@ -75,9 +75,9 @@ Resources:
     processEvent:
       Type: 'Aliyun::Serverless::Function'
       Properties:
-        Handler: process-event.wasm
+        Handler: echo-http.wasm
         Runtime: custom
-        CodeUri: {functions}/process-event
+        CodeUri: {functions}/echo-http
       Events:
         http-test:
           Type: HTTP
@@ -95,8 +95,8 @@ Resources:
     rewards:
       Type: 'Aliyun::Serverless::Function'
       Properties:
-        Handler: rewards.wasm
-        Runtime: custom
+        Handler: index.handler
+        Runtime: python3.10
         CodeUri: {functions}/rewards
       Events:
         on-block:
@@ -222,6 +222,11 @@ impl Sandbox {
             .env_remove("FCLOCAL_TEMPLATE")
             .env_remove("FCLOCAL_DATA_DIR")
             .env_remove("RUST_BACKTRACE")
+            // Language engines build once per checkout, shared by every test.
+            .env(
+                fclocal_builder::ENGINE_CACHE_ENV,
+                fclocal_test_support::engine_cache(),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         command

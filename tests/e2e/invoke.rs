@@ -245,7 +245,7 @@ fn an_http_function_takes_an_http_event_and_prints_the_response() {
     assert_eq!(body["body"], "hi");
     assert_eq!(body["url"], "/marbles?type=create");
     assert_eq!(body["clientIP"], "127.0.0.1");
-    // process-event logs the queries as JSON.
+    // echo-http logs the queries as JSON.
     assert!(
         run.stderr.contains(r#"[INFO] {"type":"create"}"#),
         "{}",

@@ -69,6 +69,11 @@ impl Server {
             .env_remove("FCLOCAL_PORT")
             // Later calls win: the test's own variables override the removals.
             .env_remove("FCLOCAL_MARBLES_EVENT_URL")
+            // Language engines build once per checkout, shared by every test.
+            .env(
+                fclocal_builder::ENGINE_CACHE_ENV,
+                fclocal_test_support::engine_cache(),
+            )
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -20,9 +20,9 @@ Resources:
     processEvent:
       Type: 'Aliyun::Serverless::Function'
       Properties:
-        Handler: process-event.wasm
+        Handler: echo-http.wasm
         Runtime: custom
-        CodeUri: {functions}/process-event
+        CodeUri: {functions}/echo-http
       Events:
         http-test:
           Type: HTTP

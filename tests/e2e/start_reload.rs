@@ -70,7 +70,7 @@ fn a_replaced_component_is_swapped_in_under_traffic_without_a_failed_request() {
         .collect();
 
     // Replace the component the way a build tool does: write aside, rename over.
-    let second = fclocal_test_support::guest("process-event");
+    let second = fclocal_test_support::guest("echo-http");
     std::fs::copy(&second, sandbox.path().join("dist/app.wasm.tmp")).unwrap();
     std::fs::rename(
         sandbox.path().join("dist/app.wasm.tmp"),
@@ -96,7 +96,7 @@ fn a_replaced_component_is_swapped_in_under_traffic_without_a_failed_request() {
     let after = server.get("/2016-08-15/proxy/demo/app/state");
     assert!(
         after.text().contains("clientIP"),
-        "process-event answers now: {}",
+        "echo-http answers now: {}",
         after.text()
     );
     assert_ne!(after.header("x-fc-code-checksum"), checksum_before);

@@ -29,8 +29,8 @@ Resources:
     rewards:
       Type: 'Aliyun::Serverless::Function'
       Properties:
-        Handler: rewards.wasm
-        Runtime: custom
+        Handler: index.handler
+        Runtime: python3.10
         CodeUri: {functions}/rewards
         EnvironmentVariables:
           POINTS_PER_TRANSFER: '10'

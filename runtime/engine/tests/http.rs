@@ -31,7 +31,7 @@ fn json(response: &HttpResponse) -> serde_json::Value {
 #[tokio::test]
 async fn process_event_sees_the_request_and_its_context() {
     let runtime = runtime();
-    let component = load(&runtime, "process-event");
+    let component = load(&runtime, "echo-http");
     let mut guest = instance(&component, 64).await;
     let mut request = get("/marbles/a%20b?type=create&type=transfer&owner=amy");
     request.method = Method::POST;
@@ -43,7 +43,7 @@ async fn process_event_sees_the_request_and_its_context() {
     let answered = guest
         .invoke_http(request, &context("req-7"), TIMEOUT, MAX_BODY, sink())
         .await;
-    let response = answered.result.expect("process-event answers");
+    let response = answered.result.expect("echo-http answers");
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.headers["content-type"], "application/json");
     let body = json(&response);
@@ -174,7 +174,7 @@ async fn an_event_function_refuses_an_http_request_and_vice_versa() {
         .await;
     assert!(matches!(answered.result, Err(InvocationError::Host { .. })));
 
-    let process = load(&runtime, "process-event");
+    let process = load(&runtime, "echo-http");
     let mut http_fn = instance(&process, 64).await;
     let answered = http_fn
         .invoke_event(b"{}", &context("r2"), TIMEOUT, sink())

@@ -17,7 +17,7 @@ fn roles_come_from_the_exports() {
         }
     );
     assert_eq!(
-        common::load(&runtime, "process-event").kind(),
+        common::load(&runtime, "echo-http").kind(),
         FunctionKind::Http
     );
 }

@@ -10,13 +10,12 @@ use std::sync::OnceLock;
 use fclocal_builder::{BuildTarget, Builder, SilentReporter};
 
 /// The guest crates in `functions/` that tests use, by crate directory name.
-pub const GUESTS: [&str; 6] = [
+pub const GUESTS: [&str; 5] = [
     "hello",
-    "process-event",
+    "echo-http",
     "hostile",
     "hostile-http",
     "validate-transfer",
-    "rewards",
 ];
 
 /// The repository root.

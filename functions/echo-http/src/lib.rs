@@ -1,6 +1,6 @@
-//! `process-event`: the HTTP handler of the classic "blockchain + Function
-//! Compute" walkthrough. The Marbles server calls it for every ledger event
-//! (`GET <trigger URL>?type=create`, ...).
+//! `echo-http`: the walkthrough's HTTP handler (`functions/process-event`,
+//! Node.js) written in Rust as a `wasi:http/proxy` component: the example of
+//! an HTTP function in Rust, and the tests' HTTP guest.
 //!
 //! It logs the query parameters as one JSON line (e.g. `{"type":"create"}`)
 //! and answers 200 with `content-type: application/json` and the request
