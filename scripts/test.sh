@@ -29,6 +29,16 @@ if ! command -v chromium > /dev/null || ! command -v chromedriver > /dev/null; t
 fi
 chromium --version
 
+step "Node.js/npm and Python venv for the language engines (componentize-js, componentize-py)"
+if ! command -v npm > /dev/null || ! command -v node > /dev/null; then
+  apt_install nodejs npm
+fi
+if ! python3 -m venv --help > /dev/null 2>&1 || ! python3 -m pip --version > /dev/null 2>&1; then
+  apt_install python3 python3-venv python3-pip
+fi
+node --version
+python3 --version
+
 step "format"
 cargo fmt --all --check
 (cd functions && cargo fmt --all --check)
@@ -43,10 +53,7 @@ step "tests"
 cargo test --workspace --locked
 
 step "fun's own validator accepts our templates (fun 3.6.24 from npm, pinned by tools/fun-validate/package-lock.json)"
-if ! command -v npm > /dev/null; then
-  apt_install nodejs npm
-fi
-tools/fun-validate/validate.sh template.yml \
+tools/fun-validate/validate.sh template.yml examples/walkthrough/template.yml \
   runtime/template/tests/ui/valid/demo.yml runtime/template/tests/ui/valid/minimal.yml
 
 step "guest SDK and validate-transfer unit tests (native), rewards (Python) unit tests"
