@@ -91,6 +91,29 @@ impl BuildReporter for TerminalReporter {
         ));
     }
 
+    fn engine_started(&self, label: &str) {
+        if let Ok(mut current) = self.labels.lock() {
+            label.clone_into(&mut current);
+        }
+        let message = format!(
+            "Building the {label} (once per machine; the next runs reuse it)"
+        );
+        if self.interactive {
+            self.bar.set_message(message);
+            self.bar.enable_steady_tick(Duration::from_millis(120));
+        } else {
+            output::status(&message);
+        }
+    }
+
+    fn engine_progress(&self, label: &str, line: &str) {
+        if self.interactive {
+            self.bar.set_message(format!("Building the {label}: {line}"));
+        } else if !line.is_empty() {
+            output::status(&format!("  {label}: {line}"));
+        }
+    }
+
     fn up_to_date(&self, label: &str, artifact: &Path) {
         if self.announce_fresh {
             self.say(&format!("   Fresh {label} -> {}", artifact.display()));

@@ -9,6 +9,7 @@ use clap::Args;
 use fclocal_builder::Builder;
 use fclocal_engine::{EngineConfig, PoolingMode, Runtime};
 use fclocal_invoke::{FunctionSpec, LoadedFunction, all_specs, component_paths};
+use fclocal_template::CodeLocation;
 
 use crate::output;
 use crate::progress::TerminalReporter;
@@ -64,9 +65,19 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         let loaded = LoadedFunction::load(&runtime, spec, &path)
             .with_context(|| format!("cannot load {label}"))?;
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let what = match &loaded.spec.code {
+            // The engine is shared; the function's code stays in its folder.
+            CodeLocation::Source { dir, language } => format!(
+                "{} {}, code in {}, run by the {} engine",
+                language.display_name(),
+                loaded.kind().describe(),
+                dir.display(),
+                language.display_name()
+            ),
+            _ => loaded.kind().describe().to_owned(),
+        };
         output::stdout(&format!(
-            "{label}: {} ({}, {} KB)\n",
-            loaded.component.kind().describe(),
+            "{label}: {what} ({}, {} KB)\n",
             path.display(),
             size.div_ceil(1024)
         ))?;

@@ -9,6 +9,7 @@ mod build;
 mod common;
 mod events;
 mod invoke;
+mod languages;
 mod ledger;
 mod logs;
 mod logs_query;

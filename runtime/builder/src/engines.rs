@@ -102,7 +102,7 @@ pub fn ensure_engine(
         return Ok(component);
     }
     let label = format!("{} engine", language.display_name());
-    reporter.started(std::slice::from_ref(&label));
+    reporter.engine_started(&label);
     let started = Instant::now();
     let source = dir.join(format!("{name}-{digest}-src"));
     write_sources(&source, sources(language)).map_err(state(&source))?;
@@ -179,7 +179,7 @@ fn run_build_script(
     drop(sender);
     let mut tail: Vec<String> = Vec::new();
     for line in lines {
-        reporter.compiled(&format!("{label}: {}", line.trim()), false);
+        reporter.engine_progress(label, line.trim());
         tail.push(line);
         if tail.len() > 40 {
             tail.remove(0);

@@ -16,6 +16,15 @@ pub trait BuildReporter: Sync {
     fn finished(&self, label: &str, artifact: &Path, elapsed: Duration);
     /// A target was already up to date.
     fn up_to_date(&self, label: &str, artifact: &Path);
+    /// A language engine build starts (`Node.js engine`): it happens once
+    /// per machine and takes a minute or two, so say why.
+    fn engine_started(&self, label: &str) {
+        self.started(&[label.to_owned()]);
+    }
+    /// A line of the engine build's own output (npm, pip, componentize).
+    fn engine_progress(&self, label: &str, line: &str) {
+        self.compiled(&format!("{label}: {line}"), false);
+    }
 }
 
 /// Reports nothing.

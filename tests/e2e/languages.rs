@@ -1,0 +1,363 @@
+//! Node.js and Python functions, unmodified FC handlers run by the language
+//! engines: the walkthrough's folder under `fclocal start`, event functions
+//! through `fclocal invoke`, the InvokeFunction API and a timer,
+//! initializers, FC's error bodies, a busy loop that fails alone, and hot
+//! reload of edited `.js` and `.py` files.
+
+use std::time::SystemTime;
+
+use fclocal_test_support::{EngineLanguage, language_engine, repo_root};
+
+use crate::common::Sandbox;
+use crate::server::Server;
+
+/// Node.js and Python event functions (with initializers), an HTTP function
+/// that loops, and a timer on the Python one. `{code}` is the sandbox.
+const TEMPLATE: &str = r#"
+ROSTemplateFormatVersion: '2015-09-01'
+Transform: 'Aliyun::Serverless-2018-04-03'
+Resources:
+  demo:
+    Type: 'Aliyun::Serverless::Service'
+    Properties:
+      LogConfig:
+        Project: test-log-project
+        Logstore: test-log-store
+    nodeEvents:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Runtime: nodejs14
+        Handler: index.handler
+        Initializer: index.initializer
+        CodeUri: ./node
+        EnvironmentVariables:
+          GREETING: hello from the template
+    pyEvents:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Runtime: python3.9
+        Handler: main.handler
+        Initializer: main.initializer
+        CodeUri: ./python
+        EnvironmentVariables:
+          GREETING: hallo
+      Events:
+        every-minute:
+          Type: Timer
+          Properties:
+            CronExpression: '0 * * * * *'
+            Payload: '{"name":"timer"}'
+    spinner:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Runtime: nodejs20
+        Handler: spin.handler
+        CodeUri: ./node
+        Timeout: 1
+      Events:
+        web:
+          Type: HTTP
+          Properties:
+            AuthType: ANONYMOUS
+            Methods: ['GET']
+"#;
+
+const NODE_EVENTS: &str = r#"
+var count = 0;
+var initialized = false;
+
+exports.initializer = function (context, callback) {
+  initialized = true;
+  console.log('initializing ' + context.function.name);
+  callback(null, '');
+};
+
+exports.handler = function (event, context, callback) {
+  var input = JSON.parse(event.toString() || '{}');
+  count += 1;
+  if (input.fail === 'callback') return callback(new Error('asked to fail'));
+  if (input.fail === 'throw') throw new TypeError('thrown on purpose');
+  console.warn('careful with ' + input.name);
+  setTimeout(function () {
+    callback(null, {
+      hello: input.name,
+      count: count,
+      initialized: initialized,
+      greeting: process.env.GREETING,
+      requestId: context.requestId,
+      service: context.service.name,
+      version: 1,
+    });
+  }, 5);
+};
+"#;
+
+const NODE_SPIN: &str = r#"
+exports.handler = function (request, response, context) {
+  if (request.queries.spin) { while (true) {} }
+  response.send('not spinning');
+};
+"#;
+
+const PYTHON_EVENTS: &str = r#"
+import json
+import logging
+import os
+
+state = {"count": 0, "initialized": False}
+
+
+def initializer(context):
+    state["initialized"] = True
+
+
+def handler(event, context):
+    data = json.loads(event or b"{}")
+    state["count"] += 1
+    if data.get("fail"):
+        raise ValueError("asked to fail")
+    logging.getLogger().warning("careful with %s", data.get("name"))
+    return json.dumps({
+        "hello": data.get("name"),
+        "count": state["count"],
+        "initialized": state["initialized"],
+        "greeting": os.environ.get("GREETING"),
+        "requestId": context.request_id,
+        "version": 1,
+    })
+"#;
+
+/// A sandbox holding [`TEMPLATE`] and its code, with both engines built
+/// (so `fclocal` finds them in the shared cache).
+fn languages_sandbox() -> Sandbox {
+    language_engine(EngineLanguage::Node);
+    language_engine(EngineLanguage::Python);
+    let sandbox = Sandbox::with_template(TEMPLATE);
+    std::fs::create_dir_all(sandbox.path().join("node")).unwrap();
+    std::fs::create_dir_all(sandbox.path().join("python")).unwrap();
+    sandbox.file("node/index.js", NODE_EVENTS.as_bytes());
+    sandbox.file("node/spin.js", NODE_SPIN.as_bytes());
+    sandbox.file("python/main.py", PYTHON_EVENTS.as_bytes());
+    sandbox
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+fn invoke_api(server: &Server, function: &str, event: &[u8]) -> crate::server::Answer {
+    let path = format!("/2016-08-15/services/demo/functions/{function}/invocations");
+    let headers = server.signed("POST", &path, None, vec![], SystemTime::now());
+    server.send("POST", &path, &headers, event)
+}
+
+#[test]
+fn the_walkthrough_folder_runs_unchanged() {
+    language_engine(EngineLanguage::Node);
+    let sandbox = Sandbox::new();
+    let walkthrough = repo_root().join("examples/walkthrough");
+    for file in ["template.yml", "httpTrigger.js"] {
+        std::fs::copy(walkthrough.join(file), sandbox.path().join(file)).unwrap();
+    }
+    let server = Server::start(&sandbox, &["--no-watch"]);
+    let printed = server.printed().join("\n");
+    assert!(
+        printed.contains("HttpTrigger http-test of marblesFC/processEvent was registered"),
+        "{printed}"
+    );
+
+    let answer = server.get(
+        "/2016-08-15/proxy/marblesFC/processEvent/events/a?type=create&type=transfer&owner=amy",
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(answer.header("content-type"), "application/json");
+    let body = answer.json();
+    assert_eq!(body["path"], "/events/a");
+    assert_eq!(body["method"], "GET");
+    assert_eq!(
+        body["queries"]["type"],
+        serde_json::json!(["create", "transfer"])
+    );
+    assert_eq!(body["queries"]["owner"], "amy");
+    assert_eq!(body["clientIP"], "127.0.0.1");
+    assert!(
+        body["url"]
+            .as_str()
+            .is_some_and(|url| url.ends_with("/events/a?type=create&type=transfer&owner=amy")),
+        "{body}"
+    );
+    let request_id = answer.header("x-fc-request-id").to_owned();
+
+    let posted = server.send(
+        "POST",
+        "/2016-08-15/proxy/marblesFC/processEvent/?type=create",
+        &[("content-type", "application/json".to_owned())],
+        br#"{"marble":"m1"}"#,
+    );
+    assert_eq!(posted.status, 200, "{}", posted.text());
+    assert_eq!(posted.json()["body"], r#"{"marble":"m1"}"#);
+    assert_eq!(posted.json()["headers"]["content-type"], "application/json");
+
+    // The handler's console.log line, under the request's id, at INFO.
+    let logs = sandbox
+        .run(&["logs", "-r", &request_id, "--json"])
+        .expect_code(0);
+    let records: Vec<serde_json::Value> = logs.stdout.lines().map(json).collect();
+    let logged = records
+        .iter()
+        .find(|record| record["message"] == r#"{"type":["create","transfer"],"owner":"amy"}"#)
+        .unwrap_or_else(|| panic!("no console.log line in {records:#?}"));
+    assert_eq!(logged["level"], "INFO");
+    assert_eq!(logged["functionName"], "processEvent");
+}
+
+#[test]
+fn event_functions_run_through_invoke_the_api_and_a_timer() {
+    let sandbox = languages_sandbox();
+    let run = sandbox
+        .run(&["invoke", "nodeEvents", "-e", r#"{"name":"cli"}"#])
+        .expect_code(0);
+    let result = json(&run.stdout);
+    assert_eq!(result["hello"], "cli");
+    assert_eq!(result["initialized"], true);
+    assert_eq!(result["greeting"], "hello from the template");
+    assert_eq!(result["service"], "demo");
+    assert_eq!(result["requestId"], run.request_id());
+    assert!(
+        run.stderr.contains("FC Initialize Start RequestId:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("[WARN] careful with cli"),
+        "{}",
+        run.stderr
+    );
+
+    let run = sandbox
+        .run(&["invoke", "pyEvents", "-e", r#"{"name":"cli"}"#])
+        .expect_code(0);
+    let result = json(&run.stdout);
+    assert_eq!(result["hello"], "cli");
+    assert_eq!(result["initialized"], true);
+    assert_eq!(result["greeting"], "hallo");
+    assert_eq!(result["requestId"], run.request_id());
+
+    let server = Server::start(
+        &sandbox,
+        &["--no-watch", "--test-clock", "2026-01-01T00:00:30Z"],
+    );
+    // One instance serves both calls and keeps its state, as on FC.
+    for (function, count_key) in [("nodeEvents", "count"), ("pyEvents", "count")] {
+        let first = invoke_api(&server, function, br#"{"name":"api"}"#);
+        assert_eq!(first.status, 200, "{function}: {}", first.text());
+        assert_eq!(first.json()["hello"], "api");
+        let second = invoke_api(&server, function, br#"{"name":"api"}"#);
+        assert_eq!(
+            second.json()[count_key].as_u64(),
+            first.json()[count_key].as_u64().map(|n| n + 1),
+            "{function}: the second call ran on the same instance"
+        );
+    }
+
+    let advanced = server.send("POST", "/fclocal/clock/advance?by=30s", &[], b"");
+    assert_eq!(advanced.status, 200, "{}", advanced.text());
+    let run = server.wait_for("Timer demo/pyEvents/every-minute run ");
+    assert!(run.contains("succeeded"), "{run}");
+    let logs = sandbox
+        .run(&["logs", "-f", "pyEvents", "-k", "careful with timer"])
+        .expect_code(0);
+    assert!(logs.stdout.contains("careful with timer"), "{}", logs.stdout);
+}
+
+#[test]
+fn handler_errors_are_fcs_and_the_instance_survives_them() {
+    let sandbox = languages_sandbox();
+    let handled = sandbox
+        .run(&["invoke", "nodeEvents", "-e", r#"{"fail":"callback"}"#])
+        .expect_code(1);
+    let body = json(&handled.stdout);
+    assert_eq!(body["errorMessage"], "asked to fail");
+    assert_eq!(body["errorType"], "Error");
+    assert!(
+        handled.stderr.contains("HandledInvocationError"),
+        "{}",
+        handled.stderr
+    );
+
+    let server = Server::start(&sandbox, &["--no-watch"]);
+    let thrown = invoke_api(&server, "nodeEvents", br#"{"fail":"throw"}"#);
+    assert_eq!(thrown.status, 200, "function errors are 200s on FC");
+    assert_eq!(thrown.header("x-fc-error-type"), "UnhandledInvocationError");
+    assert_eq!(thrown.json()["errorMessage"], "thrown on purpose");
+    let raised = invoke_api(&server, "pyEvents", br#"{"fail":true}"#);
+    assert_eq!(raised.header("x-fc-error-type"), "UnhandledInvocationError");
+    assert_eq!(raised.json()["errorMessage"], "asked to fail");
+    assert_eq!(raised.json()["errorType"], "ValueError");
+
+    // Both instances still serve, with their state: no new instance started.
+    for function in ["nodeEvents", "pyEvents"] {
+        let after = invoke_api(&server, function, br#"{"name":"after"}"#);
+        assert_eq!(after.status, 200, "{}", after.text());
+        assert!(after.headers.get("x-fc-error-type").is_none());
+        assert_eq!(after.json()["count"], 2, "{function}: {}", after.text());
+    }
+}
+
+#[test]
+fn a_busy_js_loop_times_out_alone() {
+    let sandbox = languages_sandbox();
+    let server = Server::start(&sandbox, &["--no-watch"]);
+    let url = server.url("/2016-08-15/proxy/demo/spinner/?spin=1");
+    let spinning = std::thread::spawn(move || {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        let mut response = agent.get(&url).call().expect("the server answers");
+        let status = response.status().as_u16();
+        (status, response.body_mut().read_to_string().unwrap_or_default())
+    });
+    // While it spins, other functions answer.
+    let other = invoke_api(&server, "nodeEvents", br#"{"name":"neighbour"}"#);
+    assert_eq!(other.status, 200, "{}", other.text());
+    assert_eq!(other.json()["hello"], "neighbour");
+    let (status, body) = spinning.join().unwrap();
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("Function timed out after 1 seconds"), "{body}");
+    // The spinning instance was discarded; a new one answers.
+    assert_eq!(
+        server.get("/2016-08-15/proxy/demo/spinner/").text(),
+        "not spinning"
+    );
+}
+
+#[test]
+fn edited_js_and_py_files_give_the_new_answer_without_a_restart() {
+    let sandbox = languages_sandbox();
+    let server = Server::start(&sandbox, &[]);
+    assert_eq!(
+        invoke_api(&server, "nodeEvents", b"{}").json()["version"],
+        1
+    );
+    assert_eq!(invoke_api(&server, "pyEvents", b"{}").json()["version"], 1);
+
+    sandbox.file(
+        "node/index.js",
+        NODE_EVENTS.replace("version: 1", "version: 2").as_bytes(),
+    );
+    server.wait_for("Reloaded demo/nodeEvents");
+    assert_eq!(
+        invoke_api(&server, "nodeEvents", b"{}").json()["version"],
+        2
+    );
+
+    sandbox.file(
+        "python/main.py",
+        PYTHON_EVENTS
+            .replace("\"version\": 1", "\"version\": 2")
+            .as_bytes(),
+    );
+    server.wait_for("Reloaded demo/pyEvents");
+    assert_eq!(invoke_api(&server, "pyEvents", b"{}").json()["version"], 2);
+}
