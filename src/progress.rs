@@ -95,9 +95,7 @@ impl BuildReporter for TerminalReporter {
         if let Ok(mut current) = self.labels.lock() {
             label.clone_into(&mut current);
         }
-        let message = format!(
-            "Building the {label} (once per machine; the next runs reuse it)"
-        );
+        let message = format!("Building the {label} (once per machine; the next runs reuse it)");
         if self.interactive {
             self.bar.set_message(message);
             self.bar.enable_steady_tick(Duration::from_millis(120));
@@ -108,7 +106,8 @@ impl BuildReporter for TerminalReporter {
 
     fn engine_progress(&self, label: &str, line: &str) {
         if self.interactive {
-            self.bar.set_message(format!("Building the {label}: {line}"));
+            self.bar
+                .set_message(format!("Building the {label}: {line}"));
         } else if !line.is_empty() {
             output::status(&format!("  {label}: {line}"));
         }

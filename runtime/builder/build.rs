@@ -8,8 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
-/// Folders and files never embedded: installed packages, caches, builds.
-const SKIPPED: [&str; 5] = [
+/// Folders and files never embedded: installed packages, caches, builds,
+/// and the engines' READMEs (for their maintainers, not inputs of a build).
+const SKIPPED: [&str; 6] = [
+    "README.md",
     "node_modules",
     ".venv",
     "__pycache__",

@@ -60,6 +60,13 @@ Resources:
           Properties:
             AuthType: ANONYMOUS
             Methods: ['GET']
+    leaky:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Runtime: nodejs18
+        Handler: leak.handler
+        CodeUri: ./node
+        MemorySize: 128
 "#;
 
 const NODE_EVENTS: &str = r#"
@@ -99,6 +106,15 @@ exports.handler = function (request, response, context) {
 };
 "#;
 
+/// Keeps 4 MB more with every call: 128 MB run out within 30 calls.
+const NODE_LEAK: &str = r#"
+var kept = [];
+exports.handler = function (event, context, callback) {
+  kept.push(Buffer.alloc(4 << 20));
+  callback(null, { calls: kept.length });
+};
+"#;
+
 const PYTHON_EVENTS: &str = r#"
 import json
 import logging
@@ -113,6 +129,8 @@ def initializer(context):
 
 def handler(event, context):
     data = json.loads(event or b"{}")
+    if "triggerName" in data:  # a timer's event: FC wraps its Payload
+        data = json.loads(data["payload"])
     state["count"] += 1
     if data.get("fail"):
         raise ValueError("asked to fail")
@@ -137,6 +155,7 @@ fn languages_sandbox() -> Sandbox {
     std::fs::create_dir_all(sandbox.path().join("python")).unwrap();
     sandbox.file("node/index.js", NODE_EVENTS.as_bytes());
     sandbox.file("node/spin.js", NODE_SPIN.as_bytes());
+    sandbox.file("node/leak.js", NODE_LEAK.as_bytes());
     sandbox.file("python/main.py", PYTHON_EVENTS.as_bytes());
     sandbox
 }
@@ -267,7 +286,12 @@ fn event_functions_run_through_invoke_the_api_and_a_timer() {
     let logs = sandbox
         .run(&["logs", "-f", "pyEvents", "-k", "careful with timer"])
         .expect_code(0);
-    assert!(logs.stdout.contains("careful with timer"), "{}", logs.stdout);
+    assert!(
+        logs.stdout.contains("careful with timer"),
+        "{}\nall of its logs:\n{}",
+        logs.stdout,
+        sandbox.run(&["logs", "-f", "pyEvents"]).stdout
+    );
 }
 
 #[test]
@@ -316,7 +340,10 @@ fn a_busy_js_loop_times_out_alone() {
             .new_agent();
         let mut response = agent.get(&url).call().expect("the server answers");
         let status = response.status().as_u16();
-        (status, response.body_mut().read_to_string().unwrap_or_default())
+        (
+            status,
+            response.body_mut().read_to_string().unwrap_or_default(),
+        )
     });
     // While it spins, other functions answer.
     let other = invoke_api(&server, "nodeEvents", br#"{"name":"neighbour"}"#);
@@ -324,12 +351,38 @@ fn a_busy_js_loop_times_out_alone() {
     assert_eq!(other.json()["hello"], "neighbour");
     let (status, body) = spinning.join().unwrap();
     assert_eq!(status, 502, "{body}");
-    assert!(body.contains("Function timed out after 1 seconds"), "{body}");
+    assert!(
+        body.contains("Function timed out after 1 seconds"),
+        "{body}"
+    );
     // The spinning instance was discarded; a new one answers.
     assert_eq!(
         server.get("/2016-08-15/proxy/demo/spinner/").text(),
         "not spinning"
     );
+}
+
+#[test]
+fn an_instance_near_its_memory_size_is_recycled_before_it_fails() {
+    let sandbox = languages_sandbox();
+    let server = Server::start(&sandbox, &["--no-watch"]);
+    let mut calls = Vec::new();
+    for _ in 0..60 {
+        let answer = invoke_api(&server, "leaky", b"");
+        assert_eq!(answer.status, 200, "{}", answer.text());
+        assert!(
+            answer.headers.get("x-fc-error-type").is_none(),
+            "call {} failed: {}",
+            calls.len() + 1,
+            answer.text()
+        );
+        calls.push(answer.json()["calls"].as_u64().unwrap());
+    }
+    // Each instance kept its state until it was recycled: the count restarts.
+    assert_eq!(calls[..3], [1, 2, 3]);
+    let restarts = calls.windows(2).filter(|pair| pair[1] < pair[0]).count();
+    assert!(restarts >= 2, "{calls:?}");
+    assert!(calls.iter().all(|&n| n <= 32), "{calls:?}");
 }
 
 #[test]

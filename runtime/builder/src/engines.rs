@@ -74,6 +74,13 @@ pub fn engine_digest(language: Language) -> String {
     hex::encode(hasher.finalize())[..16].to_owned()
 }
 
+/// Where the compiled code of the engine component at `component` is cached:
+/// beside it, named by the same digest, so it is shared by every project on
+/// the machine and removed with the engine when a newer one replaces it.
+pub fn engine_compile_cache(component: &Path) -> PathBuf {
+    component.with_extension("compiled")
+}
+
 /// The engine component for `language` under `cache_root`, building it
 /// first if this machine has not yet. Progress goes to `reporter`.
 pub fn ensure_engine(

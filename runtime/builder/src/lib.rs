@@ -31,7 +31,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 pub use cargo::GUEST_TARGET;
-pub use engines::{ENGINE_CACHE_ENV, default_engine_cache, engine_digest, ensure_engine};
+pub use engines::{
+    ENGINE_CACHE_ENV, default_engine_cache, engine_compile_cache, engine_digest, ensure_engine,
+};
 pub use error::BuildError;
 pub use record::Freshness;
 pub use reporter::{BuildReporter, SilentReporter};

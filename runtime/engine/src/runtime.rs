@@ -85,13 +85,34 @@ impl Runtime {
     /// loads it from the cache), works out whether it is an event or an HTTP
     /// function, and links it once so instances start fast.
     pub fn load(&self, path: &Path) -> Result<PreparedComponent, EngineError> {
+        self.load_cached(path, self.cache.as_ref())
+    }
+
+    /// Like [`Runtime::load`], for a component shared by every project on
+    /// the machine (a language engine): its compiled code is cached in
+    /// `cache_dir` beside it rather than in the project's cache, so a new
+    /// project loads it precompiled instead of spending seconds in Cranelift.
+    pub fn load_shared(
+        &self,
+        path: &Path,
+        cache_dir: &Path,
+    ) -> Result<PreparedComponent, EngineError> {
+        let cache = CompileCache::new(cache_dir, &self.engine);
+        self.load_cached(path, Some(&cache))
+    }
+
+    fn load_cached(
+        &self,
+        path: &Path,
+        cache: Option<&CompileCache>,
+    ) -> Result<PreparedComponent, EngineError> {
         let bytes = std::fs::read(path).map_err(|source| EngineError::Read {
             path: path.to_owned(),
             source,
         })?;
         check_header(path, &bytes)?;
         let digest = hex::encode(Sha256::digest(&bytes));
-        let compiled = match &self.cache {
+        let compiled = match cache {
             Some(cache) => cache.load_or_compile(&self.engine, &bytes, &digest),
             None => Component::new(&self.engine, &bytes).map(|c| (c, CacheOutcome::Compiled)),
         };

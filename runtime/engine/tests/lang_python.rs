@@ -15,9 +15,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use common::{Lines, sink};
 use fclocal_engine::{
-    CaptureLimits, Credentials, EngineConfig, EventContext, FunctionInfo, FunctionInstance, FunctionKind,
-    HttpRequest, HttpResponse, InstanceSettings, InvocationError, LineSource, PreparedComponent,
-    Runtime, ServiceInfo,
+    CaptureLimits, Credentials, EngineConfig, EventContext, FunctionInfo, FunctionInstance,
+    FunctionKind, HttpRequest, HttpResponse, InstanceSettings, InvocationError, LineSource,
+    PreparedComponent, Runtime, ServiceInfo,
 };
 use fclocal_test_support::EngineLanguage;
 use http::{HeaderMap, Method, StatusCode};
@@ -301,6 +301,26 @@ async fn a_failing_initializer_is_an_unhandled_error() {
 }
 
 #[tokio::test]
+async fn initialize_imports_the_handlers_module_too() {
+    let mut guest = instance("events").await;
+    let mut ctx = context("nosuch.handler");
+    ctx.function.initializer = "index.init".into();
+    let initialized = guest.initialize(&ctx, TIMEOUT, sink()).await;
+    let Err(InvocationError::Reported {
+        body, unhandled, ..
+    }) = initialized.result
+    else {
+        panic!("expected a reported error, got {:?}", initialized.result);
+    };
+    assert!(unhandled);
+    assert!(
+        body.contains("Unable to import module 'nosuch' for handler 'nosuch.handler'"),
+        "{body}"
+    );
+    assert!(guest.is_usable());
+}
+
+#[tokio::test]
 async fn an_uncaught_exception_has_fcs_exact_error_body() {
     let mut guest = instance("errors").await;
     let invoked = guest
@@ -382,6 +402,14 @@ async fn errors_name_what_is_wrong_and_the_instance_survives_them() {
         last[0].as_str().unwrap().ends_with("colorsys.py\"")
             && !last[3].as_str().unwrap().is_empty(),
         "{stdlib}"
+    );
+
+    let shadowed = failing(&mut guest, "calendar.handler").await;
+    assert_eq!(shadowed["errorType"], "ImportModuleError");
+    let message = shadowed["errorMessage"].as_str().unwrap();
+    assert!(
+        message.contains("/code/calendar.py") && message.contains("rename"),
+        "{message}"
     );
 
     let exited = failing(&mut guest, "index.system_exit").await;

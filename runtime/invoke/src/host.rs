@@ -11,6 +11,7 @@ use fclocal_engine::{
     ServiceInfo,
 };
 use fclocal_logstore::LogWriter;
+use fclocal_template::CodeLocation;
 
 use crate::environment::instance_environment;
 use crate::error::InvokeError;
@@ -38,7 +39,14 @@ impl LoadedFunction {
         spec: FunctionSpec,
         component_path: &Path,
     ) -> Result<LoadedFunction, InvokeError> {
-        let component = runtime.load(component_path)?;
+        let component = match spec.code {
+            // A language engine: built once per machine, compiled once too.
+            CodeLocation::Source { .. } => runtime.load_shared(
+                component_path,
+                &fclocal_builder::engine_compile_cache(component_path),
+            )?,
+            _ => runtime.load(component_path)?,
+        };
         let kind = component.kind();
         if !spec.required_kind.accepts(kind) {
             return Err(InvokeError::Role {

@@ -367,10 +367,17 @@ impl Pools {
                 .await;
             call.finished = true;
             let needs_initializer = lease.function.spec.initializer.is_some();
+            let memory_limit = u64::from(lease.function.spec.memory_mb) << 20;
             if call.instance.as_ref().is_some_and(|instance| {
-                !instance.is_usable() || (needs_initializer && !instance.is_initialized())
+                !instance.is_usable()
+                    || (needs_initializer && !instance.is_initialized())
+                    || near_memory_limit(instance.memory_used_bytes(), memory_limit)
             }) {
-                // A trap, timeout or OOM, or a failed initializer: never reuse it.
+                // A trap, timeout or OOM, or a failed initializer: never reuse
+                // it. Nor one whose memory crept close to MemorySize: the next
+                // request would fail for a leak it did not cause (a language
+                // engine's heap grows a little with every call), while a fresh
+                // instance starts in milliseconds.
                 *call.instance = None;
                 lease.slot.retire();
             }
@@ -497,4 +504,10 @@ impl Pools {
         }
         reaped
     }
+}
+
+/// Whether an instance using `used` bytes of linear memory is within a
+/// quarter of its `limit`: recycled after its call rather than reused.
+fn near_memory_limit(used: u64, limit: u64) -> bool {
+    limit > 0 && used > limit / 4 * 3
 }
