@@ -348,8 +348,8 @@ Resources:
     fn:
       Type: 'Aliyun::Serverless::Function'
       Properties:
-        Handler: index.handler
-        Runtime: nodejs8
+        Handler: example.App::handleRequest
+        Runtime: java8
         CodeUri: ./
         Timout: 3
 "#,
@@ -361,7 +361,7 @@ Resources:
         run.stderr
     );
     assert!(
-        run.stderr.contains("runtime `nodejs8` cannot run locally"),
+        run.stderr.contains("runtime `java8` cannot run locally"),
         "{}",
         run.stderr
     );

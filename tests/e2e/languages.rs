@@ -145,6 +145,50 @@ def handler(event, context):
     })
 "#;
 
+/// A Flask app behind an HTTP trigger, `Handler: app.app` as on FC.
+const FLASK_TEMPLATE: &str = r#"
+ROSTemplateFormatVersion: '2015-09-01'
+Transform: 'Aliyun::Serverless-2018-04-03'
+Resources:
+  demo:
+    Type: 'Aliyun::Serverless::Service'
+    flaskApp:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Runtime: python3.10
+        Handler: app.app
+        CodeUri: ./web
+      Events:
+        web:
+          Type: HTTP
+          Properties:
+            AuthType: ANONYMOUS
+            Methods: ['GET', 'POST']
+"#;
+
+const FLASK_APP: &str = r#"
+from flask import Flask, jsonify, render_template_string, request
+
+app = Flask(__name__)
+
+
+@app.route("/hello/<name>", methods=["GET", "POST"])
+def hello(name):
+    return jsonify(
+        name=name,
+        query=request.args.to_dict(flat=False),
+        method=request.method,
+        body=request.get_data(as_text=True),
+        remote=request.remote_addr,
+        requestId=request.environ["fc.context"].request_id,
+    )
+
+
+@app.route("/page")
+def page():
+    return render_template_string("<p>{{ text }}</p>", text=request.args["text"])
+"#;
+
 /// A sandbox holding [`TEMPLATE`] and its code, with both engines built
 /// (so `fclocal` finds them in the shared cache).
 fn languages_sandbox() -> Sandbox {
@@ -228,6 +272,71 @@ fn the_walkthrough_folder_runs_unchanged() {
         .unwrap_or_else(|| panic!("no console.log line in {records:#?}"));
     assert_eq!(logged["level"], "INFO");
     assert_eq!(logged["functionName"], "processEvent");
+}
+
+#[test]
+fn a_flask_app_installed_as_fun_install_does_is_the_handler() {
+    language_engine(EngineLanguage::Python);
+    let sandbox = Sandbox::with_template(FLASK_TEMPLATE);
+    let web = sandbox.path().join("web");
+    std::fs::create_dir_all(&web).unwrap();
+    sandbox.file("web/app.py", FLASK_APP.as_bytes());
+    let requirements = repo_root().join("tests/e2e/fixtures/flask-requirements.txt");
+    let installed = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--quiet",
+        ])
+        .args(["--no-deps", "--require-hashes", "--only-binary=:all:"])
+        .args([
+            "--platform",
+            "manylinux2014_x86_64",
+            "--python-version",
+            "3.12",
+        ])
+        .args(["--implementation", "cp", "--target"])
+        .arg(&web)
+        .arg("-r")
+        .arg(&requirements)
+        .output()
+        .expect("python3 -m pip runs (apt-get install python3-pip)");
+    assert!(
+        installed.status.success(),
+        "pip install failed: {}",
+        String::from_utf8_lossy(&installed.stderr)
+    );
+
+    let server = Server::start(&sandbox, &["--no-watch"]);
+    let answer = server.get("/2016-08-15/proxy/demo/flaskApp/hello/amy?x=1&x=2");
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(answer.header("content-type"), "application/json");
+    let body = answer.json();
+    assert_eq!(body["name"], "amy");
+    assert_eq!(body["query"]["x"], serde_json::json!(["1", "2"]));
+    assert_eq!(body["method"], "GET");
+    assert_eq!(body["remote"], "127.0.0.1");
+    assert_eq!(body["requestId"], answer.header("x-fc-request-id"));
+
+    let posted = server.send(
+        "POST",
+        "/2016-08-15/proxy/demo/flaskApp/hello/bob",
+        &[("content-type", "text/plain".to_owned())],
+        b"a body",
+    );
+    assert_eq!(posted.status, 200, "{}", posted.text());
+    assert_eq!(posted.json()["body"], "a body");
+
+    // Jinja2 escapes through MarkupSafe's pure-Python fallback.
+    let page = server.get("/2016-08-15/proxy/demo/flaskApp/page?text=%3Cb%3E");
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert_eq!(page.text(), "<p>&lt;b&gt;</p>");
+
+    let missing = server.get("/2016-08-15/proxy/demo/flaskApp/nowhere");
+    assert_eq!(missing.status, 404);
+    assert!(missing.text().contains("Not Found"), "{}", missing.text());
 }
 
 #[test]

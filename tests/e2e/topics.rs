@@ -199,15 +199,16 @@ fn messages_published_by_hand_reach_the_function_and_failures_are_counted() {
         "{rows:?}"
     );
 
-    // Not a block summary: the function fails, the failure is counted, reported
-    // and recorded in the function's logstore.
+    // Not a block summary: the function (Python) raises, the failure is
+    // counted, reported and recorded in the function's logstore.
     let answer = publish(&server, "marbles-blocks", None, "not a block");
     assert_eq!(answer.status, 201, "{}", answer.text());
     let id = answer.json()["MessageId"].as_str().unwrap().to_owned();
     let line = server.wait_for(&format!(
         "failed in marblesRewards/rewards (MessageId: {id}"
     ));
-    assert!(line.contains("HandledInvocationError"), "{line}");
+    assert!(line.contains("UnhandledInvocationError"), "{line}");
+    assert!(line.contains("not a block summary"), "{line}");
     let stats = server.get("/fclocal/topics").json();
     let subscription = &stats["topics"][0]["subscriptions"][0];
     assert_eq!(subscription["failed"], 1, "{stats}");
