@@ -356,11 +356,9 @@ fn event_functions_run_through_invoke_the_api_and_a_timer() {
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains("[WARN] careful with cli"),
-        "{}",
-        run.stderr
-    );
+    // console.warn is a WARN line in FC's format, whichever stream it took.
+    let warned = format!("{} [WARN] careful with cli", run.request_id());
+    assert!(run.stderr.contains(&warned), "{}", run.stderr);
 
     let run = sandbox
         .run(&["invoke", "pyEvents", "-e", r#"{"name":"cli"}"#])

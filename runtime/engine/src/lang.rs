@@ -85,7 +85,11 @@ fn to_wit_request(request: HttpRequest) -> WitRequest {
     let headers = request
         .headers
         .iter()
-        .filter(|(name, _)| !name.as_str().starts_with("x-fc-"))
+        // FC drops these before a handler sees the request.
+        .filter(|(name, _)| {
+            let name = name.as_str();
+            !name.starts_with("x-fc-") && name != "connection" && name != "keep-alive"
+        })
         .map(|(name, value)| {
             (
                 name.as_str().to_owned(),
@@ -181,6 +185,8 @@ mod tests {
     fn the_request_record_splits_path_and_query() {
         let mut headers = HeaderMap::new();
         headers.insert("x-fc-request-id", "forged".parse().unwrap());
+        headers.insert("connection", "keep-alive".parse().unwrap());
+        headers.insert("keep-alive", "timeout=5".parse().unwrap());
         headers.append("accept", "a".parse().unwrap());
         headers.append("accept", "b".parse().unwrap());
         let record = to_wit_request(HttpRequest {

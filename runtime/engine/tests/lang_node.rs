@@ -554,6 +554,21 @@ async fn errors_name_what_is_wrong_and_the_instance_survives_them() {
             .starts_with("Cannot find module 'no-such-package'"),
         "{package}"
     );
+    assert!(
+        !package["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("preinstalled"),
+        "{package}"
+    );
+    let preinstalled = failing(&mut guest, "index.preinstalledOnFc", true).await;
+    let message = preinstalled["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with("Cannot find module 'ali-oss'")
+            && message.contains("'ali-oss' is preinstalled on FC's Node.js runtimes")
+            && message.contains("npm install"),
+        "{preinstalled}"
+    );
 
     for handler in ["index.native", "index.gypNative"] {
         let native = failing(&mut guest, handler, true).await;

@@ -404,16 +404,29 @@ async fn errors_name_what_is_wrong_and_the_instance_survives_them() {
         "{stdlib}"
     );
 
-    let shadowed = failing(&mut guest, "calendar.handler").await;
+    // The function's own modules win over the standard library's (as /code
+    // is first on FC's sys.path), except the ones FC's runtime has imported.
+    assert_eq!(
+        call(&mut guest, "calendar.handler", b"").await,
+        b"the function's own calendar.py"
+    );
+    assert_eq!(
+        call(&mut guest, "index.own_calendar", b"").await,
+        b"the function's own calendar.py"
+    );
+    let shadowed = failing(&mut guest, "json.handler").await;
     assert_eq!(shadowed["errorType"], "ImportModuleError");
     let message = shadowed["errorMessage"].as_str().unwrap();
     assert!(
-        message.contains("/code/calendar.py") && message.contains("rename"),
+        message.contains("/code/json.py") && message.contains("rename"),
         "{message}"
     );
 
     let exited = failing(&mut guest, "index.system_exit").await;
-    assert_eq!(exited["errorType"], "SystemExit");
+    assert_eq!(
+        exited,
+        json!({"errorMessage": "Process exited unexpectedly before completing request (exit code 3)"})
+    );
 
     // After all of that, the same instance still serves.
     assert_eq!(call(&mut guest, "index.count", b"").await, b"1");
@@ -564,9 +577,9 @@ async fn a_wsgi_app_sees_fcs_environ() {
     get.headers.append("x-multi", "one".parse().unwrap());
     get.headers.append("x-multi", "two".parse().unwrap());
     get.headers
-        .insert("content-type", "text/plain".parse().unwrap());
-    get.headers
         .insert("x-fc-request-id", "forged".parse().unwrap());
+    get.headers
+        .insert("connection", "keep-alive".parse().unwrap());
     let response = http(&mut guest, "index.handler", get).await;
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.headers["content-type"], "application/json");
@@ -577,6 +590,7 @@ async fn a_wsgi_app_sees_fcs_environ() {
             "REQUEST_METHOD": "GET",
             "PATH_INFO": "/env",
             "QUERY_STRING": "a=1&b=two%20words",
+            // No Content-Type: wsgiref's default, as FC shows.
             "CONTENT_TYPE": "text/plain",
             "CONTENT_LENGTH": "0",
             "REMOTE_ADDR": "10.1.2.3",
@@ -590,6 +604,8 @@ async fn a_wsgi_app_sees_fcs_environ() {
             "wsgi.multiprocess": false,
             "wsgi.run_once": false,
             "wsgi.version": [1, 0],
+            // The process environment is copied in, as wsgiref does.
+            "FC_REGION": "cn-hangzhou",
             "headers": {
                 "HTTP_HOST": "example.com:8000",
                 "HTTP_USER_AGENT": "test-agent",

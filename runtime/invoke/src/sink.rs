@@ -163,25 +163,27 @@ pub fn format_line(time: SystemTime, request_id: &str, level: &str, message: &st
     )
 }
 
-/// The level and message of a captured line.
+/// The level and message of a captured line: a leading `[DEBUG] `, `[INFO] `,
+/// `[WARN] ` or `[ERROR] ` tag names the level on either stream (the SDK and
+/// the language engines write `console.warn` as `[WARN] ` on stderr);
+/// otherwise stdout is INFO and stderr ERROR. Host notices are WARN.
 fn classify(line: &CapturedLine) -> (&'static str, &str) {
-    match line.source {
-        LineSource::Stderr => ("ERROR", line.text.as_str()),
-        LineSource::Host => ("WARN", line.text.as_str()),
-        LineSource::Stdout => {
-            for level in ["DEBUG", "INFO", "WARN", "ERROR"] {
-                if let Some(rest) = line
-                    .text
-                    .strip_prefix('[')
-                    .and_then(|rest| rest.strip_prefix(level))
-                    .and_then(|rest| rest.strip_prefix("] "))
-                {
-                    return (level, rest);
-                }
-            }
-            ("INFO", line.text.as_str())
+    let text = line.text.as_str();
+    let untagged = match line.source {
+        LineSource::Host => return ("WARN", text),
+        LineSource::Stderr => "ERROR",
+        LineSource::Stdout => "INFO",
+    };
+    for level in ["DEBUG", "INFO", "WARN", "ERROR"] {
+        if let Some(rest) = text
+            .strip_prefix('[')
+            .and_then(|rest| rest.strip_prefix(level))
+            .and_then(|rest| rest.strip_prefix("] "))
+        {
+            return (level, rest);
         }
     }
+    (untagged, text)
 }
 
 /// The most recent formatted lines, at most [`LOG_TAIL_BYTES`] in total.
@@ -254,6 +256,21 @@ mod tests {
         assert_eq!(
             classify(&line(LineSource::Stdout, "[WARNING] not ours")),
             ("INFO", "[WARNING] not ours")
+        );
+        assert_eq!(
+            classify(&line(LineSource::Stderr, "[WARN] console.warn")),
+            ("WARN", "console.warn")
+        );
+        assert_eq!(
+            classify(&line(LineSource::Stderr, "[ERROR] console.error")),
+            ("ERROR", "console.error")
+        );
+        assert_eq!(
+            classify(&line(
+                LineSource::Host,
+                "[INFO] a guest cannot fake host notices"
+            )),
+            ("WARN", "[INFO] a guest cannot fake host notices")
         );
     }
 

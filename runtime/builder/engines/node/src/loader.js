@@ -64,10 +64,21 @@ function packageScope(file) {
 }
 
 // ---- errors
+// Packages FC's nodejs18/20 runtimes preinstall that the engine does not
+// bundle (it bundles raw-body and body): a function relying on one gets a
+// hint with the "Cannot find module" error.
+const FC_PREINSTALLED = new Set(['co', 'gm', 'ali-oss', 'aliyun-sdk', '@alicloud/fc2', 'tablestore', 'ali-mns', '@alicloud/pop-core']);
+function preinstalledHint(request) {
+  const name = request.startsWith('@') ? request.split('/').slice(0, 2).join('/') : request.split('/')[0];
+  if (!FC_PREINSTALLED.has(name)) return '';
+  return "\n'" + name + "' is preinstalled on FC's Node.js runtimes but not in " + ENGINE +
+    ": add it to your package.json and `npm install` it into the function's CodeUri (it deploys the same way)";
+}
+
 function notFound(request, parent) {
   const stack = [];
   for (let m = parent; m && m.filename; m = m.parent) stack.push('- ' + m.filename);
-  const error = new Error("Cannot find module '" + request + "'" + (stack.length ? '\nRequire stack:\n' + stack.join('\n') : ''));
+  const error = new Error("Cannot find module '" + request + "'" + (stack.length ? '\nRequire stack:\n' + stack.join('\n') : '') + preinstalledHint(request));
   error.code = 'MODULE_NOT_FOUND';
   error.requireStack = stack.map((line) => line.slice(2));
   return error;

@@ -66,6 +66,7 @@ class _Instance:
         if not sys.argv:
             sys.argv.append("")
         handlers.use_code_path()
+        handlers.release_shadowed_modules()
         handlers.use_bytecode_cache()
         try:
             os.chdir(handlers.CODE_DIR)
@@ -87,6 +88,13 @@ def _run(call):
         _fail(failure)
     except MemoryError:
         raise
+    except SystemExit as exit_:
+        # On FC, sys.exit ends the runtime's process mid-request.
+        message = (
+            "Process exited unexpectedly before completing request "
+            f"(exit code {exit_.code if exit_.code is not None else 0})"
+        )
+        _fail(handlers.HandlerFailure(json.dumps({"errorMessage": message})))
     except BaseException as error:  # noqa: BLE001 - FC reports every exception
         _fail(handlers.HandlerFailure(handlers.exception_body(error)))
     finally:

@@ -209,11 +209,49 @@ def load_module(module_name, handler, role="handler"):
     return module
 
 
+# Modules FC's own Python runtime has imported before it adds `/code` to
+# `sys.path` (the interpreter's start-up, its server and its logging): a
+# `/code` module of one of these names cannot replace it on FC either.
+_RUNTIME_MODULES = frozenset(
+    {
+        "abc", "codecs", "collections", "datetime", "email", "encodings",
+        "enum", "functools", "genericpath", "http", "importlib", "io", "json",
+        "logging", "os", "posixpath", "re", "site", "socket", "socketserver",
+        "stat", "sys", "threading", "time", "traceback", "types", "typing",
+        "urllib", "warnings", "wsgiref",
+    }
+)
+
+
+def release_shadowed_modules():
+    """Lets the function's own modules win over the standard library's, as
+    `/code` first on `sys.path` makes them win on FC: a top-level module or
+    package of `/code` named like a module the engine pre-imported at build
+    time (`secrets`, `calendar`, `statistics`, ...) is dropped from
+    `sys.modules`, so the next `import` finds `/code`'s. The engine keeps its
+    own references to what it uses."""
+    try:
+        entries = os.listdir(CODE_DIR)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.endswith(".py"):
+            name = entry[:-3]
+        elif os.path.isfile(os.path.join(CODE_DIR, entry, "__init__.py")):
+            name = entry
+        else:
+            continue
+        if name in _RUNTIME_MODULES or name not in sys.modules:
+            continue
+        for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+            del sys.modules[loaded]
+
+
 def _check_not_shadowed(module_name, module):
-    """A handler module named like a standard-library module the engine
-    imported at build time (`http`, `email`, `token`, ...) resolves to the
-    standard library's, not to `/code`'s file: say so instead of reporting a
-    missing handler."""
+    """A handler module named like a standard-library module FC's runtime
+    itself has imported (`http`, `email`, `json`, ...) resolves to the
+    standard library's, not to `/code`'s file, on FC as here: say so instead
+    of reporting a missing handler."""
     origin = getattr(module, "__file__", None) or ""
     if origin.startswith(CODE_DIR + "/"):
         return

@@ -1,6 +1,7 @@
 """FC's HTTP functions: WSGI (PEP 3333), as FC's Python runtime calls them."""
 
 import io
+import os
 import sys
 import wsgiref.util
 
@@ -24,12 +25,16 @@ def build_environ(request, context):
     server_name = host.rsplit(":", 1)[0] if host and not host.endswith("]") else host
     if server_name.startswith("[") and "]" in server_name:
         server_name = server_name[: server_name.index("]") + 1]
-    environ = {
+    # As wsgiref (FC's server) does: the process environment first (FC_*,
+    # the template's EnvironmentVariables), then the request's keys.
+    environ = dict(os.environ)
+    environ.update({
         "REQUEST_METHOD": request.method,
         "SCRIPT_NAME": "",
         "PATH_INFO": _latin1(request.path),
         "QUERY_STRING": request.query,
-        "CONTENT_TYPE": "",
+        # wsgiref's default when the request has none (seen on FC).
+        "CONTENT_TYPE": "text/plain",
         "CONTENT_LENGTH": str(len(request.body)),
         "REMOTE_ADDR": request.client_ip,
         "REMOTE_HOST": "",
@@ -48,7 +53,7 @@ def build_environ(request, context):
         "wsgi.file_wrapper": wsgiref.util.FileWrapper,
         "fc.context": context,
         "fc.request_uri": request.url,
-    }
+    })
     for name, value in request.headers:
         cgi = _CGI_HEADERS.get(name)
         if cgi is not None:
