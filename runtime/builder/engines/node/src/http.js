@@ -71,9 +71,18 @@ function requestClass() {
   const { Readable } = builtin('stream');
   // Named EventEmitter: frameworks detect FC's HTTP trigger by
   // `req.constructor.name === 'EventEmitter'`.
+  // The body is pushed when a consumer first reads (most handlers of a GET
+  // never do): a push at construction costs the stream machinery's
+  // bookkeeping and ticks on every request.
   RequestClass = class EventEmitter extends Readable {
     constructor(body) {
-      super({ read() {} });
+      super();
+      this._fcBody = body;
+    }
+    _read() {
+      const body = this._fcBody;
+      if (body === null) return;
+      this._fcBody = null;
       if (body.length) this.push(body);
       this.push(null);
     }
@@ -107,8 +116,14 @@ function isReadable(body) {
   return body !== null && typeof body === 'object' && typeof body.on === 'function' && typeof body.pipe === 'function';
 }
 
+const encoder = new TextEncoder();
+
 function toBuffer(chunk) {
-  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (typeof chunk === 'string') {
+    // The engine's native UTF-8 encoder: the Buffer polyfill encodes in JS.
+    const bytes = encoder.encode(chunk);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   throw new TypeError('response stream chunks must be strings or Buffers');
 }
