@@ -13,6 +13,11 @@ pub const CODE_MOUNT: &str = "/code";
 /// limit is 500 MB unzipped; a single module above this is a mistake).
 const MAX_FILE_BYTES: u64 = 64 << 20;
 
+/// Most entries `read-dir` lists from one directory: enough for any code
+/// folder (`node_modules` included), bounded so one call cannot build a huge
+/// answer.
+const MAX_DIR_ENTRIES: usize = 100_000;
+
 /// `CodeUri` mounted at [`CODE_MOUNT`].
 #[derive(Debug, Clone)]
 pub(crate) struct CodeMount {
@@ -77,6 +82,45 @@ impl CodeMount {
             ));
         }
         std::fs::read(&path).map_err(|error| format!("cannot read '{guest}': {error}"))
+    }
+
+    /// The entries of a directory under the root, sorted by name, at most
+    /// [`MAX_DIR_ENTRIES`] of them.
+    pub(crate) fn read_dir(&self, guest: &str) -> Result<Vec<(String, EntryKind)>, String> {
+        let path = self
+            .host_path(guest)
+            .filter(|path| self.inside(path))
+            .ok_or_else(|| format!("ENOENT: no such file or directory, scandir '{guest}'"))?;
+        let metadata = std::fs::metadata(&path)
+            .map_err(|_| format!("ENOENT: no such file or directory, scandir '{guest}'"))?;
+        if !metadata.is_dir() {
+            return Err(format!("ENOTDIR: not a directory, scandir '{guest}'"));
+        }
+        let entries =
+            std::fs::read_dir(&path).map_err(|error| format!("cannot list '{guest}': {error}"))?;
+        let mut listed = Vec::new();
+        for entry in entries.flatten() {
+            if listed.len() == MAX_DIR_ENTRIES {
+                return Err(format!(
+                    "EMFILE: '{guest}' has more than {MAX_DIR_ENTRIES} entries; fclocal lists up to that many"
+                ));
+            }
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            let entry_path = entry.path();
+            if !self.inside(&entry_path) {
+                continue;
+            }
+            let kind = match std::fs::metadata(&entry_path) {
+                Ok(metadata) if metadata.is_dir() => EntryKind::Directory,
+                Ok(metadata) if metadata.is_file() => EntryKind::File,
+                _ => continue,
+            };
+            listed.push((name, kind));
+        }
+        listed.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(listed)
     }
 
     pub(crate) fn stat(&self, guest: &str) -> EntryKind {
@@ -146,5 +190,35 @@ mod tests {
         std::os::unix::fs::symlink(outside.path().join("x.js"), dir.path().join("link.js"))
             .unwrap();
         assert!(code.read("/code/link.js").is_err());
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("out")).unwrap();
+        assert!(code.read_dir("/code/out").is_err());
+        let names: Vec<String> = code
+            .read_dir("/code")
+            .unwrap()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(names, ["index.js", "lib"], "symlinks out are not listed");
+    }
+
+    #[test]
+    fn lists_directories_under_code_sorted_with_kinds() {
+        let (dir, code) = mount();
+        std::fs::write(dir.path().join("b.json"), "{}").unwrap();
+        let listed = code.read_dir("/code").unwrap();
+        let names: Vec<(&str, bool)> = listed
+            .iter()
+            .map(|(name, kind)| (name.as_str(), matches!(kind, EntryKind::Directory)))
+            .collect();
+        assert_eq!(
+            names,
+            [("b.json", false), ("index.js", false), ("lib", true)]
+        );
+        assert_eq!(code.read_dir("/code/lib/").unwrap().len(), 1);
+        let error = code.read_dir("/code/index.js").unwrap_err();
+        assert!(error.starts_with("ENOTDIR"), "{error}");
+        let error = code.read_dir("/code/../..").unwrap_err();
+        assert!(error.starts_with("ENOENT"), "{error}");
+        assert!(code.read_dir("/etc").is_err());
     }
 }

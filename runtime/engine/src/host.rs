@@ -65,6 +65,18 @@ impl EngineHostImports for HostState {
         })
     }
 
+    fn read_dir(
+        &mut self,
+        path: String,
+    ) -> wasmtime::Result<Result<Vec<(String, EntryKind)>, String>> {
+        Ok(match &self.code {
+            Some(code) => code.read_dir(&path),
+            None => Err(format!(
+                "cannot list {path}: this instance has no code directory mounted at /code"
+            )),
+        })
+    }
+
     fn environment(&mut self) -> wasmtime::Result<Vec<(String, String)>> {
         Ok(self.environment.clone())
     }

@@ -380,6 +380,9 @@ async fn require_finds_local_files_packages_and_node_builtins() {
             "gzip": "zipped",
             "fs": "{ \"greeting\": \"hello\" }",
             "tmp": "scratch",
+            "readdir": ["helper.js"],
+            "dirents": ["dir/", "helper.js"],
+            "readdirMissing": "ENOENT",
             "readOnlyCode": "EROFS",
         })
     );

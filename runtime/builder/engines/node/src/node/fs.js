@@ -1,10 +1,10 @@
-// `fs`: the function's code read-only (through engine-host `read-file` and
-// `stat`, like FC's read-only /code), plus an in-memory `/tmp` private to the
+// `fs`: the function's code read-only (through engine-host `read-file`,
+// `stat` and `read-dir`, like FC's read-only /code), plus an in-memory `/tmp` private to the
 // instance (FC gives every instance a writable /tmp; ours lives in the
 // instance's memory and counts against MemorySize). Everything else fails
 // with Node-style errors (EROFS, ENOSYS).
 
-import { readFile as hostReadFile, stat as hostStat } from 'fclocal:function/engine-host@0.1.0';
+import { readDir as hostReadDir, readFile as hostReadFile, stat as hostStat } from 'fclocal:function/engine-host@0.1.0';
 import pathModule from 'path-browserify';
 import { builtin } from '../builtins.js';
 
@@ -227,14 +227,34 @@ function mkdirSync(path, options) {
   return recursive ? p : undefined;
 }
 
+function direntsOrNames(p, entries, options) {
+  if (!(options && options.withFileTypes)) return entries.map(([name]) => name);
+  return entries.map(([name, kind]) => {
+    const dirent = new Stats(kind, 0);
+    dirent.name = name;
+    dirent.path = p;
+    dirent.parentPath = p;
+    return dirent;
+  });
+}
+
+/** A directory of the function's code, through engine-host `read-dir`. */
+function readCodeDir(p, options) {
+  const kind = kindOf(p);
+  if (kind === 'missing') throw enoent('scandir', p);
+  if (kind === 'file') throw enotdir('scandir', p);
+  let entries;
+  try {
+    entries = hostReadDir(p);
+  } catch (_) {
+    throw enoent('scandir', p);
+  }
+  return direntsOrNames(p, entries, options);
+}
+
 function readdirSync(path, options) {
   const p = absolute(path);
-  if (!underTmp(p)) {
-    const kind = kindOf(p);
-    if (kind === 'missing') throw enoent('scandir', p);
-    if (kind === 'file') throw enotdir('scandir', p);
-    throw enosys('scandir', p);
-  }
+  if (!underTmp(p)) return readCodeDir(p, options);
   if (!tmpDirs.has(p)) throw tmpFiles.has(p) ? enotdir('scandir', p) : enoent('scandir', p);
   const names = new Set();
   const prefix = p + '/';
@@ -242,16 +262,11 @@ function readdirSync(path, options) {
     if (entry.startsWith(prefix) && !entry.slice(prefix.length).includes('/')) names.add(entry.slice(prefix.length));
   }
   const sorted = [...names].sort();
-  if (options && options.withFileTypes) {
-    return sorted.map((name) => {
-      const kind = tmpDirs.has(prefix + name) ? 'directory' : 'file';
-      const dirent = new Stats(kind, 0);
-      dirent.name = name;
-      dirent.path = p;
-      return dirent;
-    });
-  }
-  return sorted;
+  return direntsOrNames(
+    p,
+    sorted.map((name) => [name, tmpDirs.has(prefix + name) ? 'directory' : 'file']),
+    options,
+  );
 }
 
 function rmSync(path, options) {
