@@ -242,6 +242,16 @@ impl Sandbox {
         Run::from(output)
     }
 
+    /// Runs `fclocal args…` with an empty stdin and `vars` set in its
+    /// environment (over the defaults above).
+    pub fn run_with_env(&self, args: &[&str], vars: &[(&str, &std::ffi::OsStr)]) -> Run {
+        let mut command = self.command(args);
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        Run::from(command.stdin(Stdio::null()).output().expect("fclocal runs"))
+    }
+
     /// Runs `fclocal args…` with `input` on stdin.
     pub fn run_with_stdin(&self, args: &[&str], input: &[u8]) -> Run {
         let mut child = self

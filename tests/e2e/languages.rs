@@ -275,6 +275,38 @@ fn the_walkthrough_folder_runs_unchanged() {
 }
 
 #[test]
+fn a_machine_without_node_or_python_is_told_which_debian_package_to_install() {
+    let sandbox = Sandbox::with_template(TEMPLATE);
+    std::fs::create_dir_all(sandbox.path().join("node")).unwrap();
+    std::fs::create_dir_all(sandbox.path().join("python")).unwrap();
+    sandbox.file("node/index.js", NODE_EVENTS.as_bytes());
+    sandbox.file("python/main.py", PYTHON_EVENTS.as_bytes());
+    // A PATH with bash (to run the engines' build scripts) and nothing else,
+    // and an engine cache with no engine built yet.
+    let bin = sandbox.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let bash = ["/bin/bash", "/usr/bin/bash"]
+        .into_iter()
+        .find(|path| std::path::Path::new(path).is_file())
+        .expect("bash is installed");
+    std::os::unix::fs::symlink(bash, bin.join("bash")).unwrap();
+    let cache = sandbox.path().join("engine-cache");
+    let vars = [
+        ("PATH", bin.as_os_str()),
+        (fclocal_builder::ENGINE_CACHE_ENV, cache.as_os_str()),
+    ];
+    for (function, package) in [
+        ("nodeEvents", "apt-get install nodejs npm"),
+        ("pyEvents", "apt-get install python3 python3-venv"),
+    ] {
+        let run = sandbox
+            .run_with_env(&["invoke", function, "-e", "{}"], &vars)
+            .expect_code(1);
+        assert!(run.stderr.contains(package), "{function}: {}", run.stderr);
+    }
+}
+
+#[test]
 fn a_flask_app_installed_as_fun_install_does_is_the_handler() {
     language_engine(EngineLanguage::Python);
     let sandbox = Sandbox::with_template(FLASK_TEMPLATE);
