@@ -35,13 +35,10 @@ fn engine() -> &'static PreparedComponent {
     &ENGINE
         .get_or_init(|| {
             let path = fclocal_test_support::language_engine(EngineLanguage::Node);
-            let cache = path.with_file_name("compile-cache");
-            let runtime = Runtime::new(EngineConfig {
-                cache_dir: Some(cache),
-                ..EngineConfig::default()
-            })
-            .expect("the engine starts");
-            let component = runtime.load(&path).expect("the Node.js engine loads");
+            let runtime = Runtime::new(EngineConfig::default()).expect("the engine starts");
+            let component = runtime
+                .load_shared(&path, &fclocal_test_support::engine_compile_cache(&path))
+                .expect("the Node.js engine loads");
             (runtime, component)
         })
         .1

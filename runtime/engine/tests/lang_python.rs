@@ -15,9 +15,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use common::{Lines, sink};
 use fclocal_engine::{
-    CaptureLimits, Credentials, EngineConfig, EventContext, FunctionInfo, FunctionInstance,
-    FunctionKind, HttpRequest, HttpResponse, InstanceSettings, InvocationError, LineSource,
-    PreparedComponent, Runtime, ServiceInfo,
+    CaptureLimits, Credentials, EngineConfig, EngineError, EventContext, FunctionInfo,
+    FunctionInstance, FunctionKind, HttpRequest, HttpResponse, InstanceSettings, InvocationError,
+    LineSource, PoolingMode, PreparedComponent, Runtime, ServiceInfo,
 };
 use fclocal_test_support::EngineLanguage;
 use http::{HeaderMap, Method, StatusCode};
@@ -35,13 +35,10 @@ fn engine() -> &'static PreparedComponent {
     &ENGINE
         .get_or_init(|| {
             let path = fclocal_test_support::language_engine(EngineLanguage::Python);
-            let cache = path.with_file_name("compile-cache");
-            let runtime = Runtime::new(EngineConfig {
-                cache_dir: Some(cache),
-                ..EngineConfig::default()
-            })
-            .expect("the engine starts");
-            let component = runtime.load(&path).expect("the Python engine loads");
+            let runtime = Runtime::new(EngineConfig::default()).expect("the engine starts");
+            let component = runtime
+                .load_shared(&path, &fclocal_test_support::engine_compile_cache(&path))
+                .expect("the Python engine loads");
             (runtime, component)
         })
         .1
@@ -729,4 +726,43 @@ async fn wsgi_failures_are_unhandled_errors_and_the_instance_survives() {
     }
     let fine = http(&mut guest, "index.handler", request(Method::GET, "/teapot")).await;
     assert_eq!(fine.status, StatusCode::IM_A_TEAPOT);
+}
+
+/// A componentize-py component holds many core instances, memories and
+/// tables; the pool is sized so `max_instances` of them fit, and one more is
+/// a capacity refusal (a 429 in fclocal start), not an instantiation error.
+#[tokio::test]
+async fn the_instance_pool_fits_max_instances_python_engines_and_then_refuses() {
+    let path = fclocal_test_support::language_engine(EngineLanguage::Python);
+    let runtime = Runtime::new(EngineConfig {
+        pooling: PoolingMode::Always,
+        max_instances: 3,
+        ..EngineConfig::default()
+    })
+    .expect("the pooling allocator is available");
+    let component = runtime
+        .load_shared(&path, &fclocal_test_support::engine_compile_cache(&path))
+        .expect("the Python engine loads");
+    let settings = settings("events", 128);
+    let mut alive = Vec::new();
+    for _ in 0..3 {
+        let mut guest = component
+            .instantiate(&settings)
+            .await
+            .expect("a slot is free");
+        assert_eq!(call(&mut guest, "index.count", b"").await, b"1");
+        alive.push(guest);
+    }
+    let refused = component.instantiate(&settings).await;
+    assert!(
+        matches!(refused, Err(EngineError::PoolFull { .. })),
+        "{:?}",
+        refused.err()
+    );
+    alive.pop();
+    let mut again = component
+        .instantiate(&settings)
+        .await
+        .expect("a slot was freed");
+    assert_eq!(call(&mut again, "index.count", b"").await, b"1");
 }

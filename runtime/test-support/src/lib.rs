@@ -85,6 +85,7 @@ pub fn chaincode(name: &str, component: &str) -> PathBuf {
 }
 
 /// The languages fclocal runs through a language engine.
+pub use fclocal_builder::engine_compile_cache;
 pub use fclocal_template::Language as EngineLanguage;
 
 /// Where tests keep the language engines: shared by every test binary and
