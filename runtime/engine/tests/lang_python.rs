@@ -8,134 +8,64 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use common::{Lines, sink};
 use fclocal_engine::{
-    CaptureLimits, Credentials, EngineConfig, EngineError, EventContext, FunctionInfo,
-    FunctionInstance, FunctionKind, HttpRequest, HttpResponse, InstanceSettings, InvocationError,
-    LineSource, PoolingMode, PreparedComponent, Runtime, ServiceInfo,
+    CaptureLimits, EngineConfig, EngineError, EventContext, FunctionInstance, FunctionKind,
+    HttpRequest, HttpResponse, InstanceSettings, InvocationError, LineSource, PoolingMode,
+    PreparedComponent, Runtime,
 };
 use fclocal_test_support::EngineLanguage;
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::{Value, json};
 
-/// Generous: a cold instance compiles the handler's module on its first call.
-const TIMEOUT: Duration = Duration::from_secs(10);
-const MAX_BODY: usize = 1 << 20;
+use common::lang::{LangEngine, MAX_BODY, TIMEOUT, body_json, reported};
 
-/// One runtime and one compiled engine for every test of this file. The
-/// compiled code is cached beside the engine, so only the first run after a
-/// change pays cranelift's ~12 s for the 30 MB component.
+static PYTHON: LangEngine = LangEngine::new(EngineLanguage::Python, "python", "pysvc", "pyfn");
+
 fn engine() -> &'static PreparedComponent {
-    static ENGINE: OnceLock<(Runtime, PreparedComponent)> = OnceLock::new();
-    &ENGINE
-        .get_or_init(|| {
-            let path = fclocal_test_support::language_engine(EngineLanguage::Python);
-            let runtime = Runtime::new(EngineConfig::default()).expect("the engine starts");
-            let component = runtime
-                .load_shared(&path, &fclocal_test_support::engine_compile_cache(&path))
-                .expect("the Python engine loads");
-            (runtime, component)
-        })
-        .1
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/python")
-        .join(name)
+    PYTHON.component()
 }
 
 fn settings(code: &str, memory_mb: u64) -> InstanceSettings {
-    let mut settings = common::settings(memory_mb);
-    settings.code_dir = Some(fixture(code));
-    settings.environment.extend([
-        ("FC_REGION".to_owned(), "cn-hangzhou".to_owned()),
-        ("PATH_LIKE".to_owned(), "/a:/b".to_owned()),
-    ]);
-    settings
+    PYTHON.settings(code, memory_mb)
 }
 
 async fn instance(code: &str) -> FunctionInstance {
-    instance_with(&settings(code, 128)).await
+    PYTHON.instance_with(&settings(code, 128)).await
 }
 
 async fn instance_with(settings: &InstanceSettings) -> FunctionInstance {
-    engine()
-        .instantiate(settings)
-        .await
-        .expect("the Python engine instantiates")
+    PYTHON.instance_with(settings).await
 }
 
 fn context(handler: &str) -> EventContext {
-    EventContext {
-        request_id: "req-1".into(),
-        credentials: Credentials {
-            access_key_id: "AKID".into(),
-            access_key_secret: "SECRET".into(),
-            security_token: "TOKEN".into(),
-        },
-        function: FunctionInfo {
-            name: "pyfn".into(),
-            handler: handler.into(),
-            memory_mb: 128,
-            timeout_secs: 3,
-            initializer: String::new(),
-            initialization_timeout_secs: 3,
-        },
-        service: ServiceInfo {
-            name: "pysvc".into(),
-            log_project: "proj".into(),
-            log_store: "store".into(),
-            qualifier: "LATEST".into(),
-            version_id: String::new(),
-        },
-        region: "cn-hangzhou".into(),
-        account_id: "1234567890".into(),
-    }
+    PYTHON.context(handler)
 }
 
 async fn call(guest: &mut FunctionInstance, handler: &str, event: &[u8]) -> Vec<u8> {
-    let invoked = guest
-        .invoke_event(event, &context(handler), TIMEOUT, sink())
-        .await;
-    match invoked.result {
-        Ok(bytes) => bytes,
-        Err(error) => panic!("{handler} failed: {error:?}"),
-    }
+    PYTHON.call(guest, handler, event).await
 }
 
 async fn call_json(guest: &mut FunctionInstance, handler: &str, event: &[u8]) -> Value {
-    let bytes = call(guest, handler, event).await;
-    serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| panic!("{handler} returned {}", String::from_utf8_lossy(&bytes)))
+    PYTHON.call_json(guest, handler, event).await
 }
 
-/// The FC error body and `unhandled` of a reported error.
-fn reported(result: &Result<Vec<u8>, InvocationError>) -> (Value, bool) {
-    match result {
-        Err(InvocationError::Reported {
-            body, unhandled, ..
-        }) => (
-            serde_json::from_str(body).expect("the error body is JSON"),
-            *unhandled,
-        ),
-        other => panic!("expected a reported error, got {other:?}"),
-    }
-}
-
+/// Calls a handler that must raise: an exception is always unhandled in
+/// FC's Python runtime.
 async fn failing(guest: &mut FunctionInstance, handler: &str) -> Value {
-    let invoked = guest
-        .invoke_event(b"", &context(handler), TIMEOUT, sink())
-        .await;
-    let (body, unhandled) = reported(&invoked.result);
-    assert!(unhandled, "{handler}: an exception is unhandled: {body}");
-    assert!(guest.is_usable(), "{handler}: the instance survives");
-    body
+    PYTHON.failing(guest, handler, true).await
+}
+
+fn request(method: Method, path_and_query: &str) -> HttpRequest {
+    PYTHON.request(method, path_and_query, HeaderMap::new(), b"")
+}
+
+async fn http(guest: &mut FunctionInstance, handler: &str, request: HttpRequest) -> HttpResponse {
+    PYTHON.http(guest, handler, request).await
 }
 
 #[test]
@@ -536,31 +466,6 @@ async fn five_hundred_reused_invocations_keep_memory_flat() {
         "linear memory grew from {after_warm_up} to {end} bytes over 450 calls"
     );
     assert!(guest.is_usable());
-}
-
-fn request(method: Method, path_and_query: &str) -> HttpRequest {
-    HttpRequest {
-        method,
-        path_and_query: path_and_query.to_owned(),
-        headers: HeaderMap::new(),
-        body: Bytes::new(),
-        client_ip: "10.1.2.3".into(),
-        request_uri: format!("/2016-08-15/proxy/pysvc/pyfn{path_and_query}"),
-    }
-}
-
-async fn http(guest: &mut FunctionInstance, handler: &str, request: HttpRequest) -> HttpResponse {
-    let answered = guest
-        .invoke_http(request, &context(handler), TIMEOUT, MAX_BODY, sink())
-        .await;
-    match answered.result {
-        Ok(response) => response,
-        Err(error) => panic!("{handler} failed: {error:?}"),
-    }
-}
-
-fn body_json(response: &HttpResponse) -> Value {
-    serde_json::from_slice(&response.body).expect("a JSON body")
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
+pub mod lang;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
