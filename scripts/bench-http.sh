@@ -18,9 +18,9 @@ connections=${CONNECTIONS:-"1 16 64"}
 tools=$root/target/bench-tools
 wasmtime=$tools/bin/wasmtime
 
-if ! command -v wrk > /dev/null; then
-  apt-get update && apt-get install -y wrk
-fi
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+ensure_wrk
 if [ ! -x "$wasmtime" ]; then
   echo "Installing wasmtime-cli 48.0.8 into $tools (about 11 minutes on 2 cores)..."
   cargo install --root "$tools" wasmtime-cli --version 48.0.8 --locked --no-default-features \
@@ -60,25 +60,6 @@ Resources:
             Methods: ['GET']
 EOF
 
-# Waits until $1 (a log file) contains $2.
-wait_for() {
-  for _ in $(seq 1 600); do
-    grep -q "$2" "$1" 2> /dev/null && return 0
-    sleep 0.1
-  done
-  echo "timed out waiting for '$2' in $1:" >&2
-  cat "$1" >&2
-  exit 1
-}
-
-rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
-
-# Runs wrk against $1 with $2 connections; prints "rps p50 p99".
-load() {
-  taskset -c 1 wrk -t1 -c"$2" -d"$duration" --latency "$1" > "$work/wrk.out"
-  awk '/Requests\/sec/ { rps = $2 } / 50%/ { p50 = $2 } / 99%/ { p99 = $2 } END { print rps, p50, p99 }' "$work/wrk.out"
-}
-
 start_peer() {
   taskset -c 0 "$wasmtime" serve -Scli --addr 127.0.0.1:8081 "$component" > "$work/peer.log" 2>&1 &
   pids+=($!)
@@ -101,8 +82,8 @@ echo "|---|---|---|---|---|"
 start_peer
 start_fclocal
 for c in $connections; do
-  read -r peer_rps peer_p50 peer_p99 <<< "$(load http://127.0.0.1:8081/ "$c")"
-  read -r fc_rps fc_p50 fc_p99 <<< "$(load http://127.0.0.1:8082/2016-08-15/proxy/bench/hello/ "$c")"
+  read -r peer_rps peer_p50 peer_p99 _ <<< "$(load http://127.0.0.1:8081/ "$c")"
+  read -r fc_rps fc_p50 fc_p99 _ <<< "$(load http://127.0.0.1:8082/2016-08-15/proxy/bench/hello/ "$c")"
   echo "| $c | wasmtime serve 48.0.8 | $peer_rps | $peer_p50 | $peer_p99 |"
   ratio=$(awk -v a="$fc_rps" -v b="$peer_rps" 'BEGIN { printf "%.2f", a / b }')
   echo "| $c | fclocal start | $fc_rps (${ratio}×) | $fc_p50 | $fc_p99 |"
@@ -122,11 +103,7 @@ echo "- idle RSS of fclocal start with the demo template: $(rss_mb "$demo") MB"
 url=http://127.0.0.1:8083/2016-08-15/proxy/marblesFC/processEvent/?type=create
 total=0
 measure_after() {
-  while [ "$total" -lt "$1" ]; do
-    taskset -c 1 wrk -t1 -c16 -d1s "$url" > "$work/wrk.out"
-    done_now=$(awk '/requests in/ { print $1 }' "$work/wrk.out")
-    total=$((total + done_now))
-  done
+  load_until "$url" "$1"
   echo "- RSS after $total requests: $(rss_mb "$demo") MB"
 }
 measure_after 10000

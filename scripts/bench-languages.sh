@@ -25,9 +25,9 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 duration=${DURATION:-10s}
 
-if ! command -v wrk > /dev/null; then
-  apt-get update && apt-get install -y wrk
-fi
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+ensure_wrk
 cargo build --release --quiet
 (cd functions && cargo build --release --quiet -p hello-http)
 fclocal=$root/target/release/fclocal
@@ -116,17 +116,6 @@ started=$(date +%s%N)
 "$fclocal" build -t "$work/template.yml" > /dev/null 2>&1
 echo "- the same again, everything cached: $(ms_since "$started") ms"
 
-# Waits until $1 (a log file) contains $2 (at most 60 s).
-wait_for() {
-  for _ in $(seq 1 600); do
-    grep -q "$2" "$1" 2> /dev/null && return 0
-    sleep 0.1
-  done
-  echo "timed out waiting for '$2' in $1:" >&2
-  cat "$1" >&2
-  exit 1
-}
-rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 url() { echo "http://127.0.0.1:8084/2016-08-15/proxy/bench/$1/"; }
 
 taskset -c 0 "$fclocal" start -t "$work/template.yml" --port 8084 > "$work/fclocal.log" 2> "$work/fclocal.err" &
@@ -143,12 +132,6 @@ for fn in rust node python; do
   echo "- $fn: first request (cold instance) $(awk -v t="$first" 'BEGIN { printf "%.1f", t * 1000 }') ms, second $(awk -v t="$warm" 'BEGIN { printf "%.1f", t * 1000 }') ms"
 done
 echo "- RSS with one instance of each: $(rss_mb "$server") MB"
-
-# Runs wrk against $1 with $2 connections; prints "rps p50 p99 requests".
-load() {
-  taskset -c 1 wrk -t1 -c"$2" -d"$duration" --latency "$1" > "$work/wrk.out"
-  awk '/Requests\/sec/ { rps = $2 } / 50%/ { p50 = $2 } / 99%/ { p99 = $2 } /requests in/ { n = $1 } END { print rps, p50, p99, n }' "$work/wrk.out"
-}
 
 echo
 echo "## Throughput"
@@ -172,10 +155,7 @@ for fn in node python; do
   line="- $fn:"
   total=0
   for target in 10000 20000 30000; do
-    while [ "$total" -lt "$target" ]; do
-      taskset -c 1 wrk -t1 -c16 -d1s "$(url "$fn")" > "$work/wrk.out"
-      total=$((total + $(awk '/requests in/ { print $1 }' "$work/wrk.out")))
-    done
+    load_until "$(url "$fn")" "$target"
     line="$line $(rss_mb "$server") MB after $total requests;"
   done
   echo "$line"
