@@ -94,6 +94,9 @@ wait "$peer" "$fclocal" 2> /dev/null || true
 echo
 echo "# Memory"
 demo_data=$work/demo-data
+# Compile everything first (the language engines too, if this machine has
+# not yet), so the idle figure is the server's, not Cranelift's leftovers.
+"$root/target/release/fclocal" build -t "$root/template.yml" --data-dir "$demo_data" > /dev/null 2>&1
 "$root/target/release/fclocal" start -t "$root/template.yml" --data-dir "$demo_data" --port 8083 --no-watch \
   > "$work/demo.log" 2> "$work/demo.err" &
 pids+=($!)
@@ -107,6 +110,7 @@ measure_after() {
   echo "- RSS after $total requests: $(rss_mb "$demo") MB"
 }
 measure_after 10000
+measure_after 50000
 measure_after 100000
 kill "$demo"
 wait "$demo" 2> /dev/null || true

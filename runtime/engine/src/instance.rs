@@ -57,6 +57,9 @@ pub struct FunctionInstance {
     component: PreparedComponent,
     poisoned: bool,
     initialized: bool,
+    /// Linear memory after the first call ended: what the instance needs
+    /// once warm, the baseline for [`FunctionInstance::memory_growth_bytes`].
+    warm_bytes: Option<u64>,
 }
 
 impl FunctionInstance {
@@ -73,6 +76,7 @@ impl FunctionInstance {
             component,
             poisoned: false,
             initialized: false,
+            warm_bytes: None,
         }
     }
 
@@ -94,6 +98,13 @@ impl FunctionInstance {
     /// Linear memory in use now (also the peak so far).
     pub fn memory_used_bytes(&self) -> u64 {
         self.store.data().limiter.used_bytes()
+    }
+
+    /// How much linear memory grew since the first call ended: a guest that
+    /// keeps growing while it serves (a language engine's heap) shows here.
+    pub fn memory_growth_bytes(&self) -> u64 {
+        let warm = self.warm_bytes.unwrap_or(u64::MAX);
+        self.memory_used_bytes().saturating_sub(warm)
     }
 
     /// Runs the guest's initializer (FC's `Initializer`) within `timeout`.
@@ -216,10 +227,12 @@ impl FunctionInstance {
         {
             self.poisoned = true;
         }
+        let memory_used_bytes = self.memory_used_bytes();
+        self.warm_bytes.get_or_insert(memory_used_bytes);
         Invocation {
             result,
             duration,
-            memory_used_bytes: self.memory_used_bytes(),
+            memory_used_bytes,
             log,
         }
     }

@@ -755,3 +755,18 @@ async fn reused_invocations_collect_their_garbage() {
     );
     assert!(guest.is_usable());
 }
+
+#[tokio::test]
+async fn memory_growth_is_measured_from_the_end_of_the_first_call() {
+    let mut guest = instance("events").await;
+    assert_eq!(guest.memory_growth_bytes(), 0, "no call yet");
+    call(&mut guest, "index.echo", b"x").await;
+    assert_eq!(guest.memory_growth_bytes(), 0);
+    // hostile.bomb-like growth without failing: keep 16 MB in module state.
+    call(&mut guest, "hostile.keep", b"").await;
+    assert!(
+        guest.memory_growth_bytes() >= 16 << 20,
+        "{}",
+        guest.memory_growth_bytes()
+    );
+}

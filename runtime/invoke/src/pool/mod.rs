@@ -26,7 +26,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use fclocal_engine::{
-    EngineError, EventContext, FunctionInstance, HttpRequest, HttpResponse, Invocation,
+    EngineError, EventContext, FunctionInstance, FunctionKind, HttpRequest, HttpResponse,
+    Invocation,
 };
 use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
@@ -368,16 +369,21 @@ impl Pools {
             call.finished = true;
             let needs_initializer = lease.function.spec.initializer.is_some();
             let memory_limit = u64::from(lease.function.spec.memory_mb) << 20;
+            let language = lease.function.component.kind() == FunctionKind::Language;
             if call.instance.as_ref().is_some_and(|instance| {
                 !instance.is_usable()
                     || (needs_initializer && !instance.is_initialized())
                     || near_memory_limit(instance.memory_used_bytes(), memory_limit)
+                    || (language && instance.memory_growth_bytes() > LANGUAGE_GROWTH_LIMIT)
             }) {
                 // A trap, timeout or OOM, or a failed initializer: never reuse
                 // it. Nor one whose memory crept close to MemorySize: the next
-                // request would fail for a leak it did not cause (a language
-                // engine's heap grows a little with every call), while a fresh
-                // instance starts in milliseconds.
+                // request would fail for a leak it did not cause, while a
+                // fresh instance starts in milliseconds. A language engine's
+                // heap grows a little with every call (componentize-js, and
+                // SpiderMonkey collects late), so its instances are renewed
+                // once they grew by LANGUAGE_GROWTH_LIMIT: every few thousand
+                // calls, which keeps the server's memory flat under load.
                 *call.instance = None;
                 lease.slot.retire();
             }
@@ -505,6 +511,10 @@ impl Pools {
         reaped
     }
 }
+
+/// How much a language engine instance may grow past its first call before
+/// it is renewed (about 3,000-8,000 calls of the Node.js engine's growth).
+const LANGUAGE_GROWTH_LIMIT: u64 = 8 << 20;
 
 /// Whether an instance using `used` bytes of linear memory is within a
 /// quarter of its `limit`: recycled after its call rather than reused.
