@@ -6,6 +6,11 @@
 //! stateless half of validation (decoding, all signatures), while the [`Committer`] runs
 //! the stateful half (tx ids, policies, MVCC) of block N and writes it. Used alone,
 //! [`Committer::commit`] does both in sequence.
+//!
+//! A block whose write fails is not part of the chain: the committer's head stays at the
+//! last durable block (re-read from the store when the failure left it unknown), and a
+//! block prepared on top of the failed one is rebuilt on the real head
+//! ([`Committer::commit_rebuilding`]), so numbers continue without a gap.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -63,39 +68,35 @@ impl Preparer {
 pub struct Committer {
     store: Store,
     validator: Validator,
+    /// The newest durable block's header: only a successful write moves it.
     last_header: BlockHeader,
+    /// A write failed and the store could not say whether the block landed: re-read the
+    /// head from the store before the next commit.
+    head_unknown: bool,
 }
 
 impl Committer {
     /// A committer for `store`, creating the genesis block (block 0, no transactions) on
     /// an empty ledger so that, as in Fabric, the first transactions land in block 1.
     pub fn open(store: Store, validator: Validator) -> Result<Committer, StoreError> {
-        let snapshot = store.snapshot()?;
-        let height = snapshot.height()?;
-        let last_header = if height == 0 {
-            let genesis = Block::new(0, None, Vec::new());
-            store.commit_block(&BlockCommit {
-                block: &genesis,
-                header_hash: genesis.header.hash(),
-                transactions: Vec::new(),
-                writes: Vec::new(),
-            })?;
-            genesis.header
-        } else {
-            snapshot
-                .block(height - 1)?
-                .ok_or_else(|| {
-                    StoreError::corrupt(
-                        "block",
-                        format!("block {} is missing below height {height}", height - 1),
-                    )
-                })?
-                .header
+        let last_header = match stored_head(&store)? {
+            Some(header) => header,
+            None => {
+                let genesis = Block::new(0, None, Vec::new());
+                store.commit_block(&BlockCommit {
+                    block: &genesis,
+                    header_hash: genesis.header.hash(),
+                    transactions: Vec::new(),
+                    writes: Vec::new(),
+                })?;
+                genesis.header
+            }
         };
         Ok(Committer {
             store,
             validator,
             last_header,
+            head_unknown: false,
         })
     }
 
@@ -124,12 +125,48 @@ impl Committer {
         self.commit_prepared(prepared)
     }
 
+    /// Commits a block from a [`Preparer`] that may have been built on a block that then
+    /// failed to commit: such a block is rebuilt on the current head (new number, new
+    /// previous hash, same transactions) first. Returns whether it was rebuilt, so the
+    /// caller can rebase its preparer.
+    pub fn commit_rebuilding(
+        &mut self,
+        prepared: PreparedBlock,
+    ) -> (Result<CommittedBlock, StoreError>, bool) {
+        if let Err(e) = self.learn_head() {
+            return (Err(e), false);
+        }
+        if self.follows(&prepared.block) {
+            return (self.commit_prepared(prepared), false);
+        }
+        let rebuilt = self.preparer().prepare(prepared.block.data);
+        (self.commit_prepared(rebuilt), true)
+    }
+
+    /// Whether `block` goes right after the current head.
+    fn follows(&self, block: &Block) -> bool {
+        block.header.number == self.height()
+            && block.header.previous_hash == self.last_header.hash()
+    }
+
+    /// Re-reads the head from the store if a failed write left it unknown.
+    fn learn_head(&mut self) -> Result<(), StoreError> {
+        if self.head_unknown {
+            if let Some(header) = stored_head(&self.store)? {
+                self.last_header = header;
+            }
+            self.head_unknown = false;
+        }
+        Ok(())
+    }
+
     /// Finishes validation of a prepared block against the committed state and writes it.
     /// The block must follow the current head (blocks prepared in order, none lost).
     pub fn commit_prepared(
         &mut self,
         prepared: PreparedBlock,
     ) -> Result<CommittedBlock, StoreError> {
+        self.learn_head()?;
         let PreparedBlock {
             mut block,
             pre,
@@ -149,7 +186,7 @@ impl Committer {
         block.metadata.tx_filter = validated.txs.iter().map(|t| t.code.as_u8()).collect();
         let header_hash = block.header.hash();
         let validated_at = Instant::now();
-        self.store.commit_block(&BlockCommit {
+        let written = self.store.commit_block(&BlockCommit {
             block: &block,
             header_hash,
             transactions: validated
@@ -161,7 +198,11 @@ impl Committer {
                 })
                 .collect(),
             writes: validated.writes,
-        })?;
+        });
+        if let Err(e) = written {
+            self.head_unknown = matches!(e, StoreError::WriteUnconfirmed { .. });
+            return Err(e);
+        }
         self.last_header = block.header.clone();
         Ok(CommittedBlock {
             block: Arc::new(block),
@@ -170,4 +211,20 @@ impl Committer {
             commit_time: validated_at.elapsed(),
         })
     }
+}
+
+/// The header of the newest block in `store`, `None` on an empty store.
+fn stored_head(store: &Store) -> Result<Option<BlockHeader>, StoreError> {
+    let snapshot = store.snapshot()?;
+    let height = snapshot.height()?;
+    if height == 0 {
+        return Ok(None);
+    }
+    let block = snapshot.block(height - 1)?.ok_or_else(|| {
+        StoreError::corrupt(
+            "block",
+            format!("block {} is missing below height {height}", height - 1),
+        )
+    })?;
+    Ok(Some(block.header))
 }

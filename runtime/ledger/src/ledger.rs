@@ -6,9 +6,11 @@
 //!
 //! Moving parts: submissions endorse on the calling task, then go to the orderer task
 //! (tokio, real time); cut batches go to a preparer thread (block building, signature
-//! checks) and then to the committer thread, which finishes validation, commits each
-//! block durably, wakes the submitters waiting on its transactions and publishes
-//! events. Submitters register their wait before broadcasting, so no commit is missed.
+//! checks) and then to the committer thread ([`crate::pipeline`]), which finishes
+//! validation, commits each block durably, wakes the submitters waiting on its
+//! transactions and publishes events. Submitters register their wait before
+//! broadcasting, so no commit is missed. A block that cannot be written (a full disk)
+//! fails its own transactions only: the next block gets its number, once space returns.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -19,16 +21,16 @@ use thiserror::Error;
 use tokio::sync::oneshot;
 
 use crate::chaincode::{ChaincodeRegistry, FunctionInvoker, NoFunctionInvoker};
-use crate::commit::{CommittedBlock, Committer, PreparedBlock};
+use crate::commit::{CommittedBlock, Committer};
 use crate::endorse::{Client, EndorseError, Peer};
 use crate::events::{EventHub, Subscription};
 use crate::identity::{IdentityError, KeyStore, Role};
 use crate::model::{
-    Block, ChaincodeResponse, Decode, Encode, Envelope, Transaction, TxId, TxValidationCode,
+    Block, ChaincodeResponse, Decode, Envelope, Transaction, TxId, TxValidationCode,
 };
 use crate::network::NetworkConfig;
 use crate::orderer::{OrderError, OrdererHandle, spawn_orderer};
-use crate::store::{Store, StoreError};
+use crate::store::{Disk, FileDisk, Store, StoreError};
 use crate::validate::Validator;
 
 /// Errors of the ledger facade.
@@ -246,6 +248,19 @@ impl Ledger {
         chaincodes: ChaincodeRegistry,
         invoker: Arc<dyn FunctionInvoker>,
     ) -> Result<Ledger, LedgerError> {
+        Ledger::open_on_disk(dir, network, chaincodes, invoker, Arc::new(FileDisk))
+    }
+
+    /// [`Ledger::open_with_invoker`] with the database file opened through `disk` (tests
+    /// pass one that fails like a full disk, to check the ledger recovers without a
+    /// restart).
+    pub fn open_on_disk(
+        dir: &Path,
+        network: NetworkConfig,
+        chaincodes: ChaincodeRegistry,
+        invoker: Arc<dyn FunctionInvoker>,
+        disk: Arc<dyn Disk>,
+    ) -> Result<Ledger, LedgerError> {
         for cc in &network.chaincodes {
             if chaincodes.get(&cc.name).is_none() {
                 return Err(LedgerError::MissingChaincode {
@@ -262,7 +277,7 @@ impl Ledger {
             path: dir.to_path_buf(),
             source,
         })?;
-        let store = Store::open(dir.join(DB_FILE))?;
+        let store = Store::open_on(dir.join(DB_FILE), disk)?;
         let keys = KeyStore::new(dir.join("keys"));
         let chaincodes = Arc::new(chaincodes);
 
@@ -314,47 +329,24 @@ impl Ledger {
         }
 
         let validator = Validator::for_network(&network);
-        let mut committer = Committer::open(store.clone(), validator)?;
+        let committer = Committer::open(store.clone(), validator)?;
         let shared = Arc::new(Shared {
             waiters: Mutex::new(HashMap::new()),
             events: EventHub::new(network.channel.clone(), 1024),
             height: AtomicU64::new(committer.height()),
         });
 
-        // Two threads: one builds blocks and checks signatures, the other finishes
-        // validation and commits, so block N+1's signatures overlap block N's commit.
-        let (batch_tx, batch_rx) = std::sync::mpsc::channel::<Vec<Envelope>>();
-        let (prepared_tx, prepared_rx) =
-            std::sync::mpsc::sync_channel::<(PreparedBlock, Vec<Envelope>)>(2);
-        let mut preparer = committer.preparer();
-        let spawn_error = |source| LedgerError::Dir {
+        let committed_shared = shared.clone();
+        let failed_shared = shared.clone();
+        let (batch_tx, committer_thread) = crate::pipeline::spawn(
+            committer,
+            move |block| committed_shared.committed(block),
+            move |batch, error| failed_shared.failed(batch, error),
+        )
+        .map_err(|source| LedgerError::Dir {
             path: dir.to_path_buf(),
             source,
-        };
-        let preparer_thread = std::thread::Builder::new()
-            .name("ledger-preparer".into())
-            .spawn(move || {
-                while let Ok(batch) = batch_rx.recv() {
-                    let data = batch.iter().map(Encode::to_bytes).collect();
-                    if prepared_tx.send((preparer.prepare(data), batch)).is_err() {
-                        break;
-                    }
-                }
-            })
-            .map_err(spawn_error)?;
-        let thread_shared = shared.clone();
-        let committer_thread = std::thread::Builder::new()
-            .name("ledger-committer".into())
-            .spawn(move || {
-                while let Ok((prepared, batch)) = prepared_rx.recv() {
-                    match committer.commit_prepared(prepared) {
-                        Ok(committed) => thread_shared.committed(&committed),
-                        Err(e) => thread_shared.failed(&batch, &e),
-                    }
-                }
-                let _ = preparer_thread.join();
-            })
-            .map_err(spawn_error)?;
+        })?;
         let (orderer, orderer_task) = spawn_orderer(network.orderer, move |batch| {
             let _ = batch_tx.send(batch);
         });

@@ -33,6 +33,7 @@ mod mismatch;
 pub mod model;
 pub mod network;
 pub mod orderer;
+mod pipeline;
 pub mod policy;
 pub mod sample;
 pub mod sigverify;

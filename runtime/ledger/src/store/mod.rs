@@ -5,19 +5,27 @@
 //! height and last header hash) with `Durability::Immediate`, so after a crash the ledger
 //! is either at the old height or the new one, never in between. Readers take MVCC
 //! snapshots ([`Snapshot`]) that never block the committer.
+//!
+//! A failed write (a full disk) leaves redb refusing every later operation until the file
+//! is closed and opened again, so [`Store::commit_block`] does that at once: the file is
+//! reopened (redb's recovery drops the half-written transaction) and the ledger keeps
+//! serving from its last durable block. If the reopen fails too (the disk is still
+//! full), the next access tries again; nothing waits for a restart.
 
+mod disk;
 mod snapshot;
 pub(crate) mod tables;
 mod write;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use redb::{Database, ReadableDatabase};
 use thiserror::Error;
 
 use crate::model::DecodeError;
 
+pub use disk::{Disk, FileDisk};
 pub use snapshot::{Snapshot, TxStatus};
 pub use write::{BlockCommit, StateWrite};
 
@@ -39,6 +47,41 @@ pub enum StoreError {
         "ledger database error: {0}; if it persists, the file may be damaged: run the ledger `verify` and restore from a backup"
     )]
     Db(Box<redb::Error>),
+    /// Writing a block failed (typically `ENOSPC`); the store reopened its file and is
+    /// back at its last durable block.
+    #[error(
+        "block {number} could not be written to the ledger database: {source}; none of its transactions were committed: free disk space if the disk is full, then resubmit them (the ledger keeps serving, no restart needed)"
+    )]
+    WriteFailed {
+        /// The block that was not written.
+        number: u64,
+        /// What redb said.
+        source: Box<redb::Error>,
+    },
+    /// Writing a block failed and the file could not be reopened to learn whether the
+    /// block landed (the disk is still full); the next commit checks again.
+    #[error(
+        "block {number} could not be written to the ledger database ({source}), and whether it landed is unknown until the database can be reopened ({reopen}); free disk space if the disk is full, then look its transactions up before resubmitting them (the ledger reopens at the next request, no restart needed)"
+    )]
+    WriteUnconfirmed {
+        /// The block that may not have been written.
+        number: u64,
+        /// Why the write failed.
+        source: Box<redb::Error>,
+        /// Why the reopen failed.
+        reopen: Box<StoreError>,
+    },
+    /// The database was closed after a failed write and still cannot be opened (the disk
+    /// is still full); every request tries again.
+    #[error(
+        "the ledger database {path} is closed after a failed write and cannot be reopened yet: {source}; free disk space if the disk is full (the next request tries again, no restart needed)"
+    )]
+    Unavailable {
+        /// The database file.
+        path: PathBuf,
+        /// What redb said.
+        source: Box<redb::DatabaseError>,
+    },
     /// Stored bytes did not decode.
     #[error(
         "ledger database holds a damaged {what}: {reason}; run the ledger `verify` to find the first bad block"
@@ -81,16 +124,34 @@ pub(crate) fn db<E: Into<redb::Error>>(e: E) -> StoreError {
     StoreError::Db(Box::new(e.into()))
 }
 
-/// A handle to the ledger database (cheap to clone).
+/// Whether redb needs the database closed and reopened before it works again.
+fn needs_reopen(e: &redb::Error) -> bool {
+    matches!(
+        e,
+        redb::Error::Io(_) | redb::Error::PreviousIo | redb::Error::DatabaseClosed
+    )
+}
+
+/// A handle to the ledger database (cheap to clone; clones share one open file).
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     path: PathBuf,
+    disk: Arc<dyn Disk>,
+    /// The open database; `None` after a failed reopen, until the next access opens it.
+    /// Readers hold the read lock only while beginning a transaction; reopening takes the
+    /// write lock, so it never races a begin.
+    db: RwLock<Option<Database>>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish()
     }
 }
 
@@ -105,11 +166,13 @@ impl StoreError {
 impl Store {
     /// Opens (or creates) the database at `path` and makes sure every table exists.
     pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        Store::open_on(path, Arc::new(FileDisk))
+    }
+
+    /// [`Store::open`] through `disk` (tests pass one that can fail like a full disk).
+    pub fn open_on(path: impl AsRef<Path>, disk: Arc<dyn Disk>) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let database = Database::create(&path).map_err(|source| StoreError::Open {
-            path: path.clone(),
-            source: Box::new(source),
-        })?;
+        let database = open_database(&*disk, &path)?;
         let txn = database.begin_write().map_err(db)?;
         {
             txn.open_table(tables::BLOCKS).map_err(db)?;
@@ -120,26 +183,92 @@ impl Store {
         }
         txn.commit().map_err(db)?;
         Ok(Store {
-            db: Arc::new(database),
-            path,
+            inner: Arc::new(Inner {
+                path,
+                disk,
+                db: RwLock::new(Some(database)),
+            }),
         })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.inner.path
     }
 
     /// A consistent snapshot of everything committed so far.
     pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
-        let txn = self.db.begin_read().map_err(db)?;
-        Snapshot::new(txn)
+        let begin = |database: &Database| database.begin_read().map_err(redb::Error::from);
+        match self.with_database(begin) {
+            Ok(txn) => Snapshot::new(txn),
+            // Another handle's failed write poisoned the file: reopen once and retry.
+            Err(StoreError::Db(e)) if needs_reopen(&e) => {
+                self.reopen()?;
+                Snapshot::new(self.with_database(begin)?)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Number of committed blocks.
     pub fn height(&self) -> Result<u64, StoreError> {
         self.snapshot()?.height()
     }
+
+    /// Runs `f` on the open database, opening it first if a reopen failed before.
+    pub(crate) fn with_database<T>(
+        &self,
+        f: impl Fn(&Database) -> Result<T, redb::Error>,
+    ) -> Result<T, StoreError> {
+        {
+            let guard = self.inner.db.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(database) = guard.as_ref() {
+                return f(database).map_err(db);
+            }
+        }
+        let mut guard = self
+            .inner
+            .db
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let database = match guard.take() {
+            Some(database) => database,
+            None => self.inner.disk.open(&self.inner.path).map_err(|source| {
+                StoreError::Unavailable {
+                    path: self.inner.path.clone(),
+                    source: Box::new(source),
+                }
+            })?,
+        };
+        let result = f(&database).map_err(db);
+        *guard = Some(database);
+        result
+    }
+
+    /// Closes the database and opens it again, so redb forgets a failed write (its
+    /// recovery rolls the file back to the last durable commit). Snapshots taken before
+    /// fail from now on with "database closed"; new ones see the reopened file.
+    pub(crate) fn reopen(&self) -> Result<(), StoreError> {
+        let mut guard = self
+            .inner
+            .db
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(old) = guard.take() {
+            // The old handle already failed; closing it is only to release its file
+            // locks, and its own error says nothing new.
+            let _ = old.close();
+        }
+        *guard = Some(open_database(&*self.inner.disk, &self.inner.path)?);
+        Ok(())
+    }
+}
+
+fn open_database(disk: &dyn Disk, path: &Path) -> Result<Database, StoreError> {
+    disk.open(path).map_err(|source| StoreError::Open {
+        path: path.to_path_buf(),
+        source: Box::new(source),
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use redb::{Durability, ReadableTable};
 
 use super::tables::{self, BLOCKS, HISTORY, META, STATE, TX_INDEX};
-use super::{Store, StoreError, db};
+use super::{Store, StoreError, db, needs_reopen};
 use crate::model::{Block, Encode, TxValidationCode, Version};
 use crate::state::VersionedValue;
 
@@ -36,9 +36,43 @@ pub struct BlockCommit<'a> {
 impl Store {
     /// Writes the block, its transactions' index entries, state and history in one durable
     /// redb transaction. The block must be the next one (`number == height`).
+    ///
+    /// When the write fails (a full disk), the file is reopened and checked: a block that
+    /// reached the disk anyway (the final sync failed after the header was written) is
+    /// reported as committed; otherwise [`StoreError::WriteFailed`], and the store is back
+    /// at its last durable block. If even the reopen fails, [`StoreError::WriteUnconfirmed`].
     pub fn commit_block(&self, commit: &BlockCommit<'_>) -> Result<(), StoreError> {
         let number = commit.block.header.number;
-        let mut txn = self.db.begin_write().map_err(db)?;
+        let source = match self.try_commit_block(commit) {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Db(e)) if needs_reopen(&e) => e,
+            Err(other) => return Err(other),
+        };
+        if let Err(reopen) = self.reopen() {
+            return Err(StoreError::WriteUnconfirmed {
+                number,
+                source,
+                reopen: Box::new(reopen),
+            });
+        }
+        if self.holds(number, &commit.header_hash)? {
+            Ok(())
+        } else {
+            Err(StoreError::WriteFailed { number, source })
+        }
+    }
+
+    /// Whether block `number` with header hash `hash` is the newest committed block.
+    pub(crate) fn holds(&self, number: u64, hash: &[u8; 32]) -> Result<bool, StoreError> {
+        let snapshot = self.snapshot()?;
+        Ok(snapshot.height()? == number + 1
+            && snapshot.last_hash()?.as_deref() == Some(hash.as_slice()))
+    }
+
+    fn try_commit_block(&self, commit: &BlockCommit<'_>) -> Result<(), StoreError> {
+        let number = commit.block.header.number;
+        let mut txn =
+            self.with_database(|database| database.begin_write().map_err(redb::Error::from))?;
         txn.set_durability(Durability::Immediate).map_err(db)?;
         {
             let mut meta = txn.open_table(META).map_err(db)?;
