@@ -15,7 +15,9 @@ use fclocal_invoke::{
     FunctionHost, LoadedFunction, PoolConfig, Pools, all_specs, component_paths, ensure_log_targets,
 };
 use fclocal_logstore::LogStore;
-use fclocal_server::{Housekeeping, RequestLimits, SecretDisplay, ServerOptions};
+use fclocal_server::{
+    ConnectionLimits, Housekeeping, RequestLimits, SecretDisplay, ServerOptions,
+};
 use fclocal_timers::{Clock as _, ManualClock};
 
 use crate::cli::credentials;
@@ -56,6 +58,21 @@ pub struct StartArgs {
     /// At the instance cap, how long a request waits before it is throttled (429).
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = humantime::parse_duration)]
     throttle_wait: Duration,
+    /// The most client connections open at once. Past it a new connection
+    /// replaces the oldest one that has not sent a request yet, or, when all
+    /// are busy, gets a 503 "too many connections".
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = ConnectionLimits::default().max_connections,
+        env = "FCLOCAL_MAX_CONNECTIONS"
+    )]
+    max_connections: usize,
+    /// How long a client may take to send a request's headers, leave a
+    /// kept-alive connection idle, or pause while sending a body, before the
+    /// connection is closed (against slowloris-style clients).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration, env = "FCLOCAL_CLIENT_TIMEOUT")]
+    client_timeout: Duration,
     /// On shutdown, how long to wait for in-flight invocations.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
     shutdown_timeout: Duration,
@@ -143,7 +160,8 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
             idle_timeout: args.idle_timeout,
             throttle_wait: args.throttle_wait,
         },
-    );
+    )
+    .context("cannot start the threads that run long invocations")?;
     for (spec, path) in specs.into_iter().zip(paths) {
         let label = spec.label();
         let function = LoadedFunction::load(host.runtime(), spec, &path)
@@ -257,6 +275,10 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         watch: !args.no_watch,
         shutdown_timeout: args.shutdown_timeout,
         index_at_root: marbles.is_none(),
+        connections: ConnectionLimits {
+            max_connections: args.max_connections.max(1),
+            client_timeout: args.client_timeout,
+        },
     };
     tokio.block_on(fclocal_server::run(
         listener,

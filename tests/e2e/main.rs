@@ -8,6 +8,7 @@ mod analytics;
 mod build;
 mod common;
 mod events;
+mod hardening_edge;
 mod invoke;
 mod languages;
 mod ledger;

@@ -26,9 +26,20 @@ fn refuse_remote(peer: &SocketAddr) -> Option<Response> {
     })
 }
 
-/// `GET /`: what this server serves (the startup banner), as text.
-pub async fn index(State(state): State<Arc<AppState>>) -> String {
-    let mut text = state.banner.get().cloned().unwrap_or_default();
+/// `GET /`: what this server serves (the startup banner), as text. A client
+/// on another machine gets it without the AccessKeySecret, which stays on the
+/// terminal (and with clients on this machine, which can read
+/// `.fclocal/credentials.json` anyway).
+pub async fn index(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> String {
+    let banner = if peer.ip().is_loopback() {
+        &state.banner
+    } else {
+        &state.remote_banner
+    };
+    let mut text = banner.get().cloned().unwrap_or_default();
     text.push_str("\n\nAdmin: GET /fclocal/health, GET /fclocal/instances, POST /fclocal/timers/{service}/{function}/{trigger}/fire\n");
     text
 }

@@ -21,6 +21,19 @@ pub enum SecretDisplay {
     Show,
     /// Given by the user (flag or environment): never printed.
     Hide,
+    /// Generated, but this copy of the banner is for another machine
+    /// (`/fclocal/` to a remote client): the secret stays on the terminal.
+    Withheld,
+}
+
+impl SecretDisplay {
+    /// How the banner served to other machines shows the secret: never.
+    pub fn withheld(self) -> SecretDisplay {
+        match self {
+            SecretDisplay::Show => SecretDisplay::Withheld,
+            other => other,
+        }
+    }
 }
 
 /// What the banner describes.
@@ -51,6 +64,9 @@ pub fn banner(input: &BannerInput<'_>) -> Vec<String> {
             SecretDisplay::Hide => {
                 "(as given by --access-key-secret / ALIBABA_CLOUD_ACCESS_KEY_SECRET)".to_owned()
             }
+            SecretDisplay::Withheld => {
+                "(shown only on the fclocal terminal and to clients on its machine)".to_owned()
+            }
         };
         lines.push(format!(
             "Credentials for FUNCTION-auth triggers and the InvokeFunction API: AccessKeyId {}, AccessKeySecret {secret}",
@@ -58,6 +74,12 @@ pub fn banner(input: &BannerInput<'_>) -> Vec<String> {
         ));
     } else {
         lines.push("Signatures are not checked (--no-auth)".to_owned());
+    }
+    if !input.address.ip().is_loopback() {
+        lines.push(format!(
+            "Listening beyond loopback on {}: FC triggers and the InvokeFunction API check signatures, but the ledger API, the SLS API (unless --auth), the Marbles websocket and the web pages are admin-grade and answer anyone who can reach this port; expose it only on a network you trust",
+            input.address
+        ));
     }
     lines.push(String::new());
     for route in input.routes.functions() {

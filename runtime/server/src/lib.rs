@@ -10,6 +10,9 @@
 //!
 //! # Layout
 //! - `server`: [`run`]: bind, banner, serve, drain; [`ServerOptions`].
+//! - `serve`: [`serve`], the accept loop with its timeouts and connection cap
+//!   ([`ConnectionLimits`]); `slots`: the cap; `idle_body`: the body deadline.
+//! - `cross_site`: refuses state changes and websockets from other sites' pages.
 //! - `dispatch`: FC URL routing; `proxy`: HTTP triggers; `invocations`: the
 //!   InvokeFunction API; `admin`: `/fclocal/…` (health, instances, timers, test clock).
 //! - `signature`: FC's request signature; `headers`: `x-fc-*` response headers,
@@ -22,19 +25,24 @@ mod admin;
 mod banner;
 mod body;
 mod console;
+mod cross_site;
 mod dispatch;
 mod fc_error;
 mod headers;
+mod idle_body;
 mod invocations;
 mod proxy;
 mod reload;
+mod serve;
 mod server;
 pub mod signature;
+mod slots;
 mod state;
 mod timer_target;
 
 pub use banner::SecretDisplay;
 pub use console::Console;
+pub use serve::{ConnectionLimits, serve};
 pub use server::{
     HOUSEKEEPING_PERIOD, Housekeeping, ServerError, ServerOptions, bind, run, timer_specs,
 };

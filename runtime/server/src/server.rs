@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
+use axum::middleware;
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use fclocal_builder::Builder;
 use fclocal_invoke::Pools;
 use fclocal_template::{App, TriggerKind};
@@ -23,7 +23,9 @@ use tokio_util::task::TaskTracker;
 
 use crate::banner::{BannerInput, SecretDisplay, banner};
 use crate::console::Console;
+use crate::cross_site::{self, SitePolicy};
 use crate::dispatch::dispatch;
+use crate::serve::{ConnectionLimits, serve};
 use crate::signature::Credentials;
 use crate::state::{AppState, RequestLimits, RouteTable};
 use crate::timer_target::PoolTimerTarget;
@@ -60,6 +62,8 @@ pub struct ServerOptions {
     /// Serve the plain-text index (the banner) at `/` as well as at
     /// `/fclocal/`; false when `extra_routes` own `/` (the Marbles UI).
     pub index_at_root: bool,
+    /// The connection cap and client timeouts.
+    pub connections: ConnectionLimits,
 }
 
 /// How often [`ServerOptions::housekeeping`] runs on the system clock.
@@ -169,6 +173,7 @@ pub async fn run(
         housekeeping: options.housekeeping.clone(),
         background: TaskTracker::new(),
         banner: std::sync::OnceLock::new(),
+        remote_banner: std::sync::OnceLock::new(),
     });
 
     let _reloader = if options.watch {
@@ -190,21 +195,28 @@ pub async fn run(
     ));
 
     let schedule = scheduler.schedule();
-    let lines = banner(&BannerInput {
-        address: bound,
-        routes: &state.routes,
-        pools: &pools,
-        timers: &schedule,
-        credentials: &options.credentials,
-        secret: options.secret,
-        verify_signatures: options.verify_signatures,
-    });
-    let mut lines = lines;
-    lines.extend(options.banner_notes.iter().cloned());
+    let banner_with = |secret| {
+        let mut lines = banner(&BannerInput {
+            address: bound,
+            routes: &state.routes,
+            pools: &pools,
+            timers: &schedule,
+            credentials: &options.credentials,
+            secret,
+            verify_signatures: options.verify_signatures,
+        });
+        lines.extend(options.banner_notes.iter().cloned());
+        lines
+    };
+    let lines = banner_with(options.secret);
     for line in &lines {
         console.line(line);
     }
     let _ = state.banner.set(lines.join("\n"));
+    // What other machines see at `/fclocal/`: never the secret.
+    let _ = state
+        .remote_banner
+        .set(banner_with(options.secret.withheld()).join("\n"));
 
     let router = Router::new().route("/fclocal/", get(admin::index));
     let router = if options.index_at_root {
@@ -222,20 +234,20 @@ pub async fn run(
         .route("/fclocal/clock/advance", post(admin::advance_clock))
         .fallback(dispatch)
         .with_state(state.clone())
-        .merge(options.extra_routes.clone());
-    let listener = listener.tap_io(|stream| {
-        // Small responses must not wait for Nagle's algorithm.
-        let _ = stream.set_nodelay(true);
-    });
+        .merge(options.extra_routes.clone())
+        .layer(middleware::from_fn_with_state(
+            SitePolicy {
+                loopback_only: bound.ip().is_loopback(),
+            },
+            cross_site::guard,
+        ));
     let draining = CancellationToken::new();
-    let server = tokio::spawn(
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(draining.clone().cancelled_owned())
-        .into_future(),
-    );
+    let server = tokio::spawn(serve(
+        listener,
+        router,
+        options.connections,
+        draining.clone().cancelled_owned(),
+    ));
 
     shutdown.await;
     let in_flight = pools.in_flight();
@@ -253,7 +265,9 @@ pub async fn run(
     let _ = reaper.await;
     let _ = housekeeper.await;
     match (served, drained) {
-        (Ok(Ok(Err(error))), _) => return Err(ServerError::Serve(error)),
+        (Ok(Err(error)), _) => {
+            return Err(ServerError::Serve(std::io::Error::other(error)));
+        }
         (Err(_), _) | (_, Err(_)) => console.line(&format!(
             "Stopped waiting after {}s; {} invocation(s) were cut short",
             options.shutdown_timeout.as_secs(),

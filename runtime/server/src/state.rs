@@ -154,6 +154,8 @@ pub struct AppState {
     pub housekeeping: Option<crate::server::Housekeeping>,
     /// Background work (asynchronous invocations), drained on shutdown.
     pub background: TaskTracker,
-    /// The banner, also served at `/`.
+    /// The banner, also served at `/` to clients on this machine.
     pub banner: std::sync::OnceLock<String>,
+    /// The banner without the secret, for clients on other machines.
+    pub remote_banner: std::sync::OnceLock<String>,
 }

@@ -1,0 +1,356 @@
+//! The server's edge against hostile clients: slowloris connections (a cap,
+//! header and body timeouts, a clear refusal), web pages on other sites
+//! (cross-site writes, websockets and DNS rebinding refused), remote clients
+//! (never shown the AccessKeySecret), and guests without `InternetAccess`
+//! (only the SLS API of the server, and credentials scoped to them).
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite;
+
+use crate::common::{MarblesNetwork, Sandbox};
+use crate::server::Server;
+
+/// Bounds every wait on an event (a close, an answer); nothing sleeps.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The server's `host:port`.
+fn address(server: &Server) -> SocketAddr {
+    server
+        .base
+        .trim_start_matches("http://")
+        .replace("0.0.0.0", "127.0.0.1")
+        .parse()
+        .expect("a socket address")
+}
+
+fn connect(address: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(address).expect("the server accepts");
+    stream.set_read_timeout(Some(PATIENCE)).expect("a timeout");
+    stream
+}
+
+/// Reads until the server closes the connection (or resets it); what was read.
+fn read_to_close(stream: &mut TcpStream) -> String {
+    let mut all = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => all.extend_from_slice(&buffer[..n]),
+            Err(error) if error.kind() == ErrorKind::ConnectionReset => break,
+            Err(error) => panic!(
+                "the server kept the connection open past {PATIENCE:?} ({error}); read so far: {:?}",
+                String::from_utf8_lossy(&all)
+            ),
+        }
+    }
+    String::from_utf8_lossy(&all).into_owned()
+}
+
+/// One raw HTTP/1.1 request with `Connection: close`; the status and the answer.
+fn raw(address: SocketAddr, request: &str) -> (u16, String) {
+    let mut stream = connect(address);
+    stream.write_all(request.as_bytes()).expect("sent");
+    let answer = read_to_close(&mut stream);
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
+    (status, answer)
+}
+
+/// `GET /fclocal/health` on a fresh connection answers `ok`, and how long it took.
+fn health(address: SocketAddr) -> Duration {
+    let started = Instant::now();
+    let (status, answer) = raw(
+        address,
+        "GET /fclocal/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.ends_with("ok"), "{answer}");
+    started.elapsed()
+}
+
+/// The soft limit on open files of this process (what the flood may use).
+fn open_file_limit() -> usize {
+    let limits = std::fs::read_to_string("/proc/self/limits").expect("/proc/self/limits");
+    limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .and_then(|line| line.split_whitespace().nth(3))
+        .and_then(|soft| soft.parse().ok())
+        .unwrap_or(1024)
+}
+
+#[test]
+fn slowloris_connections_are_capped_timed_out_and_refused_clearly() {
+    const CAP: usize = 16;
+    let sandbox = Sandbox::new();
+    // Through the environment, so an fclocal without these settings still
+    // starts (and this test shows what it does under the flood).
+    let server = Server::start_with_env(
+        &sandbox,
+        &["--no-watch"],
+        &[
+            ("FCLOCAL_MAX_CONNECTIONS", "16"),
+            ("FCLOCAL_CLIENT_TIMEOUT", "2s"),
+        ],
+    );
+    let address = address(&server);
+
+    // Many more half-open connections than the cap (but well within this
+    // process's descriptors): each sends part of a request head and stops.
+    let flood = (open_file_limit() / 4).clamp(CAP * 4, 2_000);
+    let mut half_open: Vec<TcpStream> = (0..flood)
+        .map(|_| {
+            let mut stream = connect(address);
+            stream
+                .write_all(b"GET /fclocal/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                .expect("sent");
+            stream
+        })
+        .collect();
+    // A real client still gets an answer at once: a newcomer takes the slot
+    // of the oldest connection that never finished its request.
+    assert!(
+        health(address) < Duration::from_secs(5),
+        "health answered too slowly under a slowloris flood"
+    );
+    // And a half-open connection is closed by the header-read timeout
+    // without an answer.
+    let mut last = half_open.pop().expect("a connection");
+    let started = Instant::now();
+    let answer = read_to_close(&mut last);
+    assert!(answer.is_empty(), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "the header-read timeout (2s) did not close a half-open connection"
+    );
+    drop(half_open);
+
+    // Connections busy with a request are never evicted: fill every slot
+    // with a PutLogs whose body never comes (the server has read the head:
+    // it answered `100 Continue`)...
+    let busy: Vec<TcpStream> = (0..CAP)
+        .map(|_| {
+            let mut stream = connect(address);
+            stream
+                .write_all(
+                    b"POST /logstores/test-log-store/shards/lb HTTP/1.1\r\nHost: 127.0.0.1\r\nx-log-project: test-log-project\r\nContent-Type: application/x-protobuf\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n",
+                )
+                .expect("sent");
+            let mut head = [0u8; 25];
+            stream.read_exact(&mut head).expect("100 Continue");
+            assert!(
+                head.starts_with(b"HTTP/1.1 100 Continue"),
+                "{:?}",
+                String::from_utf8_lossy(&head)
+            );
+            stream
+        })
+        .collect();
+    // ...then one more connection is told why it is refused.
+    let (status, answer) = raw(
+        address,
+        "GET /fclocal/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 503, "{answer}");
+    assert!(answer.contains("too many connections"), "{answer}");
+    assert!(answer.contains("--max-connections"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("retry-after: 1"), "{answer}");
+
+    // The stalled bodies time out with an answer naming the cause, which
+    // frees the slots.
+    for mut stream in busy {
+        let answer = read_to_close(&mut stream);
+        assert!(answer.contains("stalled"), "{answer}");
+    }
+    assert!(health(address) < Duration::from_secs(5));
+}
+
+/// A sandbox with the standard template and the Marbles ledger (UI and websocket).
+fn ledger_sandbox() -> Sandbox {
+    let sandbox = Sandbox::new();
+    MarblesNetwork::new(10).write(&sandbox);
+    sandbox
+}
+
+/// A `submit` of a new owner: every accepted one changes the ledger.
+fn submit_request(host: &str, extra: &str, content_type: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let owner = format!("o{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let body = json!({"chaincode": "marbles", "function": "init_owner", "args": [owner, "Mallory", "United Marbles"]})
+        .to_string();
+    format!(
+        "POST /ledger/v1/submit HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+fn height(server: &Server) -> u64 {
+    let info: Value = server.get("/ledger/v1/info").json();
+    info["height"].as_u64().expect("a height")
+}
+
+#[test]
+fn pages_on_other_sites_cannot_write_the_ledger_or_open_the_websocket() {
+    let sandbox = ledger_sandbox();
+    let server = Server::start(&sandbox, &["--no-watch"]);
+    let address = address(&server);
+    let host = address.to_string();
+    let before = height(&server);
+
+    // What a page on evil.example makes the browser send: a "simple" request
+    // (no preflight), with the headers every current browser adds.
+    let (status, answer) = raw(
+        address,
+        &submit_request(
+            &host,
+            "Origin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: no-cors\r\n",
+            "text/plain;charset=UTF-8",
+        ),
+    );
+    assert_eq!(status, 403, "{answer}");
+    assert!(answer.contains("http://evil.example"), "{answer}");
+    // Either header alone is enough.
+    for extra in [
+        "Origin: http://evil.example\r\n",
+        "Origin: null\r\n",
+        "Sec-Fetch-Site: cross-site\r\n",
+        // Another port on the same machine is another origin.
+        "Origin: http://127.0.0.1:1\r\nSec-Fetch-Site: same-site\r\n",
+    ] {
+        let (status, answer) = raw(address, &submit_request(&host, extra, "text/plain"));
+        assert_eq!(status, 403, "{extra}: {answer}");
+    }
+    // The SLS API's writes too.
+    let (status, answer) = raw(
+        address,
+        &format!(
+            "POST /logstores/test-log-store/shards/lb HTTP/1.1\r\nHost: {host}\r\nOrigin: http://evil.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(status, 403, "{answer}");
+    // DNS rebinding: evil.example resolving to 127.0.0.1 is same-origin
+    // with itself, but names itself in Host; even reads are refused.
+    let rebound = format!("evil.example:{}", address.port());
+    let (status, answer) = raw(
+        address,
+        &format!("GET /fclocal/ HTTP/1.1\r\nHost: {rebound}\r\nConnection: close\r\n\r\n"),
+    );
+    assert_eq!(status, 403, "{answer}");
+    assert!(answer.contains("DNS rebinding"), "{answer}");
+    let (status, answer) = raw(
+        address,
+        &submit_request(
+            &rebound,
+            &format!("Origin: http://{rebound}\r\nSec-Fetch-Site: same-origin\r\n"),
+            "text/plain",
+        ),
+    );
+    assert_eq!(status, 403, "{answer}");
+    assert_eq!(height(&server), before, "a refused request changed the ledger");
+
+    // The websocket refuses other sites' pages...
+    let mut request = tungstenite::client::IntoClientRequest::into_client_request(format!(
+        "ws://{host}/ws"
+    ))
+    .expect("a websocket request");
+    request
+        .headers_mut()
+        .insert("origin", "http://evil.example".parse().expect("a value"));
+    match tungstenite::connect(request) {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+        Err(other) => panic!("expected a 403, got {other}"),
+        Ok(_) => panic!("a page on evil.example opened the Marbles websocket"),
+    }
+    // ...and serves fclocal's own page and tools that send no Origin.
+    let mut own = tungstenite::client::IntoClientRequest::into_client_request(format!(
+        "ws://{host}/ws"
+    ))
+    .expect("a websocket request");
+    own.headers_mut().insert(
+        "origin",
+        format!("http://{host}").parse().expect("a value"),
+    );
+    tungstenite::connect(own).expect("fclocal's own page opens the websocket");
+    tungstenite::connect(format!("ws://{host}/ws")).expect("a tool opens the websocket");
+
+    // fclocal's own pages and the CLI keep writing.
+    let (status, answer) = raw(
+        address,
+        &submit_request(
+            &host,
+            &format!("Origin: http://{host}\r\nSec-Fetch-Site: same-origin\r\n"),
+            "application/json",
+        ),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = raw(
+        address,
+        &submit_request(
+            &format!("localhost:{}", address.port()),
+            "",
+            "application/json",
+        ),
+    );
+    assert_eq!(status, 200, "{answer}");
+    // FC HTTP triggers are the user's application: any origin may call them.
+    let (status, answer) = raw(
+        address,
+        &format!(
+            "POST /2016-08-15/proxy/demo/processEvent/ HTTP/1.1\r\nHost: {host}\r\nOrigin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"
+        ),
+    );
+    assert_eq!(status, 200, "{answer}");
+}
+
+/// This machine's address on its first non-loopback interface (no packet
+/// is sent: connecting a UDP socket only picks the route).
+fn non_loopback_address() -> std::net::IpAddr {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").expect("a UDP socket");
+    socket
+        .connect("192.0.2.1:9")
+        .expect("this test needs a non-loopback network interface (see `hostname -I`)");
+    let ip = socket.local_addr().expect("a local address").ip();
+    assert!(
+        !ip.is_loopback() && !ip.is_unspecified(),
+        "this test needs a non-loopback network interface, found only {ip}"
+    );
+    ip
+}
+
+#[test]
+fn remote_clients_never_see_the_secret() {
+    let sandbox = Sandbox::new();
+    let server = Server::start(&sandbox, &["--no-watch", "--host", "0.0.0.0"]);
+    let secret = server.credentials.access_key_secret.clone();
+    assert!(secret.len() >= 16, "the banner printed the secret: {secret:?}");
+    assert!(
+        server
+            .printed()
+            .iter()
+            .any(|line| line.contains("admin-grade")),
+        "the banner must warn that the APIs are admin-grade beyond loopback"
+    );
+
+    let port = address(&server).port();
+    let remote = SocketAddr::new(non_loopback_address(), port);
+    for path in ["/", "/fclocal/"] {
+        let (status, answer) = raw(
+            remote,
+            &format!("GET {path} HTTP/1.1\r\nHost: {remote}\r\nConnection: close\r\n\r\n"),
+        );
+        assert_eq!(status, 200, "{answer}");
+        assert!(answer.contains("AccessKeyId "), "{answer}");
+        assert!(!answer.contains(&secret), "{path} showed the secret to {remote}");
+        assert!(answer.contains("shown only on the fclocal terminal"), "{answer}");
+    }
+    // A client on this machine may still read it there.
+    assert!(server.get("/fclocal/").text().contains(&secret));
+}
