@@ -7,6 +7,7 @@
 mod analytic;
 mod ast;
 mod error;
+pub mod limits;
 mod search;
 mod split;
 
@@ -16,7 +17,21 @@ pub use ast::{Analytic, Field, ParseError, Pattern, Query, Search};
 ///
 /// Errors carry the byte offset and character column in `query` of the problem, whichever
 /// part it is in.
+///
+/// A query longer than [`limits::MAX_QUERY_BYTES`], or nested or chained beyond the other
+/// [`limits`], is an error naming the limit.
 pub fn parse(query: &str) -> Result<Query, ParseError> {
+    if query.len() > limits::MAX_QUERY_BYTES {
+        return Err(ParseError::at(
+            query,
+            limits::MAX_QUERY_BYTES,
+            format!(
+                "the query is {} bytes long; fclocal accepts at most {} bytes: shorten it (a long list of `or` terms is shorter as SQL `where x in (…)`)",
+                query.len(),
+                limits::MAX_QUERY_BYTES
+            ),
+        ));
+    }
     let parts = split::split(query);
     let search = search::parse(query, parts.search.len())?;
     let analytic = match parts.analytic {

@@ -165,16 +165,53 @@ fn leaf_terms(search: &Search) -> Option<Terms> {
 }
 
 /// The FTS5 expression every match of `search` satisfies, if there is one.
+///
+/// `and`/`or` chains are flattened ([`chain`]) into one level of `AND`/`OR`: nested
+/// parentheses per term would overflow FTS5's query parser (near 100 levels), and
+/// recursing per term would cost a stack frame per term.
 fn prefilter(search: &Search) -> Option<String> {
     match search {
-        Search::And(a, b) => match (prefilter(a), prefilter(b)) {
-            (Some(a), Some(b)) => Some(format!("({a}) AND ({b})")),
-            (one, other) => one.or(other),
-        },
-        Search::Or(a, b) => Some(format!("({}) OR ({})", prefilter(a)?, prefilter(b)?)),
+        Search::And(..) => {
+            let parts: Vec<String> = chain(search).into_iter().filter_map(prefilter).collect();
+            match parts.len() {
+                0 => None,
+                1 => parts.into_iter().next(),
+                _ => Some(join(&parts, "AND")),
+            }
+        }
+        Search::Or(..) => {
+            let parts: Option<Vec<String>> = chain(search).into_iter().map(prefilter).collect();
+            Some(join(&parts?, "OR"))
+        }
         Search::Not(_) | Search::All => None,
         leaf => leaf_terms(leaf).map(|t| t.expr),
     }
+}
+
+/// The operands of the `and` (or `or`) chain rooted at `search`, left to right, found
+/// without recursion: the parser builds chains left-deep (`((a and b) and c)`), one level
+/// per term. An operand of the other kind, or in parentheses on the right, is one operand.
+fn chain(search: &Search) -> Vec<&Search> {
+    let mut operands = Vec::new();
+    let mut current = search;
+    while let (Search::And(..), Search::And(left, right))
+    | (Search::Or(..), Search::Or(left, right)) = (search, current)
+    {
+        operands.push(right.as_ref());
+        current = left;
+    }
+    operands.push(current);
+    operands.reverse();
+    operands
+}
+
+/// `(a) OP (b) OP (c)`.
+fn join(parts: &[String], op: &str) -> String {
+    parts
+        .iter()
+        .map(|p| format!("({p})"))
+        .collect::<Vec<_>>()
+        .join(&format!(" {op} "))
 }
 
 /// The exact predicate of `search`. `implied`: the top-level prefilter already required this
@@ -183,22 +220,28 @@ fn prefilter(search: &Search) -> Option<String> {
 fn node(search: &Search, implied: bool, queue: Queue, b: &mut Binder) -> String {
     match search {
         Search::All => "1".to_owned(),
-        Search::And(x, y) => {
-            let x = node(x, implied, queue, b);
-            let y = node(y, implied, queue, b);
-            match (x.as_str(), y.as_str()) {
-                ("1", _) => y,
-                (_, "1") => x,
-                _ => format!("({x}) AND ({y})"),
+        // Chains are flattened as in `prefilter`.
+        Search::And(..) => {
+            let parts: Vec<String> = chain(search)
+                .into_iter()
+                .map(|x| node(x, implied, queue, b))
+                .filter(|x| x != "1")
+                .collect();
+            match parts.len() {
+                0 => "1".to_owned(),
+                1 => parts.into_iter().next().unwrap_or_default(),
+                _ => join(&parts, "AND"),
             }
         }
-        Search::Or(x, y) => {
-            let x = node(x, false, queue, b);
-            let y = node(y, false, queue, b);
-            if x == "1" || y == "1" {
+        Search::Or(..) => {
+            let parts: Vec<String> = chain(search)
+                .into_iter()
+                .map(|x| node(x, false, queue, b))
+                .collect();
+            if parts.iter().any(|x| x == "1") {
                 "1".to_owned()
             } else {
-                format!("({x}) OR ({y})")
+                join(&parts, "OR")
             }
         }
         Search::Not(x) => format!("NOT ({})", node(x, false, queue, b)),

@@ -4,6 +4,7 @@
 //! ([`columns`]). [`walk`] is the tree traversal the last two share.
 
 mod columns;
+mod depth;
 mod dialect;
 mod parse;
 mod rewrite;

@@ -8,6 +8,7 @@ use sqlparser::tokenizer::{Location, Token, Tokenizer};
 
 use super::dialect::SlsDialect;
 use super::walk::{Place, SqlError};
+use crate::limits::MAX_SQL_NESTING;
 
 /// Parses `sql` (the text after the `|`) into one query.
 pub(crate) fn parse(sql: &str) -> Result<Query, SqlError> {
@@ -42,7 +43,10 @@ pub(crate) fn parse(sql: &str) -> Result<Query, SqlError> {
         });
     }
 
-    let mut parser = Parser::new(&SlsDialect).with_tokens_with_locations(tokens);
+    super::depth::check(&tokens)?;
+    let mut parser = Parser::new(&SlsDialect)
+        .with_recursion_limit(MAX_SQL_NESTING)
+        .with_tokens_with_locations(tokens);
     let statement = parser.parse_statement().map_err(parser_error)?;
     let Statement::Query(query) = statement else {
         return Err(SqlError {
@@ -70,7 +74,9 @@ pub(crate) fn parse(sql: &str) -> Result<Query, SqlError> {
 fn parser_error(error: ParserError) -> SqlError {
     let text = match error {
         ParserError::TokenizerError(s) | ParserError::ParserError(s) => s,
-        ParserError::RecursionLimitExceeded => "the query is nested too deeply".to_string(),
+        ParserError::RecursionLimitExceeded => format!(
+            "the query nests parentheses, subqueries, function calls or unary operators too deeply (sqlparser's limit is {MAX_SQL_NESTING} nested parsing steps, about 25 parentheses or 12 subqueries): flatten it (a `WITH` query can name a step instead of nesting it)"
+        ),
     };
     let (message, at) = split_location(&text);
     let at = match at {

@@ -11,10 +11,16 @@
 //! ```
 //!
 //! which gives SLS's precedence `:` > `""` > `()` > `and`/`not` > `or`.
+//!
+//! `or` and `and` chains are loops, not recursion, so a wide search costs no stack; only
+//! `(` and `not` recurse, and they are counted against [`MAX_SEARCH_DEPTH`]. Terms are
+//! counted against [`MAX_SEARCH_TERMS`]: the chains become left-deep trees that later walkers
+//! and SQLite descend one level per term.
 
 use std::ops::Bound;
 
 use crate::ast::{Field, ParseError, Search};
+use crate::limits::{MAX_SEARCH_DEPTH, MAX_SEARCH_TERMS};
 
 use super::field::{bare_pattern, describe, field, quoted_pattern};
 use super::lexer::{Cmp, Kind, Token, Word, parse_number};
@@ -30,6 +36,8 @@ pub(crate) fn parse(query: &str, tokens: Vec<Token<'_>>, end: usize) -> Result<S
         tokens,
         pos: 0,
         end,
+        depth: 0,
+        terms: 0,
     };
     let search = parser.or()?;
     match parser.peek() {
@@ -44,6 +52,10 @@ struct Parser<'q, 'a> {
     tokens: Vec<Token<'a>>,
     pos: usize,
     end: usize,
+    /// How many `(` and `not` enclose the current token.
+    depth: usize,
+    /// Terms parsed so far.
+    terms: usize,
 }
 
 impl<'a> Parser<'_, 'a> {
@@ -124,7 +136,7 @@ impl<'a> Parser<'_, 'a> {
                 Kind::Not => {
                     self.pos += 1;
                     self.after_keyword(&token)?;
-                    Search::Not(Box::new(self.unary()?))
+                    self.nested(&token, Self::unary)?
                 }
                 Kind::Word(_) | Kind::Quoted(_) | Kind::Phrase(_) | Kind::LParen => self.unary()?,
                 _ => break,
@@ -139,7 +151,7 @@ impl<'a> Parser<'_, 'a> {
             Some(token) if token.kind == Kind::Not => {
                 self.pos += 1;
                 self.after_keyword(&token)?;
-                Ok(Search::Not(Box::new(self.unary()?)))
+                self.nested(&token, Self::unary)
             }
             _ => self.primary(),
         }
@@ -150,6 +162,12 @@ impl<'a> Parser<'_, 'a> {
             // Only reachable for an empty token list, which `parse` handles.
             return Err(self.error(self.end, "expected a search term"));
         };
+        if matches!(
+            token.kind,
+            Kind::Phrase(_) | Kind::Word(_) | Kind::Quoted(_)
+        ) {
+            self.count_term(&token)?;
+        }
         match token.kind {
             Kind::LParen => {
                 if self.peek().is_some_and(|t| t.kind == Kind::RParen) {
@@ -161,7 +179,9 @@ impl<'a> Parser<'_, 'a> {
                 if self.peek().is_none() {
                     return Err(self.unclosed(&token));
                 }
+                self.enter(&token)?;
                 let inner = self.or()?;
+                self.depth -= 1;
                 match self.next() {
                     Some(t) if t.kind == Kind::RParen => Ok(inner),
                     _ => Err(self.unclosed(&token)),
@@ -175,6 +195,47 @@ impl<'a> Parser<'_, 'a> {
             Kind::Quoted(word) => self.term(token.start, word, true),
             _ => Err(self.unexpected(&token)),
         }
+    }
+
+    /// `not` (the current token was `not_token`) applied to what `operand` parses, one
+    /// level deeper.
+    fn nested(
+        &mut self,
+        not_token: &Token<'_>,
+        operand: fn(&mut Self) -> Result<Search, ParseError>,
+    ) -> Result<Search, ParseError> {
+        self.enter(not_token)?;
+        let inner = operand(self)?;
+        self.depth -= 1;
+        Ok(Search::Not(Box::new(inner)))
+    }
+
+    /// One level deeper at `token` (a `(` or `not`), or the error for nesting too deep.
+    fn enter(&mut self, token: &Token<'_>) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_SEARCH_DEPTH {
+            return Err(self.error(
+                token.start,
+                format!(
+                    "the search nests `(` and `not` more than {MAX_SEARCH_DEPTH} levels deep: remove redundant parentheses and double negations, or split the query"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts the term starting at `token`, or the error for too many.
+    fn count_term(&mut self, token: &Token<'_>) -> Result<(), ParseError> {
+        self.terms += 1;
+        if self.terms > MAX_SEARCH_TERMS {
+            return Err(self.error(
+                token.start,
+                format!(
+                    "the search has more than {MAX_SEARCH_TERMS} terms (SLS allows 30 keywords per search): split it into several queries, or match many values with SQL, e.g. `* | select * where status in (200, 204, …)`"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn unclosed(&self, open: &Token<'_>) -> ParseError {
