@@ -21,7 +21,8 @@
 //! - [`organize`]: `read_everything` → the `everything` message;
 //! - [`gateway`]: queries and step-by-step invokes on the ledger;
 //! - `startup`: `app_state` and the demo seeding; `follow`: committed blocks →
-//!   `block` + `everything` broadcasts; `session`: one websocket;
+//!   `block` + `everything` broadcasts; `session`: one websocket (bounded work), its
+//!   `outbox` (bounded queue) and `writer` (its writing half);
 //! - [`callout`]: the bounded, non-blocking event call-out and its counters;
 //! - `web`: the routes and the static UI (`assets/`).
 
@@ -30,10 +31,12 @@ mod follow;
 pub mod gateway;
 pub mod ids;
 pub mod organize;
+mod outbox;
 pub mod protocol;
 mod session;
 mod startup;
 mod web;
+mod writer;
 
 use std::sync::{Arc, Mutex, PoisonError};
 

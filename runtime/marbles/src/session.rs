@@ -1,100 +1,209 @@
 //! One browser's websocket: sends `app_state` on connect and on every startup
 //! change, relays broadcasts (`block`, `everything`), and answers the
-//! browser's messages. Ledger work runs in its own task and replies through
-//! this connection's outbox, so a slow transaction never holds up the socket
-//! (several invokes from one browser run concurrently, as in classic).
+//! browser's messages. Several messages from one browser run concurrently (as in
+//! classic, a slow transaction never holds up the socket), inside this
+//! connection's own task.
+//!
+//! Why the bounds: one client sending 100k `read_everything` without reading the
+//! answers used to spawn a task per message and queue every answer, taking the
+//! server from 790 MB to 1.61 GB. Now, per connection ([`Limits`]):
+//! - at most `in_flight` messages are worked on at once, and a frame is only read
+//!   when the outbox has room for the answers of everything in flight; unread frames
+//!   wait in the socket, which slows the sender down (backpressure, not memory);
+//! - at most `outbox` messages wait for the client; a broadcast that finds no room
+//!   means the client is far behind;
+//! - a write to the client that makes no progress for `stall` means the client is
+//!   not reading.
+//!
+//! Either way the client is disconnected with a close frame saying why, and the
+//! connection's memory (queue, work, socket) goes with it.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, close_code};
+use futures_util::stream::FuturesUnordered;
+use futures_util::{Sink, Stream, StreamExt as _};
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::mpsc;
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
 
 use crate::Marbles;
+use crate::outbox::Outbox;
 use crate::protocol::{self, ClientMessage};
 
-type Outbox = mpsc::UnboundedSender<Value>;
+/// The most messages one client message is answered with (an invoke: `ordering`,
+/// `committing`, then `finished` or `tx_error` + `tx_step`).
+const MAX_ANSWERS: usize = 3;
 
-/// Serves one websocket until it closes or the server stops.
-pub(crate) async fn run(mut socket: WebSocket, marbles: Arc<Marbles>) {
-    let (outbox, mut replies) = mpsc::unbounded_channel::<Value>();
-    let mut hub = marbles.hub.subscribe();
-    let mut state = marbles.state.subscribe();
-    let first = state.borrow_and_update().to_string();
-    if socket.send(Message::Text(first.into())).await.is_err() {
-        return;
-    }
-    loop {
-        let outgoing: String = tokio::select! {
-            () = marbles.stop.cancelled() => break,
-            frame = socket.recv() => match frame {
-                Some(Ok(Message::Text(text))) => {
-                    handle(&marbles, &outbox, text.as_str());
-                    continue;
-                }
-                Some(Ok(Message::Binary(_))) => {
-                    protocol::error("binary frames are not part of the Marbles protocol; send JSON text").to_string()
-                }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                Some(Ok(_)) => continue,
-            },
-            Some(reply) = replies.recv() => reply.to_string(),
-            message = hub.recv() => match message {
-                Ok(text) => text.to_string(),
-                // Missed broadcasts: a fresh `block` + `everything` repairs the
-                // view (not a browser event, so nothing goes to the call-out).
-                Err(RecvError::Lagged(_)) => {
-                    dispatch(&marbles, &outbox, ClientMessage::ReadEverything, Value::Null);
-                    continue;
-                }
-                Err(RecvError::Closed) => break,
-            },
-            changed = state.changed() => match changed {
-                Ok(()) => state.borrow_and_update().to_string(),
-                Err(_) => break,
-            },
-        };
-        if socket.send(Message::Text(outgoing.into())).await.is_err() {
-            break;
+/// The close reason sent to a client that does not read (at most 123 bytes).
+pub(crate) const NOT_READING: &str =
+    "client not reading: answers piled up unread; reconnect and read what you ask for";
+
+/// One connection's bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// Messages worked on at once.
+    pub(crate) in_flight: usize,
+    /// Messages queued for the client.
+    pub(crate) outbox: usize,
+    /// How long a write may make no progress before the client counts as not reading.
+    pub(crate) stall: Duration,
+}
+
+impl Default for Limits {
+    /// 8 in flight: a browser has a few transactions going at most (classic runs each
+    /// invoke as it is clicked), and on a two-core machine more concurrency only queues
+    /// on the chaincode engine. 64 queued: a reading browser keeps this near zero (the
+    /// socket's own buffers absorb bursts first), it holds the answers of everything in
+    /// flight (8 × 3) plus 20 blocks' broadcasts, and at a few kB per `everything` it
+    /// is well under a megabyte. 10 s without a write going through: far beyond any
+    /// pause of a live browser, short enough that a stuck client lets go quickly.
+    fn default() -> Limits {
+        Limits {
+            in_flight: 8,
+            outbox: 64,
+            stall: Duration::from_secs(10),
         }
     }
 }
 
-/// Parses and dispatches one message; replies go to `outbox`.
-fn handle(marbles: &Arc<Marbles>, outbox: &Outbox, text: &str) {
+/// How a connection ended and how loaded it was, for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SessionEnd {
+    /// The close frame sent, `None` when the client went away.
+    pub(crate) close: Option<(u16, String)>,
+    /// The most messages worked on at once.
+    pub(crate) peak_in_flight: usize,
+    /// The most messages queued at once.
+    pub(crate) peak_queued: usize,
+}
+
+type Work<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// Serves one websocket with the default [`Limits`].
+pub(crate) async fn run<S, E>(socket: S, marbles: Arc<Marbles>) -> SessionEnd
+where
+    S: Stream<Item = Result<Message, E>> + Sink<Message, Error: Send> + Send + 'static,
+{
+    run_with(socket, marbles, Limits::default()).await
+}
+
+/// Serves one websocket until it closes, the client stops reading or the server stops.
+pub(crate) async fn run_with<S, E>(socket: S, marbles: Arc<Marbles>, limits: Limits) -> SessionEnd
+where
+    S: Stream<Item = Result<Message, E>> + Sink<Message, Error: Send> + Send + 'static,
+{
+    let (sink, mut stream) = socket.split();
+    let (outbox, queue) = Outbox::new(limits.outbox);
+    let (close_tx, close_rx) = oneshot::channel();
+    let stalled = CancellationToken::new();
+    marbles.tasks.spawn(crate::writer::write(
+        sink,
+        queue,
+        close_rx,
+        limits.stall,
+        stalled.clone(),
+    ));
+    let mut hub = marbles.hub.subscribe();
+    let mut state = marbles.state.subscribe();
+    outbox.push(&state.borrow_and_update());
+    let mut work: FuturesUnordered<Work<'_>> = FuturesUnordered::new();
+    let mut peak_in_flight = 0;
+    // A missed broadcast waits here for room among the work.
+    let mut repair_pending = false;
+    let close = loop {
+        let room = |in_flight: usize| {
+            in_flight < limits.in_flight
+                && outbox.queued() + (in_flight + 1) * MAX_ANSWERS <= limits.outbox
+        };
+        if repair_pending && room(work.len()) {
+            repair_pending = false;
+            // A fresh `block` + `everything` repairs the view (not a browser event, so
+            // nothing goes to the call-out).
+            work.push(Box::pin(respond(
+                &marbles,
+                &outbox,
+                ClientMessage::ReadEverything,
+                Value::Null,
+            )));
+        }
+        peak_in_flight = peak_in_flight.max(work.len());
+        let can_read = room(work.len());
+        tokio::select! {
+            () = marbles.stop.cancelled() => break Some((close_code::AWAY, "the server is stopping")),
+            () = outbox.overflowed() => break Some((close_code::POLICY, NOT_READING)),
+            () = stalled.cancelled() => break Some((close_code::POLICY, NOT_READING)),
+            Some(()) = work.next(), if !work.is_empty() => {}
+            frame = stream.next(), if can_read => match frame {
+                Some(Ok(Message::Text(text))) => {
+                    if let Some(job) = handle(&marbles, &outbox, text.as_str()) {
+                        work.push(job);
+                    }
+                }
+                Some(Ok(Message::Binary(_))) => outbox.push(&protocol::error(
+                    "binary frames are not part of the Marbles protocol; send JSON text",
+                )),
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
+                Some(Ok(_)) => {}
+            },
+            message = hub.recv() => match message {
+                Ok(text) => outbox.push_text(text.to_string()),
+                Err(RecvError::Lagged(_)) => repair_pending = true,
+                Err(RecvError::Closed) => break None,
+            },
+            changed = state.changed() => match changed {
+                Ok(()) => outbox.push(&state.borrow_and_update()),
+                Err(_) => break None,
+            },
+        }
+    };
+    drop(work);
+    let end = SessionEnd {
+        close: close.map(|(code, reason)| (code, reason.to_owned())),
+        peak_in_flight,
+        peak_queued: outbox.peak(),
+    };
+    if let Some((code, reason)) = &end.close {
+        if *code == close_code::POLICY {
+            tracing::warn!(
+                "Marbles: websocket closed: {reason} (peak {} queued, {} in flight)",
+                end.peak_queued,
+                end.peak_in_flight
+            );
+        }
+        let _ = close_tx.send(CloseFrame {
+            code: *code,
+            reason: reason.as_str().into(),
+        });
+    }
+    end
+}
+
+/// Parses one message; answers bad ones at once and returns the work for good ones.
+fn handle<'a>(marbles: &'a Marbles, outbox: &'a Outbox, text: &str) -> Option<Work<'a>> {
     let message = match protocol::parse(text) {
         Ok(message) => message,
         Err(bad) => {
-            let _ = outbox.send(protocol::error(&bad.0));
-            return;
+            outbox.push(&protocol::error(&bad.0));
+            return None;
         }
     };
     if message.is_event() {
         marbles.callout.send(message.type_name());
     }
+    if message == ClientMessage::Ping {
+        return None;
+    }
     let input: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-    dispatch(marbles, outbox, message, input);
-}
-
-/// Runs `message` in its own task (tracked, ended on stop).
-fn dispatch(marbles: &Arc<Marbles>, outbox: &Outbox, message: ClientMessage, input: Value) {
-    let marbles_for_task = marbles.clone();
-    let outbox = outbox.clone();
-    marbles.tasks.spawn(async move {
-        let marbles = marbles_for_task;
-        let stop = marbles.stop.clone();
-        tokio::select! {
-            () = respond(&marbles, &outbox, message, input) => {}
-            () = stop.cancelled() => {}
-        }
-    });
+    Some(Box::pin(respond(marbles, outbox, message, input)))
 }
 
 async fn respond(marbles: &Marbles, outbox: &Outbox, message: ClientMessage, input: Value) {
-    let send = |value: Value| {
-        let _ = outbox.send(value);
-    };
+    let send = |value: Value| outbox.push(&value);
     let kind = message.type_name();
     let (function, args, company) = match message {
         ClientMessage::Ping => return,
@@ -156,3 +265,7 @@ async fn respond(marbles: &Marbles, outbox: &Outbox, message: ClientMessage, inp
         }
     }
 }
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;

@@ -53,9 +53,18 @@ async fn stats(State(marbles): State<Arc<Marbles>>) -> Response {
     axum::Json(marbles.callout().stats_json()).into_response()
 }
 
+/// The largest message a browser may send: Marbles messages are a few hundred bytes,
+/// and the default (64 MiB) would let one frame take that much memory.
+const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+
 async fn websocket(State(marbles): State<Arc<Marbles>>, upgrade: WebSocketUpgrade) -> Response {
-    upgrade.on_upgrade(move |socket| {
-        let tasks = marbles.tasks.clone();
-        tasks.track_future(session::run(socket, marbles))
-    })
+    upgrade
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| {
+            let tasks = marbles.tasks.clone();
+            tasks.track_future(async move {
+                session::run(socket, marbles).await;
+            })
+        })
 }

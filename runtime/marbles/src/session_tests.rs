@@ -1,0 +1,270 @@
+//! The session's bounds, on the real Marbles chaincode and ledger, through an in-memory
+//! socket whose client reads (or does not) exactly when the test says so.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use axum::extract::ws::{Message, close_code};
+use fclocal_chaincode_host::WasmChaincode;
+use fclocal_engine::chaincode::{ChaincodeLimits, ChaincodeRuntime};
+use fclocal_ledger::chaincode::ChaincodeRegistry;
+use fclocal_ledger::ledger::Ledger;
+use fclocal_ledger::network::NetworkConfig;
+use futures_util::{Sink, Stream};
+use serde_json::Value;
+use tokio::sync::{Notify, mpsc};
+
+use super::{Limits, NOT_READING, SessionEnd, run_with};
+use crate::{Marbles, MarblesConfig};
+
+/// Bounds every wait; the waits end as soon as the awaited thing happens.
+const DEADLINE: Duration = Duration::from_secs(180);
+
+fn open_ledger(dir: &std::path::Path) -> Ledger {
+    let yaml = "\
+Channel: mychannel
+Organizations:
+  Org1MSP:
+    Peers: [peer0]
+Chaincodes:
+  marbles:
+    CodeUri: ./marbles
+    EndorsementPolicy: OR('Org1MSP.peer')
+Orderer:
+  BatchTimeout: 50ms
+";
+    let network = NetworkConfig::parse(yaml, "network.yml").expect("a valid network file");
+    let runtime = ChaincodeRuntime::new(None).expect("the chaincode engine starts");
+    let component = runtime
+        .load(&fclocal_test_support::chaincode("marbles", "marbles.wasm"))
+        .expect("marbles.wasm loads");
+    let mut registry = ChaincodeRegistry::new();
+    registry.register(
+        "marbles",
+        Arc::new(WasmChaincode::new(component, ChaincodeLimits::default())),
+    );
+    Ledger::open(dir, network, registry).expect("the ledger opens")
+}
+
+/// The server's side of the client's TCP connection: room for `capacity` frames that
+/// only the test takes out.
+#[derive(Default)]
+struct Wire {
+    state: Mutex<WireState>,
+    /// Woken at every frame written.
+    written: Notify,
+}
+
+#[derive(Default)]
+struct WireState {
+    frames: VecDeque<Message>,
+    capacity: usize,
+    /// The writer waiting for room.
+    waiting: Option<Waker>,
+}
+
+impl Wire {
+    fn new(capacity: usize) -> Arc<Wire> {
+        let wire = Wire::default();
+        wire.lock().capacity = capacity;
+        Arc::new(wire)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, WireState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The client reads one frame, waiting for it.
+    async fn read(&self) -> Message {
+        loop {
+            let notified = self.written.notified();
+            {
+                let mut state = self.lock();
+                if let Some(frame) = state.frames.pop_front() {
+                    if let Some(waker) = state.waiting.take() {
+                        waker.wake();
+                    }
+                    return frame;
+                }
+            }
+            notified.await;
+        }
+    }
+}
+
+/// A websocket whose frames come from the test and go onto a [`Wire`].
+struct FakeSocket {
+    incoming: mpsc::UnboundedReceiver<Message>,
+    wire: Arc<Wire>,
+}
+
+impl Stream for FakeSocket {
+    type Item = Result<Message, std::convert::Infallible>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.incoming.poll_recv(cx).map(|frame| frame.map(Ok))
+    }
+}
+
+impl Sink<Message> for FakeSocket {
+    type Error = std::convert::Infallible;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        let mut state = self.wire.lock();
+        if state.frames.len() < state.capacity {
+            Poll::Ready(Ok(()))
+        } else {
+            state.waiting = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
+        self.wire.lock().frames.push_back(item);
+        self.wire.written.notify_one();
+        Ok(())
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// A session on a fresh ledger; `frames` are what the client sends.
+async fn session(
+    dir: &std::path::Path,
+    frames: usize,
+    wire: &Arc<Wire>,
+    limits: Limits,
+) -> Session {
+    let ledger = Arc::new(open_ledger(dir));
+    let marbles = Marbles::start(ledger.clone(), MarblesConfig::demo(&ledger, None));
+    let (client, incoming) = mpsc::unbounded_channel();
+    for _ in 0..frames {
+        let _ = client.send(Message::Text(r#"{"type":"read_everything"}"#.into()));
+    }
+    let socket = FakeSocket {
+        incoming,
+        wire: wire.clone(),
+    };
+    let task = tokio::spawn(run_with(socket, marbles.clone(), limits));
+    Session {
+        marbles,
+        ledger,
+        task,
+        _client: client,
+    }
+}
+
+struct Session {
+    marbles: Arc<Marbles>,
+    ledger: Arc<Ledger>,
+    task: tokio::task::JoinHandle<SessionEnd>,
+    /// The client keeps its side open: it is only not reading.
+    _client: mpsc::UnboundedSender<Message>,
+}
+
+async fn stop(marbles: Arc<Marbles>, ledger: Arc<Ledger>) {
+    marbles.stop().await;
+    drop(marbles);
+    if let Ok(ledger) = Arc::try_unwrap(ledger) {
+        ledger.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_does_not_read_is_closed_with_a_reason_within_the_bounds() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    // Room for a few frames in the "TCP buffers", then the client reads nothing.
+    let wire = Wire::new(4);
+    // A short stall, so the test does not wait 10 s for the verdict.
+    let limits = Limits {
+        stall: Duration::from_millis(200),
+        ..Limits::default()
+    };
+    let Session {
+        marbles,
+        ledger,
+        task,
+        _client,
+    } = session(dir.path(), 2_000, &wire, limits).await;
+    let end = tokio::time::timeout(DEADLINE, task)
+        .await
+        .expect("the session ends on its own")
+        .expect("the session does not panic");
+    assert_eq!(
+        end.close,
+        Some((close_code::POLICY, NOT_READING.to_owned())),
+        "{end:?}"
+    );
+    assert!(
+        end.peak_in_flight <= limits.in_flight && end.peak_in_flight > 1,
+        "{end:?}"
+    );
+    assert!(
+        end.peak_queued <= limits.outbox && end.peak_queued > limits.outbox / 2,
+        "filled, never beyond: {end:?}"
+    );
+
+    // When the client finally reads, what was written comes first, then the reason.
+    let close = tokio::time::timeout(DEADLINE, async {
+        loop {
+            if let Message::Close(frame) = wire.read().await {
+                return frame;
+            }
+        }
+    })
+    .await
+    .expect("a close frame");
+    let frame = close.expect("a close frame with a reason");
+    assert_eq!(
+        (frame.code, frame.reason.as_str()),
+        (close_code::POLICY, NOT_READING)
+    );
+    assert!(NOT_READING.len() <= 123, "a close reason fits in a frame");
+    stop(marbles, ledger).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_reads_gets_every_answer_however_many_it_asks_for() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let wire = Wire::new(4);
+    let limits = Limits::default();
+    let asked = 5 * limits.outbox;
+    let Session {
+        marbles,
+        ledger,
+        task,
+        _client,
+    } = session(dir.path(), asked, &wire, limits).await;
+    let mut answered = 0;
+    tokio::time::timeout(DEADLINE, async {
+        while answered < asked {
+            match wire.read().await {
+                Message::Text(text) => {
+                    let message: Value = serde_json::from_str(text.as_str()).expect("JSON");
+                    // Answers carry `block_delay`; broadcasts of new blocks do not.
+                    if message["msg"] == "block" && message.get("block_delay").is_some() {
+                        answered += 1;
+                    }
+                }
+                other => panic!("a reading client was sent {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("every answer arrives");
+    assert!(!task.is_finished(), "the connection stays open");
+    stop(marbles, ledger).await;
+    let end = task.await.expect("the session ends at stop");
+    assert_eq!(end.close.as_ref().map(|c| c.0), Some(close_code::AWAY));
+    assert!(end.peak_in_flight <= limits.in_flight, "{end:?}");
+    assert!(end.peak_queued <= limits.outbox, "{end:?}");
+}
