@@ -15,9 +15,7 @@ use fclocal_invoke::{
     FunctionHost, LoadedFunction, PoolConfig, Pools, all_specs, component_paths, ensure_log_targets,
 };
 use fclocal_logstore::LogStore;
-use fclocal_server::{
-    ConnectionLimits, Housekeeping, RequestLimits, SecretDisplay, ServerOptions,
-};
+use fclocal_server::{ConnectionLimits, Housekeeping, RequestLimits, SecretDisplay, ServerOptions};
 use fclocal_timers::{Clock as _, ManualClock};
 
 use crate::cli::credentials;

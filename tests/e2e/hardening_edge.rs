@@ -162,7 +162,10 @@ fn slowloris_connections_are_capped_timed_out_and_refused_clearly() {
     assert_eq!(status, 503, "{answer}");
     assert!(answer.contains("too many connections"), "{answer}");
     assert!(answer.contains("--max-connections"), "{answer}");
-    assert!(answer.to_ascii_lowercase().contains("retry-after: 1"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("retry-after: 1"),
+        "{answer}"
+    );
 
     // The stalled bodies time out with an answer naming the cause, which
     // frees the slots.
@@ -183,7 +186,10 @@ fn ledger_sandbox() -> Sandbox {
 /// A `submit` of a new owner: every accepted one changes the ledger.
 fn submit_request(host: &str, extra: &str, content_type: &str) -> String {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let owner = format!("o{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let owner = format!(
+        "o{}",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     let body = json!({"chaincode": "marbles", "function": "init_owner", "args": [owner, "Mallory", "United Marbles"]})
         .to_string();
     format!(
@@ -254,13 +260,16 @@ fn pages_on_other_sites_cannot_write_the_ledger_or_open_the_websocket() {
         ),
     );
     assert_eq!(status, 403, "{answer}");
-    assert_eq!(height(&server), before, "a refused request changed the ledger");
+    assert_eq!(
+        height(&server),
+        before,
+        "a refused request changed the ledger"
+    );
 
     // The websocket refuses other sites' pages...
-    let mut request = tungstenite::client::IntoClientRequest::into_client_request(format!(
-        "ws://{host}/ws"
-    ))
-    .expect("a websocket request");
+    let mut request =
+        tungstenite::client::IntoClientRequest::into_client_request(format!("ws://{host}/ws"))
+            .expect("a websocket request");
     request
         .headers_mut()
         .insert("origin", "http://evil.example".parse().expect("a value"));
@@ -270,14 +279,11 @@ fn pages_on_other_sites_cannot_write_the_ledger_or_open_the_websocket() {
         Ok(_) => panic!("a page on evil.example opened the Marbles websocket"),
     }
     // ...and serves fclocal's own page and tools that send no Origin.
-    let mut own = tungstenite::client::IntoClientRequest::into_client_request(format!(
-        "ws://{host}/ws"
-    ))
-    .expect("a websocket request");
-    own.headers_mut().insert(
-        "origin",
-        format!("http://{host}").parse().expect("a value"),
-    );
+    let mut own =
+        tungstenite::client::IntoClientRequest::into_client_request(format!("ws://{host}/ws"))
+            .expect("a websocket request");
+    own.headers_mut()
+        .insert("origin", format!("http://{host}").parse().expect("a value"));
     tungstenite::connect(own).expect("fclocal's own page opens the websocket");
     tungstenite::connect(format!("ws://{host}/ws")).expect("a tool opens the websocket");
 
@@ -330,7 +336,10 @@ fn remote_clients_never_see_the_secret() {
     let sandbox = Sandbox::new();
     let server = Server::start(&sandbox, &["--no-watch", "--host", "0.0.0.0"]);
     let secret = server.credentials.access_key_secret.clone();
-    assert!(secret.len() >= 16, "the banner printed the secret: {secret:?}");
+    assert!(
+        secret.len() >= 16,
+        "the banner printed the secret: {secret:?}"
+    );
     assert!(
         server
             .printed()
@@ -348,9 +357,177 @@ fn remote_clients_never_see_the_secret() {
         );
         assert_eq!(status, 200, "{answer}");
         assert!(answer.contains("AccessKeyId "), "{answer}");
-        assert!(!answer.contains(&secret), "{path} showed the secret to {remote}");
-        assert!(answer.contains("shown only on the fclocal terminal"), "{answer}");
+        assert!(
+            !answer.contains(&secret),
+            "{path} showed the secret to {remote}"
+        );
+        assert!(
+            answer.contains("shown only on the fclocal terminal"),
+            "{answer}"
+        );
     }
     // A client on this machine may still read it there.
     assert!(server.get("/fclocal/").text().contains(&secret));
+}
+
+const HOSTILE: &str = "/2016-08-15/services/demo/functions/hostile/invocations";
+
+/// Invokes the `hostile` guest (its service has no `InternetAccess`).
+fn hostile(server: &Server, event: Value) -> String {
+    let headers = server.signed("POST", HOSTILE, None, vec![], std::time::SystemTime::now());
+    let answer = server.send("POST", HOSTILE, &headers, event.to_string().as_bytes());
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    answer.text()
+}
+
+/// The guest's environment.
+fn guest_env(server: &Server) -> std::collections::BTreeMap<String, String> {
+    serde_json::from_str(&hostile(server, json!({"action": "env"}))).expect("the env as JSON")
+}
+
+#[test]
+fn guests_without_internet_access_reach_only_the_sls_api_and_never_hold_the_secret() {
+    let sandbox = Sandbox::new();
+    let server = Server::start(&sandbox, &["--no-watch"]);
+    let secret = server.credentials.access_key_secret.clone();
+    assert!(!secret.is_empty());
+
+    // fclocal's own endpoint beyond the SLS API is the developer's, not the guest's.
+    for path in ["/fclocal/instances", "/fclocal/", "/"] {
+        let answer = hostile(&server, json!({"action": "http", "url": server.url(path)}));
+        assert!(answer.contains("HttpRequestDenied"), "{path}: {answer}");
+    }
+    // The SLS API is what FC gives a function: it still writes its logs.
+    assert_eq!(hostile(&server, json!({"action": "put-log"})), "200");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let rows = server.send(
+        "GET",
+        &format!(
+            "/logstores/test-log-store?type=log&from={}&to={}&query=*",
+            now - 600,
+            now + 600
+        ),
+        &[("x-log-project", "test-log-project".into())],
+        b"",
+    );
+    assert!(rows.text().contains("put-log"), "{}", rows.text());
+
+    // Its credentials are its own, STS-shaped, and not the server's.
+    let env = guest_env(&server);
+    assert!(
+        !env.values().any(|value| value.contains(&secret)),
+        "the guest's environment holds the server's AccessKeySecret"
+    );
+    let id = &env["ALIBABA_CLOUD_ACCESS_KEY_ID"];
+    assert!(id.starts_with("STS."), "{id}");
+    assert!(!env["ALIBABA_CLOUD_SECURITY_TOKEN"].is_empty());
+    assert_eq!(
+        env["FC_ACCESS_KEY_SECRET"],
+        env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]
+    );
+    let context = hostile(&server, json!({"action": "context"}));
+    assert!(
+        !context.contains(&secret),
+        "context.credentials hold the server's secret"
+    );
+    assert!(context.contains(id.as_str()), "{context}");
+}
+
+/// A PutLogs of one line, signed with `id`/`secret` (and `token` when scoped).
+fn signed_put_logs(
+    server: &Server,
+    logstore: &str,
+    id: &str,
+    secret: &str,
+    token: Option<&str>,
+) -> crate::server::Answer {
+    use prost::Message as _;
+    let now = std::time::SystemTime::now();
+    let group = fclocal_sls_api::LogGroup {
+        logs: vec![fclocal_sls_api::Log {
+            time: u32::try_from(
+                now.duration_since(std::time::UNIX_EPOCH)
+                    .expect("after 1970")
+                    .as_secs(),
+            )
+            .expect("fits"),
+            contents: vec![fclocal_sls_api::LogContent {
+                key: "signed".into(),
+                value: "scoped".into(),
+            }],
+            time_ns: None,
+        }],
+        ..Default::default()
+    };
+    let body = group.encode_to_vec();
+    let path = format!("/logstores/{logstore}/shards/lb");
+    let mut headers: Vec<(&str, String)> = vec![
+        ("date", httpdate::fmt_http_date(now)),
+        ("content-type", "application/x-protobuf".into()),
+        ("x-log-project", "test-log-project".into()),
+        ("x-log-apiversion", "0.6.0".into()),
+        ("x-log-signaturemethod", "hmac-sha1".into()),
+        ("x-log-bodyrawsize", body.len().to_string()),
+    ];
+    if let Some(token) = token {
+        headers.push((fclocal_sls_api::sts::SECURITY_TOKEN_HEADER, token.into()));
+    }
+    let mut map = http::HeaderMap::new();
+    for (name, value) in &headers {
+        map.insert(*name, value.parse().expect("a header value"));
+    }
+    let text = fclocal_sls_api::signature::string_to_sign("POST", &path, &map, &[]);
+    headers.push((
+        "authorization",
+        fclocal_sls_api::signature::authorization(
+            &fclocal_sls_api::Credentials::new(id, secret),
+            &text,
+        ),
+    ));
+    server.send("POST", &path, &headers, &body)
+}
+
+#[test]
+fn a_guests_scoped_credentials_sign_for_its_logstore_only() {
+    let sandbox = Sandbox::new();
+    let server = Server::start(&sandbox, &["--no-watch", "--auth"]);
+    let env = guest_env(&server);
+    let (id, secret, token) = (
+        env["ALIBABA_CLOUD_ACCESS_KEY_ID"].as_str(),
+        env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"].as_str(),
+        env["ALIBABA_CLOUD_SECURITY_TOKEN"].as_str(),
+    );
+
+    let own = signed_put_logs(&server, "test-log-store", id, secret, Some(token));
+    assert_eq!(own.status, 200, "{}", own.text());
+    let other = signed_put_logs(&server, "other-store", id, secret, Some(token));
+    assert_eq!(other.status, 401, "{}", other.text());
+    assert!(
+        other.text().contains("denied by sts or ram"),
+        "{}",
+        other.text()
+    );
+    // Without its token, or passed off as the server's key, it is nothing.
+    let bare = signed_put_logs(&server, "test-log-store", id, secret, None);
+    assert_eq!(bare.status, 401, "{}", bare.text());
+    let as_server = signed_put_logs(
+        &server,
+        "test-log-store",
+        &server.credentials.access_key_id,
+        secret,
+        None,
+    );
+    assert_eq!(as_server.status, 401, "{}", as_server.text());
+    // The server's own pair still works.
+    let admin = signed_put_logs(
+        &server,
+        "test-log-store",
+        &server.credentials.access_key_id,
+        &server.credentials.access_key_secret,
+        None,
+    );
+    assert_eq!(admin.status, 200, "{}", admin.text());
 }

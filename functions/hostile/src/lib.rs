@@ -79,6 +79,7 @@ impl EventFunction for Hostile {
                     Err(e) => e.to_string(),
                 })
             }
+            "put-log" => text(put_log()),
             "state" => text((STATE.fetch_add(1, Ordering::Relaxed) + 1).to_string()),
             "sleep" => {
                 std::thread::sleep(Duration::from_millis(required(parsed.ms, "ms")?));
@@ -172,4 +173,59 @@ fn probe_filesystem() -> serde_json::Value {
         Err(e) => json!({ "error": e.to_string() }),
     };
     json!({ "readDir": read_dir, "readPasswd": read_passwd })
+}
+
+/// PutLogs of one line `hostile=put-log` to the function's own logstore
+/// through the SLS API at `FCLOCAL_SLS_ENDPOINT` (unsigned); the answer's
+/// status, or the error text.
+fn put_log() -> String {
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    let (endpoint, project, logstore) = (
+        var("FCLOCAL_SLS_ENDPOINT"),
+        var("FC_SERVICE_LOG_PROJECT"),
+        var("FC_SERVICE_LOG_STORE"),
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0);
+    let body = log_group(u32::try_from(now).unwrap_or(u32::MAX), "hostile", "put-log");
+    let url = format!("{endpoint}/logstores/{logstore}/shards/lb");
+    let headers = [
+        ("x-log-project", project.as_str()),
+        ("x-log-apiversion", "0.6.0"),
+        ("x-log-bodyrawsize", &body.len().to_string()),
+        ("content-type", "application/x-protobuf"),
+    ];
+    match fclocal_sdk::outbound::send("POST", &url, &headers, &body) {
+        Ok(resp) => resp.status().to_string(),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// A protobuf `LogGroup` holding one log `{key: value}` at `time`
+/// (`Logs = 1`; `Log.Time = 1`, `Log.Contents = 2`; `Content.Key = 1`,
+/// `Content.Value = 2`), encoded by hand to keep the guest small.
+fn log_group(time: u32, key: &str, value: &str) -> Vec<u8> {
+    fn varint(out: &mut Vec<u8>, mut n: u64) {
+        while n >= 0x80 {
+            out.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+    }
+    fn field(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
+        out.push(tag << 3 | 2);
+        varint(out, bytes.len() as u64);
+        out.extend_from_slice(bytes);
+    }
+    let mut content = Vec::new();
+    field(&mut content, 1, key.as_bytes());
+    field(&mut content, 2, value.as_bytes());
+    let mut log = vec![1 << 3];
+    varint(&mut log, u64::from(time));
+    field(&mut log, 2, &content);
+    let mut group = Vec::new();
+    field(&mut group, 1, &log);
+    group
 }

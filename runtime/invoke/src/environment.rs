@@ -1,9 +1,43 @@
 //! The environment of an instance: the function's `EnvironmentVariables`,
 //! then FC's system variables, which win on a clash (as in fun's
 //! `generateDockerEnvs` and on the cloud, where `FC_*` is reserved).
+//!
+//! The credentials in it (`ALIBABA_CLOUD_ACCESS_KEY_*`, `FC_ACCESS_KEY_*`,
+//! and `context.credentials`) are the function's own: under `fclocal start`
+//! an STS-like triple scoped to the function's logstore
+//! ([`function_credentials`]), as FC hands a function its role's STS token
+//! and never the account's AccessKey.
+
+use fclocal_engine::Credentials;
+use fclocal_sls_api::sts::{self, Scope};
 
 use crate::settings::HostSettings;
 use crate::spec::{FunctionSpec, QUALIFIER};
+
+/// The credentials `spec` sees. With a server running (`local_endpoint`),
+/// STS-like credentials that its SLS API accepts for the function's
+/// logstore only, derived from the server's secret, which the guest never
+/// sees. Without one (`fclocal invoke`), the pair the user passed, if any.
+pub fn function_credentials(spec: &FunctionSpec, settings: &HostSettings) -> Credentials {
+    let server = &settings.credentials;
+    if settings.local_endpoint.is_none() || server.access_key_secret.is_empty() {
+        return server.clone();
+    }
+    let scoped = sts::mint(
+        &server.access_key_secret,
+        &Scope {
+            project: spec.log_target.project.clone(),
+            logstore: spec.log_target.logstore.clone(),
+            service: spec.service.clone(),
+            function: spec.function.clone(),
+        },
+    );
+    Credentials {
+        access_key_id: scoped.access_key_id,
+        access_key_secret: scoped.access_key_secret,
+        security_token: scoped.security_token,
+    }
+}
 
 /// Builds the environment for one instance of `spec`.
 pub fn instance_environment(
@@ -11,7 +45,7 @@ pub fn instance_environment(
     settings: &HostSettings,
     instance_id: &str,
 ) -> Vec<(String, String)> {
-    let credentials = &settings.credentials;
+    let credentials = &function_credentials(spec, settings);
     let (log_project, log_store) = spec
         .log_config
         .as_ref()

@@ -211,7 +211,7 @@ impl FunctionHost {
             .unwrap_or_default();
         EventContext {
             request_id: request_id.to_owned(),
-            credentials: self.settings.credentials.clone(),
+            credentials: crate::environment::function_credentials(spec, &self.settings),
             function: FunctionInfo {
                 name: spec.function.clone(),
                 handler: spec.handler.clone(),

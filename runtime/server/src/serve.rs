@@ -55,13 +55,13 @@ impl Default for ConnectionLimits {
     }
 }
 
-/// Connections past the cap being told so (or waiting for an evicted slot)
-/// at once; beyond this a connection is closed without an answer, so a
-/// flood cannot turn refusals into a new way to run out of descriptors.
-const MAX_PENDING: usize = 64;
+/// Connections past the cap being told so at once; beyond this a connection
+/// is closed without an answer, so a flood cannot turn refusals into a new
+/// way to run out of descriptors.
+const MAX_REFUSING: usize = 64;
 
-/// How long a newcomer waits for the slot of the connection it evicted.
-const EVICTION_PATIENCE: Duration = Duration::from_secs(1);
+/// How long a refused client gets to read the refusal.
+const REFUSAL_GRACE: Duration = Duration::from_secs(1);
 
 /// Longest pause between retries after an accept error (EMFILE and friends).
 const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
@@ -77,7 +77,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) {
     let slots = Slots::new(limits.max_connections);
-    let pending = Arc::new(Semaphore::new(MAX_PENDING));
+    let refusing = Arc::new(Semaphore::new(MAX_REFUSING));
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
     builder
@@ -116,24 +116,20 @@ pub async fn serve(
             router: router.clone(),
             limits,
         };
-        if let Some(slot) = slots.try_take() {
-            tokio::spawn(connection.run(stream, peer, slot, graceful.watcher()));
-            continue;
+        match slots.take() {
+            Some(slot) => {
+                tokio::spawn(connection.run(stream, peer, slot, graceful.watcher()));
+            }
+            None => match refusing.clone().try_acquire_owned() {
+                Ok(ticket) => {
+                    tokio::spawn(async move {
+                        refuse(stream, limits.max_connections).await;
+                        drop(ticket);
+                    });
+                }
+                Err(_) => drop(stream),
+            },
         }
-        let Ok(ticket) = pending.clone().try_acquire_owned() else {
-            drop(stream);
-            continue;
-        };
-        let slots = slots.clone();
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            let Some(slot) = slots.take_by_eviction(EVICTION_PATIENCE).await else {
-                refuse(stream, limits.max_connections).await;
-                return;
-            };
-            drop(ticket);
-            connection.run(stream, peer, slot, watcher).await;
-        });
     }
     drop(listener);
     graceful.shutdown().await;
@@ -192,7 +188,7 @@ async fn refuse(mut stream: TcpStream, max: usize) {
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
-    let _ = tokio::time::timeout(EVICTION_PATIENCE, async {
+    let _ = tokio::time::timeout(REFUSAL_GRACE, async {
         if stream.write_all(answer.as_bytes()).await.is_ok() {
             let _ = stream.shutdown().await;
             let mut sink = [0u8; 4096];

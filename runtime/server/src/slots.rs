@@ -13,7 +13,6 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -21,9 +20,16 @@ use tokio_util::sync::CancellationToken;
 /// The slots of one server.
 pub(crate) struct Slots {
     permits: Arc<Semaphore>,
-    /// Connections still waiting for their first request, oldest first.
-    silent: Mutex<BTreeMap<u64, CancellationToken>>,
+    /// Connections still waiting for their first request, oldest first,
+    /// with their slots: an eviction hands the slot over at once, without
+    /// waiting for the evicted connection's task to notice.
+    silent: Mutex<BTreeMap<u64, Silent>>,
     next_id: AtomicU64,
+}
+
+struct Silent {
+    evicted: CancellationToken,
+    permit: OwnedSemaphorePermit,
 }
 
 /// One held slot; dropping it frees the slot.
@@ -32,7 +38,9 @@ pub(crate) struct Slot {
     slots: Arc<Slots>,
     /// Cancelled when a newcomer evicts this (still silent) connection.
     pub(crate) evicted: CancellationToken,
-    _permit: OwnedSemaphorePermit,
+    /// The slot, once the connection sent a request (before that it waits
+    /// in `Slots::silent`).
+    busy: Mutex<Option<OwnedSemaphorePermit>>,
 }
 
 impl Slots {
@@ -45,63 +53,53 @@ impl Slots {
         })
     }
 
-    /// A free slot, if there is one.
-    pub(crate) fn try_take(self: &Arc<Self>) -> Option<Slot> {
-        let permit = self.permits.clone().try_acquire_owned().ok()?;
-        Some(self.register(permit))
-    }
-
-    /// At the cap: evicts the oldest connection that has not sent a request
-    /// yet and takes its slot once it is freed (within `patience`). `None`
-    /// when every slot is busy with a request.
-    pub(crate) async fn take_by_eviction(self: &Arc<Self>, patience: Duration) -> Option<Slot> {
-        let victim = self
-            .silent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop_first();
-        let (_, token) = victim?;
-        token.cancel();
-        let permit = tokio::time::timeout(patience, self.permits.clone().acquire_owned())
-            .await
-            .ok()?
-            .ok()?;
-        Some(self.register(permit))
-    }
-
-    fn register(self: &Arc<Self>, permit: OwnedSemaphorePermit) -> Slot {
+    /// A free slot, else the slot of the oldest connection that has not sent
+    /// a request yet (which is told to close). `None` when every slot is
+    /// busy with a request.
+    pub(crate) fn take(self: &Arc<Self>) -> Option<Slot> {
+        let permit = match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let (_, victim) = self.silent().pop_first()?;
+                victim.evicted.cancel();
+                victim.permit
+            }
+        };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let evicted = CancellationToken::new();
-        self.silent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id, evicted.clone());
-        Slot {
+        self.silent().insert(
+            id,
+            Silent {
+                evicted: evicted.clone(),
+                permit,
+            },
+        );
+        Some(Slot {
             id,
             slots: self.clone(),
             evicted,
-            _permit: permit,
-        }
+            busy: Mutex::new(None),
+        })
     }
 
-    fn forget(&self, id: u64) {
-        self.silent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&id);
+    fn silent(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Silent>> {
+        self.silent.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl Slot {
     /// The connection sent a whole request head: it is in use, never evicted.
     pub(crate) fn started_request(&self) {
-        self.slots.forget(self.id);
+        let entry = self.slots.silent().remove(&self.id);
+        if let Some(entry) = entry {
+            *self.busy.lock().unwrap_or_else(PoisonError::into_inner) = Some(entry.permit);
+        }
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.slots.forget(self.id);
+        self.slots.silent().remove(&self.id);
     }
 }
 
@@ -109,37 +107,39 @@ impl Drop for Slot {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_newcomer_evicts_the_oldest_silent_connection() {
+    #[test]
+    fn a_newcomer_takes_the_slot_of_the_oldest_silent_connection() {
         let slots = Slots::new(2);
-        let first = slots.try_take().unwrap();
-        let second = slots.try_take().unwrap();
-        assert!(slots.try_take().is_none());
-        let evicted = first.evicted.clone();
-        let freed = tokio::spawn(async move {
-            evicted.cancelled().await;
-            drop(first);
-        });
-        let third = slots
-            .take_by_eviction(Duration::from_secs(5))
-            .await
-            .unwrap();
-        freed.await.unwrap();
+        let first = slots.try_first();
+        let second = slots.try_first();
+        let third = slots.take().expect("an evicted slot");
+        assert!(first.evicted.is_cancelled());
         assert!(!second.evicted.is_cancelled());
-        drop(third);
+        drop(first);
+        // Still two slots in use: the evicted one's was handed over.
+        let fourth = slots.take().expect("another evicted slot");
+        assert!(second.evicted.is_cancelled());
+        assert!(!third.evicted.is_cancelled());
+        drop((second, third, fourth));
+        assert_eq!(slots.permits.available_permits(), 2);
     }
 
-    #[tokio::test]
-    async fn busy_connections_are_never_evicted() {
+    #[test]
+    fn busy_connections_are_never_evicted() {
         let slots = Slots::new(1);
-        let busy = slots.try_take().unwrap();
+        let busy = slots.try_first();
         busy.started_request();
-        assert!(
-            slots
-                .take_by_eviction(Duration::from_secs(5))
-                .await
-                .is_none()
-        );
+        busy.started_request();
+        assert!(slots.take().is_none());
         assert!(!busy.evicted.is_cancelled());
+        drop(busy);
+        assert!(slots.take().is_some());
+    }
+
+    impl Slots {
+        fn try_first(self: &Arc<Self>) -> Slot {
+            assert!(self.permits.available_permits() > 0);
+            self.take().expect("a free slot")
+        }
     }
 }

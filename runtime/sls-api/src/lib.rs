@@ -33,6 +33,7 @@
 //! - [`validate`]: PutLogs' limits, time window and key rules.
 //! - [`compression`]: LZ4 blocks and zstd frames in and out.
 //! - [`signature`]: SLS's v1 request signature.
+//! - [`sts`]: functions' scoped (STS-like) credentials, minted and checked.
 //! - [`project`]: which project a request is for.
 //! - [`cursor`]: cursors on the wire; [`query`]: splitting `search | sql`;
 //!   [`params`]: lenient parameter parsing.
@@ -50,6 +51,7 @@ pub mod proto;
 pub mod query;
 mod routes;
 pub mod signature;
+pub mod sts;
 pub mod validate;
 
 pub use backend::{

@@ -18,7 +18,10 @@
 //!
 //! Verification only runs with [`ApiConfig::credentials`](crate::ApiConfig)
 //! set (fclocal's `--auth`); `Date` must then be within 15 minutes of the
-//! server's clock, as on SLS.
+//! server's clock, as on SLS. Besides the server's own pair, requests may be
+//! signed with a function's scoped credentials ([`crate::sts`]: an `STS.`
+//! AccessKeyId and its `x-acs-security-token`); [`authorize`] then keeps
+//! them to the function's logstore.
 
 use std::time::{Duration, SystemTime};
 
@@ -30,6 +33,8 @@ use sha1::Sha1;
 
 use crate::config::Credentials;
 use crate::error::ApiError;
+use crate::project;
+use crate::sts::{self, Scope};
 
 /// How far `Date` may be from the server's clock.
 pub const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
@@ -77,6 +82,62 @@ pub fn verify(
     query: &[(String, String)],
     now: SystemTime,
 ) -> Result<(), ApiError> {
+    verify_scoped(credentials, method, path, headers, query, now).map(|_| ())
+}
+
+/// [`verify`], and for a function's scoped credentials also checks that the
+/// request stays on that function's logstore (the project resolved as
+/// [`project::resolve`] does, with `default_project`).
+pub fn authorize(
+    credentials: &Credentials,
+    default_project: Option<&str>,
+    method: &str,
+    uri: &http::Uri,
+    headers: &HeaderMap,
+    query: &[(String, String)],
+    now: SystemTime,
+) -> Result<(), ApiError> {
+    let Some(scope) = verify_scoped(credentials, method, uri.path(), headers, query, now)? else {
+        return Ok(());
+    };
+    let query_project = query
+        .iter()
+        .find(|(key, _)| key == project::PROJECT_PARAM)
+        .map(|(_, value)| value.as_str());
+    let project = project::resolve(
+        headers,
+        uri.authority().map(|authority| authority.as_str()),
+        query_project,
+        default_project,
+    )?;
+    let logstore = uri
+        .path()
+        .strip_prefix("/logstores/")
+        .and_then(|rest| rest.split('/').next())
+        .map(percent_decode);
+    if project == scope.project && logstore.as_deref() == Some(scope.logstore.as_str()) {
+        return Ok(());
+    }
+    Err(ApiError::Unauthorized(format!(
+        "denied by sts or ram: the credentials of function {}/{} may only use logstore {} of project {}, not {method} {} in project {project}",
+        scope.service,
+        scope.function,
+        scope.logstore,
+        scope.project,
+        uri.path()
+    )))
+}
+
+/// The signature check; `Some(scope)` when the request was signed with a
+/// function's scoped credentials.
+fn verify_scoped(
+    credentials: &Credentials,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    query: &[(String, String)],
+    now: SystemTime,
+) -> Result<Option<Scope>, ApiError> {
     let authorization = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -96,20 +157,32 @@ pub fn verify(
         )));
     };
     check_date(headers, now)?;
-    if key_id != credentials.access_key_id {
+    let (secret, scope) = if key_id.starts_with(sts::ACCESS_KEY_PREFIX) {
+        let token = headers
+            .get(sts::SECURITY_TOKEN_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .ok_or_else(|| {
+                ApiError::InvalidAccessKeyId(format!(
+                    "AccessKeyId {key_id:?} is an STS key: send its security token in the {} header (the function's ALIBABA_CLOUD_SECURITY_TOKEN)",
+                    sts::SECURITY_TOKEN_HEADER
+                ))
+            })?;
+        let (scope, secret) = sts::open(&credentials.access_key_secret, key_id, token)?;
+        (secret, Some(scope))
+    } else if key_id == credentials.access_key_id {
+        (credentials.access_key_secret.clone(), None)
+    } else {
         return Err(ApiError::InvalidAccessKeyId(format!(
             "AccessKeyId {key_id:?} is not the one fclocal was started with (shown in the `fclocal start` banner)"
         )));
-    }
+    };
     let signature = BASE64.decode(signature.trim()).unwrap_or_default();
     let candidates = candidates(method, path, headers, query);
-    let matches = candidates.iter().any(|text| {
-        mac(&credentials.access_key_secret, text)
-            .verify_slice(&signature)
-            .is_ok()
-    });
+    let matches = candidates
+        .iter()
+        .any(|text| mac(&secret, text).verify_slice(&signature).is_ok());
     if matches {
-        return Ok(());
+        return Ok(scope);
     }
     Err(ApiError::SignatureNotMatch(format!(
         "Signature {:?} not matched; the server signed this string: {:?}",
@@ -410,6 +483,79 @@ mod tests {
             (error.status().as_u16(), error.code()),
             (401, "Unauthorized")
         );
+    }
+
+    #[test]
+    fn scoped_credentials_sign_only_for_their_logstore() {
+        let server = Credentials::new("LTAIserver", "server-secret");
+        let scoped = sts::mint(
+            "server-secret",
+            &Scope {
+                project: "p".into(),
+                logstore: "ls".into(),
+                service: "s".into(),
+                function: "f".into(),
+            },
+        );
+        let signed = |path: &str, project: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("date", "Thu, 01 Jan 1970 00:00:00 GMT".parse().unwrap());
+            headers.insert("x-log-project", project.parse().unwrap());
+            headers.insert(
+                sts::SECURITY_TOKEN_HEADER,
+                scoped.security_token.parse().unwrap(),
+            );
+            let text = string_to_sign("POST", path, &headers, &[]);
+            let pair = Credentials::new(
+                scoped.access_key_id.clone(),
+                scoped.access_key_secret.clone(),
+            );
+            headers.insert(
+                "authorization",
+                authorization(&pair, &text).parse().unwrap(),
+            );
+            headers
+        };
+        let check = |path: &str, project: &str| {
+            authorize(
+                &server,
+                None,
+                "POST",
+                &path.parse().unwrap(),
+                &signed(path, project),
+                &[],
+                SystemTime::UNIX_EPOCH,
+            )
+        };
+        check("/logstores/ls/shards/lb", "p").unwrap();
+        for (path, project) in [
+            ("/logstores/other/shards/lb", "p"),
+            ("/logstores/ls/shards/lb", "q"),
+            ("/logstores", "p"),
+        ] {
+            let error = check(path, project).unwrap_err();
+            assert_eq!(error.code(), "Unauthorized", "{path} in {project}");
+        }
+        // The scoped secret is not the server's: signing with it under the
+        // server's AccessKeyId fails.
+        let mut headers = signed("/logstores/ls/shards/lb", "p");
+        let text = string_to_sign("POST", "/logstores/ls/shards/lb", &headers, &[]);
+        headers.insert(
+            "authorization",
+            format!("LOG LTAIserver:{}", sign(&scoped.access_key_secret, &text))
+                .parse()
+                .unwrap(),
+        );
+        let error = verify(
+            &server,
+            "POST",
+            "/logstores/ls/shards/lb",
+            &headers,
+            &[],
+            SystemTime::UNIX_EPOCH,
+        )
+        .unwrap_err();
+        assert_eq!(error.code(), "SignatureNotMatch");
     }
 
     #[test]

@@ -227,10 +227,11 @@ async fn authenticate(
             .map(|OriginalUri(uri)| uri.clone())
             .unwrap_or_else(|| request.uri().clone());
         let query = Params::from_query(uri.query());
-        if let Err(error) = signature::verify(
+        if let Err(error) = signature::authorize(
             credentials,
+            state.config.default_project.as_deref(),
             request.method().as_str(),
-            uri.path(),
+            &uri,
             request.headers(),
             query.pairs(),
             state.config.clock.now(),
