@@ -134,6 +134,10 @@ pub use model::{
     TTL_FOREVER_DAYS,
 };
 pub use reader::LogReader;
+pub use reader::budget::{
+    DEFAULT_QUERY_TIME_BUDGET, MAX_VALUE_BYTES, cancel_running_queries, query_time_budget,
+    running_queries, set_query_time_budget,
+};
 pub use routing::shard_for_hash_key;
 pub use search::{QueryError, SearchRequest, SearchResult};
 pub use store::{LogStore, OpenOptions};

@@ -16,6 +16,8 @@ use crate::model::{
 use crate::query::{self, Scope};
 use crate::schema::{self, Role};
 
+// Time budget, size limits and cancellation of queries.
+pub(crate) mod budget;
 // SLS shard API: ListShards, GetCursor, GetCursorTime, PullLogs.
 mod cursors;
 mod pull;
@@ -27,6 +29,8 @@ mod shards;
 pub struct LogReader {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
+    /// The query running on `conn`, as its progress handler sees it (see [`budget`]).
+    pub(crate) watch: budget::Watch,
 }
 
 impl LogReader {
@@ -43,7 +47,7 @@ impl LogReader {
     }
 
     pub(crate) fn open_with(path: &Path, busy_timeout: Duration) -> Result<LogReader> {
-        let conn = schema::open_connection(path, Role::Reader, busy_timeout)?;
+        let mut conn = schema::open_connection(path, Role::Reader, busy_timeout)?;
         let version = schema::schema_version(&conn, path)?;
         let latest = latest_version();
         if version > latest {
@@ -62,9 +66,12 @@ impl LogReader {
         }
         query::register_functions(&conn).ctx(path, "registering SQL functions")?;
         crate::udf::register(&conn).ctx(path, "registering the SLS SQL functions")?;
+        let watch = budget::Watch::default();
+        budget::install(&mut conn, &watch).ctx(path, "setting the query limits")?;
         Ok(LogReader {
             conn,
             path: path.to_path_buf(),
+            watch,
         })
     }
 

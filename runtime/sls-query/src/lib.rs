@@ -6,12 +6,14 @@
 
 mod analytic;
 mod ast;
+mod cancel;
 mod error;
 pub mod limits;
 mod search;
 mod split;
 
 pub use ast::{Analytic, Field, ParseError, Pattern, Query, Search};
+pub use cancel::{Cancel, CancelOnDrop};
 
 /// Parses a whole SLS query, `search` or `search | analytic`.
 ///

@@ -51,6 +51,27 @@ pub enum QueryError {
         /// What SQLite said, e.g. `no such function: foo`, plus what to do about it.
         message: String,
     },
+    /// The search part failed in SQLite (e.g. its full-text form was refused); `message` is
+    /// SQLite's, with a hint. A query without `|` reports this, never [`QueryError::Sql`].
+    #[error("the search failed: {message}")]
+    Search {
+        /// What SQLite said, plus what to do about it.
+        message: String,
+    },
+    /// The query ran longer than its time budget and was stopped (see
+    /// [`crate::set_query_time_budget`]).
+    #[error(
+        "the query ran longer than its {} s time budget and was stopped: narrow the time range or the search, or make the SQL cheaper (a join of `log` with itself grows with the square of the lines); `fclocal start --query-timeout` sets the budget",
+        budget.as_secs_f64()
+    )]
+    TimedOut {
+        /// The budget it had.
+        budget: std::time::Duration,
+    },
+    /// The query was withdrawn while it ran: its client went away, or fclocal is shutting
+    /// down.
+    #[error("the query was cancelled: its client went away or fclocal is shutting down")]
+    Cancelled,
     /// The store itself failed (I/O, corruption, …).
     #[error(transparent)]
     Store(LogStoreError),
@@ -79,6 +100,16 @@ impl From<LogStoreError> for QueryError {
     }
 }
 
+impl From<crate::reader::budget::Stop> for QueryError {
+    fn from(stop: crate::reader::budget::Stop) -> Self {
+        use crate::reader::budget::Stop;
+        match stop {
+            Stop::TimedOut(budget) => QueryError::TimedOut { budget },
+            Stop::Cancelled => QueryError::Cancelled,
+        }
+    }
+}
+
 /// UNIX seconds (with fraction) for messages.
 fn seconds(t: SystemTime) -> f64 {
     to_unix_nanos(t) as f64 / 1e9
@@ -90,6 +121,14 @@ pub(crate) fn sql_error(message: String) -> QueryError {
         format!(
             "; fclocal has SQLite's functions plus these SLS ones: {}",
             crate::udf::SLS_FUNCTIONS
+        )
+    } else if message.starts_with("Expression tree is too large") {
+        "; the SQL nests or chains too many operators: write long `or` chains as `x in (a, b, …)`"
+            .to_owned()
+    } else if message.starts_with("string or blob too big") {
+        format!(
+            "; a value the query makes may be at most {} MiB",
+            crate::MAX_VALUE_BYTES >> 20
         )
     } else if message.contains("no such column") {
         "; columns are the log's keys and __time__, __topic__, __source__, \"__tag__:<key>\"; \

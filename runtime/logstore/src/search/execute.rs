@@ -193,7 +193,11 @@ impl LogReader {
                 "SELECT count(*) FROM (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ?1 LIMIT ?2)",
             )
             .and_then(|mut s| s.query_row((fts, budget + 1), |r| r.get(0)))
-            .map_err(|e| sql_error(format!("the full-text query {fts:?} failed: {e}")))?;
+            .map_err(|e| QueryError::Search {
+                message: format!(
+                    "SQLite's full-text index refused {fts:?}: {e}; simplify the search (fewer terms or less nesting)"
+                ),
+            })?;
         Ok(if hits <= budget {
             Access::Driven
         } else {
@@ -206,7 +210,15 @@ impl LogReader {
     ///
     /// The time range is `[from, to)`; `topic`, when given, must equal `__topic__`. Lines are
     /// ordered by time, ties by append order (`reverse` = newest first).
+    ///
+    /// The query runs under the time budget and can be withdrawn (see
+    /// [`crate::set_query_time_budget`]): then the error is [`QueryError::TimedOut`] or
+    /// [`QueryError::Cancelled`].
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResult, QueryError> {
+        self.watched(|| self.search_unwatched(request))
+    }
+
+    fn search_unwatched(&self, request: &SearchRequest) -> Result<SearchResult, QueryError> {
         let query = fclocal_sls_query::parse(&request.query)?;
         let range = time_range(request.from, request.to)?;
         let id = self.logstore_id(&request.project, &request.logstore)?;

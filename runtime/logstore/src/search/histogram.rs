@@ -18,8 +18,20 @@ use crate::error::SqliteContext;
 impl LogReader {
     /// How many lines match the search part of `query` (anything after `|` is not run) in
     /// each of `buckets`, half-open `[from, to)` ranges; `topic`, when given, must equal
-    /// `__topic__`. The whole query must parse.
+    /// `__topic__`. The whole query must parse. It runs under the time budget, like
+    /// [`LogReader::search`].
     pub fn histogram(
+        &self,
+        project: &str,
+        logstore: &str,
+        query: &str,
+        topic: Option<&str>,
+        buckets: &[(SystemTime, SystemTime)],
+    ) -> Result<Vec<u64>, QueryError> {
+        self.watched(|| self.histogram_unwatched(project, logstore, query, topic, buckets))
+    }
+
+    fn histogram_unwatched(
         &self,
         project: &str,
         logstore: &str,
