@@ -71,9 +71,18 @@ pub struct StartArgs {
     /// connection is closed (against slowloris-style clients).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration, env = "FCLOCAL_CLIENT_TIMEOUT")]
     client_timeout: Duration,
+    /// How many MiB of log lines one function may write per minute (a
+    /// logstore takes five times that); lines past it are dropped and
+    /// counted, and the invocation's log says so.
+    #[arg(long, value_name = "MB", default_value_t = fclocal_invoke::DEFAULT_FUNCTION_MB_PER_MINUTE, env = "FCLOCAL_MAX_LOG_MB_PER_MINUTE")]
+    max_log_mb_per_minute: u64,
     /// On shutdown, how long to wait for in-flight invocations.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
     shutdown_timeout: Duration,
+    /// How long one log query (GetLogs, GetHistograms, the log pages' charts)
+    /// may run before it is stopped with an error.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration, env = "FCLOCAL_QUERY_TIMEOUT")]
+    query_timeout: Duration,
     /// Do not check FC signatures on FUNCTION-auth triggers and the
     /// InvokeFunction API (handy with curl; never expose such a server).
     #[arg(long)]
@@ -101,6 +110,7 @@ pub struct StartArgs {
 
 /// Runs the server until a shutdown signal.
 pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
+    fclocal_logstore::set_query_time_budget(args.query_timeout);
     let project = Project::load(&args.template)?;
     for warning in &project.warnings {
         output::status(&warning.to_string());
@@ -144,6 +154,7 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         .local_addr()
         .context("cannot read the bound address")?;
     settings.local_endpoint = Some(format!("http://{address}"));
+    settings.log_rate = fclocal_invoke::LogRateLimit::from_function_mb(args.max_log_mb_per_minute);
     let runtime = Runtime::new(EngineConfig {
         cache_dir: Some(project.cache_dir()),
         pooling: PoolingMode::Auto,
@@ -286,6 +297,9 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         options,
         shutdown_signal(),
     ))?;
+    // Queries still running (started while requests drained) must not keep the runtime,
+    // which waits for its blocking threads, from shutting down.
+    fclocal_logstore::cancel_running_queries();
     topics.stop(&tokio);
     if let Some(started) = marbles {
         tokio.block_on(started.marbles.stop());
@@ -347,6 +361,8 @@ async fn shutdown_signal() {
         _ = ctrl_c => {}
         () = terminate => {}
     }
+    // A long log query holds a blocking thread; stop it so the drain does not wait on it.
+    fclocal_logstore::cancel_running_queries();
     tokio::spawn(async {
         if tokio::signal::ctrl_c().await.is_ok() {
             output::status("Second interrupt: exiting without waiting.");

@@ -77,7 +77,12 @@ fn query_error(error: QueryError) -> ApiError {
         QueryError::UnknownProject { project, .. } => ApiError::ProjectNotExist { project },
         QueryError::UnknownLogstore { logstore, .. } => ApiError::LogStoreNotExist { logstore },
         QueryError::InvalidTimeRange { .. } => ApiError::InvalidTimeRange(error.to_string()),
-        QueryError::Sql { .. } => ApiError::InvalidQueryString {
+        // Stopped queries are 4xx too: an SDK retries a 5xx, and a retry would run the same
+        // query into the same budget.
+        QueryError::Sql { .. }
+        | QueryError::Search { .. }
+        | QueryError::TimedOut { .. }
+        | QueryError::Cancelled => ApiError::InvalidQueryString {
             reason: error.to_string(),
             position: None,
         },

@@ -99,13 +99,21 @@ impl fmt::Display for Policy {
     "endorsement policy `{policy}`: {problem} at column {column}; write e.g. AND('Org1MSP.peer', 'Org2MSP.peer') or OutOf(2, 'A.peer', 'B.peer', 'C.member')"
 )]
 pub struct PolicyError {
-    /// The policy text.
+    /// The policy text (cut to its first [`SHOWN_CHARS`] characters, then `…`).
     pub policy: String,
     /// 1-based character column.
     pub column: usize,
     /// What is wrong.
     pub problem: String,
 }
+
+/// Deepest nesting of gates (`AND(OR(AND(…)))` is 3). Evaluating, planning and printing a
+/// policy recurse once per level, so a 20,000-deep policy overflowed the stack and aborted
+/// `fclocal validate`; real policies nest two or three levels (Fabric documents no limit).
+pub const MAX_POLICY_DEPTH: usize = 32;
+
+/// Most characters of the policy text an error repeats.
+const SHOWN_CHARS: usize = 200;
 
 impl Policy {
     /// Parses Fabric's policy syntax. Gate names are case-insensitive (`AND`, `and`,
@@ -116,6 +124,7 @@ impl Policy {
             text,
             tokens,
             pos: 0,
+            depth: 0,
         };
         let policy = p.policy()?;
         if let Some(tok) = p.peek() {
@@ -340,12 +349,18 @@ struct Parser<'t> {
     text: &'t str,
     tokens: Vec<Token>,
     pos: usize,
+    /// Gates open around the current token.
+    depth: usize,
 }
 
 impl Parser<'_> {
     fn error_at(&self, column: usize, problem: String) -> PolicyError {
+        let mut policy: String = self.text.chars().take(SHOWN_CHARS).collect();
+        if policy.len() < self.text.len() {
+            policy.push('…');
+        }
         PolicyError {
-            policy: self.text.to_string(),
+            policy,
             column,
             problem,
         }
@@ -393,6 +408,15 @@ impl Parser<'_> {
                         format!("unknown gate `{name}` (use AND, OR or OutOf)"),
                     ));
                 }
+                self.depth += 1;
+                if self.depth > MAX_POLICY_DEPTH {
+                    return Err(self.error_at(
+                        t.column,
+                        format!(
+                            "gates nest more than {MAX_POLICY_DEPTH} levels deep: flatten the policy (AND and OR take any number of rules)"
+                        ),
+                    ));
+                }
                 self.expect(Kind::Open, &format!("`(` after {name}"))?;
                 let n = if gate == "outof" {
                     let nt = self.next("the number of rules OutOf needs")?;
@@ -425,6 +449,7 @@ impl Parser<'_> {
                         }
                     }
                 }
+                self.depth -= 1;
                 let n = match (gate.as_str(), n) {
                     ("and", _) => rules.len(),
                     ("or", _) => 1,
@@ -531,6 +556,25 @@ mod tests {
             assert!(err.problem.contains(problem), "{text}: {err}");
             assert!(err.to_string().contains("write e.g."), "{err}");
         }
+    }
+
+    #[test]
+    fn deep_policies_are_refused_without_overflowing() {
+        let nested =
+            |depth: usize| format!("{}'A.peer'{}", "AND(".repeat(depth), ")".repeat(depth));
+        assert!(Policy::parse(&nested(MAX_POLICY_DEPTH)).is_ok());
+        // Before the limit this overflowed the stack (20,000 levels, 2 MB thread).
+        let deep = nested(20_000);
+        let error = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || Policy::parse(&deep))
+            .expect("spawn")
+            .join()
+            .expect("no panic")
+            .expect_err("too deep");
+        assert_eq!(error.column, MAX_POLICY_DEPTH * 4 + 1);
+        assert!(error.problem.contains("more than 32 levels"), "{error}");
+        assert!(error.to_string().len() < 600, "{error}");
     }
 
     #[test]

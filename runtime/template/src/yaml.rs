@@ -118,11 +118,20 @@ impl Node {
     }
 }
 
+/// Deepest nesting of mappings and sequences in a template. Deserialising into [`Raw`] and
+/// [`convert`] recurse once per level with large frames (about 32 KiB each in a debug
+/// build), so serde-saphyr's default of 64 overflowed a 2 MB thread stack; templates nest a
+/// dozen levels at most.
+pub(crate) const MAX_YAML_DEPTH: usize = 32;
+
 /// Parses `source` into a [`Node`] tree. A YAML syntax error becomes one diagnostic at the
 /// parser's position and `None`; duplicate or non-scalar keys become diagnostics too, but
 /// the tree is still returned so the rest of the template gets checked.
 pub(crate) fn parse(source: &str, diags: &mut Diags) -> Option<Node> {
     let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_YAML_DEPTH,
+        },
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
         // js-yaml (fun) reads `yes`/`no`/`on`/`off` as strings; so do we.
         strict_booleans: true,
@@ -138,7 +147,13 @@ pub(crate) fn parse(source: &str, diags: &mut Diags) -> Option<Node> {
                     column: usize::try_from(loc.column()).unwrap_or(usize::MAX),
                 })
                 .unwrap_or(Pos::START);
-            let message = UserMessageFormatter.format_message(&err);
+            let mut message = UserMessageFormatter.format_message(&err);
+            if message.contains("Depth {") || message.contains("recursion limit exceeded") {
+                message = format!(
+                    "mappings and sequences nest more than {MAX_YAML_DEPTH} levels deep here; a template needs a dozen at most"
+                )
+                .into();
+            }
             diags.error(pos, format!("invalid YAML: {message}"));
             None
         }
@@ -372,6 +387,42 @@ mod tests {
         let (node, errors) = parse_ok(&src);
         assert!(node.is_none());
         assert_eq!(errors.len(), 1);
+    }
+
+    /// Nesting past [`MAX_YAML_DEPTH`] is refused; up to there, parsing and converting (both
+    /// recursive) fit in a 2 MB stack, the size Tokio gives its threads. With serde-saphyr's
+    /// default limit (64) this overflowed.
+    #[test]
+    fn deep_block_nesting_is_an_error_and_the_deepest_accepted_fits_a_small_stack() {
+        let nested = |depth: usize| -> String {
+            (0..depth)
+                .map(|i| format!("{}k:\n", "  ".repeat(i)))
+                .collect::<String>()
+                + &format!("{}v", "  ".repeat(depth))
+        };
+        let on_small_stack = |src: String| {
+            std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || {
+                    let (node, errors) = parse_ok(&src);
+                    (node.is_some(), errors)
+                })
+                .expect("spawn")
+                .join()
+                .expect("no panic")
+        };
+        let (parsed, errors) = on_small_stack(nested(MAX_YAML_DEPTH - 1));
+        assert!(parsed && errors.is_empty(), "{errors:?}");
+        for deep in [
+            nested(MAX_YAML_DEPTH + 1),
+            nested(100),
+            format!("{}1{}", "{a: ".repeat(20_000), "}".repeat(20_000)),
+        ] {
+            let (parsed, errors) = on_small_stack(deep);
+            assert!(!parsed);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(errors[0].contains("more than 32 levels deep"), "{errors:?}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use fclocal_sls_query::Cancel;
 use serde_json::json;
 
 use crate::chart::{analytics, error_svg, histogram};
@@ -32,11 +33,14 @@ pub fn router(source: Arc<dyn ChartSource>) -> Router {
         .with_state(source)
 }
 
-/// Runs a [`ChartSource`] call on the blocking pool.
+/// Runs a [`ChartSource`] call on the blocking pool, withdrawn (its query stopped) when
+/// this future is dropped: a page that navigates away must not leave a query running.
 async fn blocking<T: Send + 'static>(
     call: impl FnOnce() -> Result<T, String> + Send + 'static,
 ) -> Result<T, String> {
-    tokio::task::spawn_blocking(call)
+    let cancel = Cancel::new();
+    let _withdraw_if_dropped = cancel.on_drop();
+    tokio::task::spawn_blocking(move || cancel.scope(call))
         .await
         .unwrap_or_else(|join| Err(format!("the chart source failed: {join}")))
 }

@@ -116,10 +116,27 @@ fn json_line(log: &StoredLog) -> String {
 ///   functionName:(hello
 ///                ^
 /// ```
+///
+/// A query longer than [`SHOWN_CHARS`] is shown as the stretch around the place, with `…`
+/// for what is left out (a 50,000-character query would otherwise fill the terminal).
 pub fn parse_error(query: &str, error: &ParseError) -> String {
-    let caret = " ".repeat(error.column.saturating_sub(1));
-    format!("the query does not parse: {error}\n  {query}\n  {caret}^")
+    let chars: Vec<char> = query.chars().collect();
+    let at = error.column.saturating_sub(1).min(chars.len());
+    let (start, end) = if chars.len() <= SHOWN_CHARS {
+        (0, chars.len())
+    } else {
+        let start = at.saturating_sub(SHOWN_CHARS / 2);
+        (start, (start + SHOWN_CHARS).min(chars.len()))
+    };
+    let before = if start > 0 { "…" } else { "" };
+    let after = if end < chars.len() { "…" } else { "" };
+    let shown: String = chars[start..end].iter().collect();
+    let caret = " ".repeat(at - start + before.chars().count());
+    format!("the query does not parse: {error}\n  {before}{shown}{after}\n  {caret}^")
 }
+
+/// Most characters of the query a parse error shows.
+const SHOWN_CHARS: usize = 120;
 
 /// A query failure as the user should see it.
 pub fn query_error(query: &str, error: QueryError) -> anyhow::Error {
@@ -142,5 +159,22 @@ mod tests {
         assert_eq!(lines[1], format!("  {query}"));
         let caret = lines[2].find('^').expect("a caret");
         assert_eq!(caret - 2, error.column - 1, "{text}");
+    }
+
+    #[test]
+    fn long_queries_are_shown_around_the_place() {
+        let query = format!("{}a{}", "(".repeat(50_000), ")".repeat(50_000));
+        let error = fclocal_sls_query::parse(&query).unwrap_err();
+        let text = parse_error(&query, &error);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[1].chars().count() < 130, "{}", lines[1]);
+        assert!(lines[1].starts_with("  …") && lines[1].ends_with('…'));
+        let deep = format!("{}a{}", "(".repeat(40), ")".repeat(40));
+        let error = fclocal_sls_query::parse(&deep).unwrap_err();
+        let text = parse_error(&deep, &error);
+        let lines: Vec<&str> = text.lines().collect();
+        let caret = lines[2].chars().position(|c| c == '^').expect("a caret");
+        assert_eq!(lines[1].chars().nth(caret), Some('('), "{text}");
+        assert_eq!(error.column, 33, "{text}");
     }
 }

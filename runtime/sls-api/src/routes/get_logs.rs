@@ -17,6 +17,7 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use fclocal_sls_query::Cancel;
 use serde_json::{Map, Value, json};
 
 use super::{ApiState, Call, backend, json, with_headers};
@@ -28,6 +29,11 @@ use crate::query::split_query;
 
 /// The largest GetLogs v2 request body.
 const MAX_REQUEST_BODY: usize = 1 << 20;
+/// Longest query half echoed in the `x-log-where-query`/`x-log-agg-query` headers: clients
+/// read headers line by line with limits (Python's `http.client` refuses lines over 64 KiB
+/// with `LineTooLong`), so a longer half is cut, marked with `…`; v2's `meta` carries it
+/// whole.
+const MAX_ECHOED_QUERY: usize = 4096;
 /// `line` when not sent, and its maximum.
 const MAX_LINES: u32 = 100;
 
@@ -137,10 +143,16 @@ async fn run(state: &ApiState, request: GetLogsRequest) -> Result<Answer, ApiErr
     let (where_query, agg_query) = split_query(&request.query);
     let (where_query, agg_query) = (where_query.to_owned(), agg_query.to_owned());
     let started = Instant::now();
+    // A client that goes away drops this future; the guard then stops the query.
+    let cancel = Cancel::new();
+    let _withdraw_if_dropped = cancel.on_drop();
     let GetLogsResponse {
         rows,
         processed_rows,
-    } = backend(state, move |backend| backend.get_logs(request)).await?;
+    } = backend(state, move |backend| {
+        cancel.scope(|| backend.get_logs(request))
+    })
+    .await?;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     let has_sql = matches!(rows, QueryRows::Sql { .. });
     let (rows, keys) = to_json_rows(rows);
@@ -204,8 +216,8 @@ impl Answer {
             ("x-log-processed-rows", self.processed_rows.to_string()),
             ("x-log-elapsed-millisecond", self.elapsed_ms.to_string()),
             ("x-log-has-sql", self.has_sql.to_string()),
-            ("x-log-where-query", self.where_query.clone()),
-            ("x-log-agg-query", self.agg_query.clone()),
+            ("x-log-where-query", echoed(&self.where_query)),
+            ("x-log-agg-query", echoed(&self.agg_query)),
             (
                 "x-log-query-info",
                 json!({"keys": self.keys, "terms": []}).to_string(),
@@ -238,9 +250,34 @@ impl Answer {
     }
 }
 
+/// `query` cut to [`MAX_ECHOED_QUERY`] bytes (at a character boundary) for a header.
+fn echoed(query: &str) -> String {
+    if query.len() <= MAX_ECHOED_QUERY {
+        return query.to_owned();
+    }
+    let mut end = MAX_ECHOED_QUERY;
+    while !query.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &query[..end])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_queries_are_cut_in_headers() {
+        assert_eq!(echoed("select 1"), "select 1");
+        let long = "é".repeat(MAX_ECHOED_QUERY);
+        let cut = echoed(&long);
+        assert!(
+            cut.len() <= MAX_ECHOED_QUERY + '…'.len_utf8(),
+            "{}",
+            cut.len()
+        );
+        assert!(cut.ends_with('…'));
+    }
 
     #[test]
     fn sql_rows_become_string_objects_with_null_spelled_out() {

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::Response;
+use fclocal_sls_query::Cancel;
 use serde_json::json;
 
 use super::{ApiState, Call, backend, json, with_headers};
@@ -44,7 +45,13 @@ pub(super) async fn get(
         topic: params.text("topic").map(str::to_owned),
         buckets: buckets.clone(),
     };
-    let counts = backend(&state, move |backend| backend.histogram(request)).await?;
+    // A client that goes away drops this future; the guard then stops the query.
+    let cancel = Cancel::new();
+    let _withdraw_if_dropped = cancel.on_drop();
+    let counts = backend(&state, move |backend| {
+        cancel.scope(|| backend.histogram(request))
+    })
+    .await?;
     if counts.len() != buckets.len() {
         return Err(ApiError::internal(format!(
             "the log backend answered {} histogram counts for {} buckets",
