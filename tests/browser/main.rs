@@ -10,6 +10,8 @@
 //! - `pixels`: PNG decoding and colour counting for screenshot checks.
 //! - `site`: the pages plus a fake SLS API over known data.
 //! - `logs_page`, `analytics_page`: the tests over `site`.
+//! - `cross_site`: a page on another origin cannot write the ledger or open
+//!   the Marbles websocket of a real `fclocal start`.
 //! - `marbles_ui`: the Marbles UI over a real `fclocal start` (drag and drop
 //!   with WebDriver pointer actions) and its 1,000-marble render time.
 //! - `real_server`: both pages over a real `fclocal start` (with the e2e
@@ -19,6 +21,7 @@ mod analytics_page;
 #[allow(dead_code, reason = "shared with the e2e suite, which uses all of it")]
 #[path = "../e2e/common.rs"]
 mod common;
+mod cross_site;
 mod harness;
 mod logs_page;
 mod marbles_ui;
