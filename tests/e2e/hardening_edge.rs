@@ -132,6 +132,20 @@ fn slowloris_connections_are_capped_timed_out_and_refused_clearly() {
         "the header-read timeout (2s) did not close a half-open connection"
     );
     drop(half_open);
+    // A kept-alive connection left idle after its request is closed too.
+    let mut idle = connect(address);
+    idle.write_all(b"GET /fclocal/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .expect("sent");
+    let started = Instant::now();
+    let answer = read_to_close(&mut idle);
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok"),
+        "{answer}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "an idle kept-alive connection stayed open past the client timeout (2s)"
+    );
 
     // Connections busy with a request are never evicted: fill every slot
     // with a PutLogs whose body never comes (the server has read the head:

@@ -24,13 +24,23 @@ use crate::fc_error::FcError;
 /// How far `Date` may be from the server's clock.
 pub const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
 
-/// The AccessKey pair requests are signed with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The AccessKey pair requests are signed with. Its `Debug` never prints
+/// the secret (it ends up in `ServerOptions`' debug output and in logs).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     /// AccessKey ID.
     pub access_key_id: String,
     /// AccessKey secret.
     pub access_key_secret: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &"<redacted>")
+            .finish()
+    }
 }
 
 /// The string FC signs. `queries` is `Some` for HTTP-trigger paths
