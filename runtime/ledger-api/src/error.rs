@@ -12,6 +12,7 @@ use fclocal_ledger::endorse::EndorseError;
 use fclocal_ledger::model::TxValidationCode;
 use fclocal_ledger::orderer::OrderError;
 use fclocal_ledger::simulate::SimulationError;
+use fclocal_ledger::store::StoreError;
 use fclocal_ledger::{CommitStatus, LedgerError};
 use http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -93,7 +94,8 @@ pub enum ApiError {
         /// The block it points at.
         block: u64,
     },
-    /// 503 `ServiceUnavailable`: the orderer has stopped (the ledger is closing).
+    /// 503 `ServiceUnavailable`: the orderer has stopped (the ledger is closing), or the
+    /// database is closed after a failed write until it can be reopened (a full disk).
     #[error("{0}")]
     ServiceUnavailable(String),
     /// 500 `CommitFailed`: ordered, but its block could not be committed.
@@ -257,6 +259,10 @@ impl From<LedgerError> for ApiError {
                 ApiError::PayloadTooLarge(e.to_string())
             }
             LedgerError::CommitFailed { .. } => ApiError::CommitFailed(e.to_string()),
+            // Closed after a failed write (a full disk): it reopens by itself.
+            LedgerError::Store(StoreError::Unavailable { .. }) => {
+                ApiError::ServiceUnavailable(e.to_string())
+            }
             LedgerError::ChaincodeCrashed { .. } => ApiError::Chaincode {
                 status: 500,
                 message: e.to_string(),
@@ -271,9 +277,12 @@ impl From<LedgerError> for ApiError {
     }
 }
 
-impl From<fclocal_ledger::store::StoreError> for ApiError {
-    fn from(e: fclocal_ledger::store::StoreError) -> ApiError {
-        ApiError::Internal(e.to_string())
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::Unavailable { .. } => ApiError::ServiceUnavailable(e.to_string()),
+            _ => ApiError::Internal(e.to_string()),
+        }
     }
 }
 
@@ -315,6 +324,14 @@ mod tests {
                 "CommitFailed",
             ),
             (
+                ApiError::from(LedgerError::Store(StoreError::Unavailable {
+                    path: "ledger.redb".into(),
+                    source: Box::new(redb_full_disk()),
+                })),
+                503,
+                "ServiceUnavailable",
+            ),
+            (
                 ApiError::from(LedgerError::UnknownOrganization {
                     msp_id: "X".into(),
                     known: "Org1MSP".into(),
@@ -336,6 +353,10 @@ mod tests {
         for (e, status, code) in cases {
             assert_eq!((e.status().as_u16(), e.code()), (status, code), "{e}");
         }
+    }
+
+    fn redb_full_disk() -> redb::DatabaseError {
+        std::io::Error::from_raw_os_error(28).into()
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub enum StoreError {
         /// Why the write failed.
         source: Box<redb::Error>,
         /// Why the reopen failed.
-        reopen: Box<StoreError>,
+        reopen: Box<redb::DatabaseError>,
     },
     /// The database was closed after a failed write and still cannot be opened (the disk
     /// is still full); every request tries again.
@@ -259,7 +259,15 @@ impl Store {
             // locks, and its own error says nothing new.
             let _ = old.close();
         }
-        *guard = Some(open_database(&*self.inner.disk, &self.inner.path)?);
+        let database =
+            self.inner
+                .disk
+                .open(&self.inner.path)
+                .map_err(|source| StoreError::Unavailable {
+                    path: self.inner.path.clone(),
+                    source: Box::new(source),
+                })?;
+        *guard = Some(database);
         Ok(())
     }
 }

@@ -48,12 +48,16 @@ impl Store {
             Err(StoreError::Db(e)) if needs_reopen(&e) => e,
             Err(other) => return Err(other),
         };
-        if let Err(reopen) = self.reopen() {
-            return Err(StoreError::WriteUnconfirmed {
-                number,
-                source,
-                reopen: Box::new(reopen),
-            });
+        match self.reopen() {
+            Ok(()) => {}
+            Err(StoreError::Unavailable { source: reopen, .. }) => {
+                return Err(StoreError::WriteUnconfirmed {
+                    number,
+                    source,
+                    reopen,
+                });
+            }
+            Err(other) => return Err(other),
         }
         if self.holds(number, &commit.header_hash)? {
             Ok(())
