@@ -7,6 +7,12 @@
 //! and runs the query inside [`Cancel::scope`]; the store polls [`Cancel::current`] while the
 //! statement runs and stops it once the guard is gone.
 //!
+//! Two more ways a query ends early: [`cancel_running_queries`] withdraws every query
+//! running now (shutdown: the Tokio runtime waits for its blocking threads, so a running
+//! query would keep the process from exiting), and [`running_queries`] counts the queries
+//! running now, for diagnostics and tests. A store marks each query it runs with
+//! [`Cancel::start_query`].
+//!
 //! It lives in this crate because this is the one crate the HTTP layers (`fclocal-sls-api`,
 //! `fclocal-web`) and the store (`fclocal-logstore`) share: a thread-local scope lets the
 //! signal pass through the storage traits between them (`LogBackend`, `ChartSource`)
@@ -14,7 +20,23 @@
 
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+/// Bumped by [`cancel_running_queries`]; a query started under an older value is withdrawn.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+/// Queries between [`Cancel::start_query`] and the drop of its [`RunningQuery`].
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// Withdraws every query running now (they stop within a few milliseconds); queries started
+/// afterwards run normally.
+pub fn cancel_running_queries() {
+    GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+/// How many queries are running in this process now.
+pub fn running_queries() -> usize {
+    RUNNING.load(Ordering::SeqCst)
+}
 
 /// A flag that withdraws a query; clones share it.
 #[derive(Debug, Clone, Default)]
@@ -65,6 +87,41 @@ impl Cancel {
     pub fn current() -> Option<Cancel> {
         CURRENT.with(|current| current.borrow().clone())
     }
+
+    /// Marks the start of a query on this thread: counted by [`running_queries`] until the
+    /// returned value is dropped, and withdrawn when the flag of the current scope is raised
+    /// or [`cancel_running_queries`] is called.
+    pub fn start_query() -> RunningQuery {
+        // The generation first: whoever sees the query counted and then withdraws all
+        // queries must withdraw this one too.
+        let generation = GENERATION.load(Ordering::SeqCst);
+        RUNNING.fetch_add(1, Ordering::SeqCst);
+        RunningQuery {
+            cancel: Cancel::current(),
+            generation,
+        }
+    }
+}
+
+/// A query in progress; see [`Cancel::start_query`].
+#[derive(Debug)]
+pub struct RunningQuery {
+    cancel: Option<Cancel>,
+    generation: u64,
+}
+
+impl RunningQuery {
+    /// Whether the query should stop: its caller withdrew it, or all queries were.
+    pub fn is_withdrawn(&self) -> bool {
+        self.cancel.as_ref().is_some_and(Cancel::is_cancelled)
+            || GENERATION.load(Ordering::Relaxed) != self.generation
+    }
+}
+
+impl Drop for RunningQuery {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Raises its [`Cancel`] when dropped; see [`Cancel::on_drop`].
@@ -92,6 +149,17 @@ mod tests {
         assert!(!seen.is_cancelled());
         drop(guard);
         assert!(seen.is_cancelled());
+    }
+
+    #[test]
+    fn running_queries_are_counted_and_withdrawn_together() {
+        let cancel = Cancel::new();
+        let query = cancel.scope(Cancel::start_query);
+        assert!(running_queries() >= 1);
+        assert!(!query.is_withdrawn());
+        cancel_running_queries();
+        assert!(query.is_withdrawn());
+        assert!(!Cancel::start_query().is_withdrawn(), "later queries run");
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod search;
 mod split;
 
 pub use ast::{Analytic, Field, ParseError, Pattern, Query, Search};
-pub use cancel::{Cancel, CancelOnDrop};
+pub use cancel::{Cancel, CancelOnDrop, RunningQuery, cancel_running_queries, running_queries};
 
 /// Parses a whole SLS query, `search` or `search | analytic`.
 ///

@@ -23,11 +23,11 @@
 //! The budget is process-wide state, set once by `fclocal start` from its command line, like
 //! a tracing subscriber: every reader, whoever opened it, obeys the same policy.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fclocal_sls_query::Cancel;
+use fclocal_sls_query::{Cancel, RunningQuery};
 use rusqlite::Connection;
 use rusqlite::limits::Limit;
 
@@ -47,10 +47,6 @@ const CHECK_EVERY_OPS: i32 = 10_000;
 
 /// The time budget in milliseconds.
 static BUDGET_MS: AtomicU64 = AtomicU64::new(DEFAULT_QUERY_TIME_BUDGET.as_millis() as u64);
-/// Bumped by [`cancel_running_queries`]; a query started under an older value stops.
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-/// Queries running now.
-static RUNNING: AtomicUsize = AtomicUsize::new(0);
 
 /// Sets how long any one query (search, SQL, histogram) may run before it is stopped with
 /// [`crate::QueryError::TimedOut`]. Applies to queries started afterwards.
@@ -67,12 +63,12 @@ pub fn query_time_budget() -> Duration {
 /// Stops every query running now (within a few milliseconds), e.g. on shutdown so the
 /// blocking threads they run on end and the runtime can exit. Later queries run normally.
 pub fn cancel_running_queries() {
-    GENERATION.fetch_add(1, Ordering::Relaxed);
+    fclocal_sls_query::cancel_running_queries();
 }
 
 /// How many queries are running in this process now (for tests and diagnostics).
 pub fn running_queries() -> usize {
-    RUNNING.load(Ordering::Relaxed)
+    fclocal_sls_query::running_queries()
 }
 
 /// Why a query was stopped.
@@ -89,8 +85,7 @@ pub(crate) enum Stop {
 struct Active {
     started: Instant,
     budget: Duration,
-    generation: u64,
-    cancel: Option<Cancel>,
+    query: RunningQuery,
     stopped: Option<Stop>,
 }
 
@@ -99,9 +94,7 @@ impl Active {
         if self.stopped.is_none() {
             self.stopped = if self.started.elapsed() > self.budget {
                 Some(Stop::TimedOut(self.budget))
-            } else if self.cancel.as_ref().is_some_and(Cancel::is_cancelled)
-                || GENERATION.load(Ordering::Relaxed) != self.generation
-            {
+            } else if self.query.is_withdrawn() {
                 Some(Stop::Cancelled)
             } else {
                 None
@@ -119,16 +112,13 @@ impl Watch {
     /// Starts watching a query: the budget as set now, the [`Cancel`] of the caller's
     /// scope. Statements run outside a [`Running`] guard are not limited in time.
     pub(crate) fn begin(&self) -> Running<'_> {
-        // The generation is read before anything runs, so a shutdown from now on stops it.
         let active = Active {
             started: Instant::now(),
             budget: query_time_budget(),
-            generation: GENERATION.load(Ordering::Relaxed),
-            cancel: Cancel::current(),
+            query: Cancel::start_query(),
             stopped: None,
         };
         *self.lock() = Some(active);
-        RUNNING.fetch_add(1, Ordering::Relaxed);
         Running { watch: self }
     }
 
@@ -159,7 +149,6 @@ impl Running<'_> {
 impl Drop for Running<'_> {
     fn drop(&mut self) {
         *self.watch.lock() = None;
-        RUNNING.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -31,8 +31,8 @@ use crate::query::split_query;
 const MAX_REQUEST_BODY: usize = 1 << 20;
 /// Longest query half echoed in the `x-log-where-query`/`x-log-agg-query` headers: clients
 /// read headers line by line with limits (Python's `http.client` refuses lines over 64 KiB
-/// with `LineTooLong`), so a longer half is cut, marked with `…`; v2's `meta` carries it
-/// whole.
+/// with `LineTooLong`), so a longer half is cut, marked with `...` (ASCII: clients read
+/// header values as ASCII); v2's `meta` carries it whole.
 const MAX_ECHOED_QUERY: usize = 4096;
 /// `line` when not sent, and its maximum.
 const MAX_LINES: u32 = 100;
@@ -218,6 +218,12 @@ impl Answer {
             ("x-log-has-sql", self.has_sql.to_string()),
             ("x-log-where-query", echoed(&self.where_query)),
             ("x-log-agg-query", echoed(&self.agg_query)),
+            // fclocal's own: log queries still running as this answer leaves (this one is
+            // done), to see that withdrawn and stopped queries really ended.
+            (
+                "x-fclocal-running-queries",
+                fclocal_sls_query::running_queries().to_string(),
+            ),
             (
                 "x-log-query-info",
                 json!({"keys": self.keys, "terms": []}).to_string(),
@@ -259,7 +265,7 @@ fn echoed(query: &str) -> String {
     while !query.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", &query[..end])
+    format!("{}...", &query[..end])
 }
 
 #[cfg(test)]
@@ -271,12 +277,8 @@ mod tests {
         assert_eq!(echoed("select 1"), "select 1");
         let long = "é".repeat(MAX_ECHOED_QUERY);
         let cut = echoed(&long);
-        assert!(
-            cut.len() <= MAX_ECHOED_QUERY + '…'.len_utf8(),
-            "{}",
-            cut.len()
-        );
-        assert!(cut.ends_with('…'));
+        assert!(cut.len() <= MAX_ECHOED_QUERY + 3, "{}", cut.len());
+        assert!(cut.ends_with("..."));
     }
 
     #[test]
