@@ -109,3 +109,32 @@ fn a_long_sql_chain_is_a_parse_error_and_a_search_failure_says_search() {
     );
     assert!(matches!(result, Err(QueryError::Parse(_))), "{result:?}");
 }
+
+#[test]
+fn aggregates_that_keep_values_are_capped() {
+    for function in [
+        "approx_distinct(randomblob(1000000))",
+        "histogram(hex(randomblob(500000)))",
+    ] {
+        let result = search(
+            format!("* | select {function} from log a, log b, log c"),
+            Indexing::Queued,
+        );
+        match result {
+            Err(e @ QueryError::Sql { .. }) => {
+                assert!(e.to_string().contains("kept more than 256 MiB"), "{e}")
+            }
+            other => panic!("{function}: {other:?}"),
+        }
+    }
+    // The n-element aggregates keep only their best n rows, so 3,600 values of 100 KB
+    // (360 MB) never reach the cap.
+    let result = search(
+        "* | select max_by(hex(zeroblob(50000)), a.request_time, 2) as m from log a, log b".into(),
+        Indexing::Queued,
+    );
+    assert!(
+        matches!(result, Ok(SearchResult::Table { .. })),
+        "{result:?}"
+    );
+}

@@ -11,6 +11,10 @@
 //!   in order, e.g. `{"200":10,"404":2}`. `element_at`/`x[i]` read both.
 //! - `arbitrary(x)` is the first non-NULL value; `bool_and`/`bool_or` give 1/0 (NULL when
 //!   every input was NULL).
+//! - Aggregates that keep values (`approx_distinct`, `approx_percentile`, the `n`-element
+//!   ones, `histogram`) hold at most [`MAX_AGGREGATE_BYTES`] each and fail past it: SQLite's
+//!   limits do not see memory held here, and a self-join feeds them billions of rows within
+//!   the time budget. The `n`-element ones keep only their best `n` rows as they go.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -20,6 +24,43 @@ use rusqlite::{Connection, Result};
 
 use super::user_error;
 use super::values::{as_f64, as_text, compare, owned, to_json, truthy};
+
+/// Most memory (approximately) one aggregate's kept values may take: 256 MiB.
+pub(crate) const MAX_AGGREGATE_BYTES: usize = 256 << 20;
+
+/// Roughly what keeping `v` costs.
+fn value_bytes(v: &Value) -> usize {
+    32 + match v {
+        Value::Text(t) => t.len(),
+        Value::Blob(b) => b.len(),
+        _ => 0,
+    }
+}
+
+/// An aggregate state and the bytes it holds, refused past [`MAX_AGGREGATE_BYTES`].
+#[derive(Default)]
+struct Held<T> {
+    value: T,
+    bytes: usize,
+}
+
+impl<T> Held<T> {
+    /// Counts `bytes` more, or the error naming `function`.
+    fn charge(&mut self, bytes: usize, function: &str) -> Result<()> {
+        self.bytes += bytes;
+        if self.bytes > MAX_AGGREGATE_BYTES {
+            return Err(too_much(function));
+        }
+        Ok(())
+    }
+}
+
+fn too_much(function: &str) -> rusqlite::Error {
+    user_error(&format!(
+        "{function} kept more than {} MiB of values: narrow the search or the time range, or group by more columns",
+        MAX_AGGREGATE_BYTES >> 20
+    ))
+}
 
 /// Registers the aggregates.
 pub(crate) fn register(conn: &Connection) -> Result<()> {
@@ -68,11 +109,11 @@ enum Key {
 /// `approx_distinct(x[, e])`: exact count of distinct non-NULL values.
 struct Distinct;
 
-impl Aggregate<HashSet<Key>, i64> for Distinct {
-    fn init(&self, _: &mut Context<'_>) -> Result<HashSet<Key>> {
-        Ok(HashSet::new())
+impl Aggregate<Held<HashSet<Key>>, i64> for Distinct {
+    fn init(&self, _: &mut Context<'_>) -> Result<Held<HashSet<Key>>> {
+        Ok(Held::default())
     }
-    fn step(&self, ctx: &mut Context<'_>, seen: &mut HashSet<Key>) -> Result<()> {
+    fn step(&self, ctx: &mut Context<'_>, seen: &mut Held<HashSet<Key>>) -> Result<()> {
         let key = match ctx.get_raw(0) {
             ValueRef::Null => return Ok(()),
             ValueRef::Integer(i) => Key::Int(i),
@@ -80,11 +121,14 @@ impl Aggregate<HashSet<Key>, i64> for Distinct {
             ValueRef::Real(f) => Key::Real(f.to_bits()),
             ValueRef::Text(b) | ValueRef::Blob(b) => Key::Bytes(b.to_vec()),
         };
-        seen.insert(key);
+        let bytes = 32 + if let Key::Bytes(b) = &key { b.len() } else { 0 };
+        if seen.value.insert(key) {
+            seen.charge(bytes, "approx_distinct")?;
+        }
         Ok(())
     }
-    fn finalize(&self, _: &mut Context<'_>, seen: Option<HashSet<Key>>) -> Result<i64> {
-        Ok(seen.map_or(0, |s| i64::try_from(s.len()).unwrap_or(i64::MAX)))
+    fn finalize(&self, _: &mut Context<'_>, seen: Option<Held<HashSet<Key>>>) -> Result<i64> {
+        Ok(seen.map_or(0, |s| i64::try_from(s.value.len()).unwrap_or(i64::MAX)))
     }
 }
 
@@ -145,6 +189,9 @@ impl Aggregate<Samples, Value> for Percentile {
         let v = ctx.get_raw(0);
         if let Some(f) = as_f64(v) {
             s.integers &= matches!(v, ValueRef::Integer(_));
+            if s.values.len() >= MAX_AGGREGATE_BYTES / size_of::<f64>() {
+                return Err(too_much("approx_percentile"));
+            }
             s.values.push(f);
         }
         Ok(())
@@ -207,13 +254,46 @@ impl Aggregate<Option<(Value, Value)>, Value> for By {
 struct Ranked {
     rows: Vec<(Value, Value)>,
     n: usize,
+    /// What `rows` holds, see [`MAX_AGGREGATE_BYTES`].
+    bytes: usize,
 }
 
 fn ranked_init() -> Ranked {
     Ranked {
         rows: Vec::new(),
         n: 0,
+        bytes: 0,
     }
+}
+
+impl Ranked {
+    /// Keeps `(key, value)`; once twice `n` rows (and at least 1,024) are kept, drops all but
+    /// the best `n`, so memory follows `n`, not the number of rows.
+    fn keep(&mut self, key: Value, value: Value, max: bool, function: &str) -> Result<()> {
+        self.bytes += value_bytes(&key) + value_bytes(&value);
+        self.rows.push((key, value));
+        if self.rows.len() > self.n.saturating_mul(2).max(1024) {
+            sort_ranked(&mut self.rows, max);
+            self.rows.truncate(self.n);
+            self.bytes = self
+                .rows
+                .iter()
+                .map(|(k, v)| value_bytes(k) + value_bytes(v))
+                .sum();
+        }
+        if self.bytes > MAX_AGGREGATE_BYTES {
+            return Err(too_much(function));
+        }
+        Ok(())
+    }
+}
+
+/// Best first: largest keys first when `max`. Stable, so ties keep their arrival order.
+fn sort_ranked(rows: &mut [(Value, Value)], max: bool) {
+    rows.sort_by(|a, b| {
+        let ord = compare(&a.0, &b.0);
+        if max { ord.reverse() } else { ord }
+    });
 }
 
 fn limit_arg(ctx: &Context<'_>, i: usize, name: &str) -> Result<usize> {
@@ -230,10 +310,7 @@ fn ranked_json(ranked: Option<Ranked>, max: bool) -> Result<Value> {
     let Some(mut r) = ranked else {
         return Ok(Value::Null);
     };
-    r.rows.sort_by(|a, b| {
-        let ord = compare(&a.0, &b.0);
-        if max { ord.reverse() } else { ord }
-    });
+    sort_ranked(&mut r.rows, max);
     let items: Vec<_> = r.rows.iter().take(r.n).map(|(_, v)| to_json(v)).collect();
     Ok(Value::Text(serde_json::Value::Array(items).to_string()))
 }
@@ -248,10 +325,11 @@ impl Aggregate<Ranked, Value> for ByN {
         Ok(ranked_init())
     }
     fn step(&self, ctx: &mut Context<'_>, r: &mut Ranked) -> Result<()> {
-        r.n = limit_arg(ctx, 2, if self.max { "max_by" } else { "min_by" })?;
+        let name = if self.max { "max_by" } else { "min_by" };
+        r.n = limit_arg(ctx, 2, name)?;
         let y = owned(ctx.get_raw(1));
         if y != Value::Null {
-            r.rows.push((y, owned(ctx.get_raw(0))));
+            r.keep(y, owned(ctx.get_raw(0)), self.max, name)?;
         }
         Ok(())
     }
@@ -270,10 +348,11 @@ impl Aggregate<Ranked, Value> for TopN {
         Ok(ranked_init())
     }
     fn step(&self, ctx: &mut Context<'_>, r: &mut Ranked) -> Result<()> {
-        r.n = limit_arg(ctx, 1, if self.max { "max(x, n)" } else { "min(x, n)" })?;
+        let name = if self.max { "max(x, n)" } else { "min(x, n)" };
+        r.n = limit_arg(ctx, 1, name)?;
         let x = owned(ctx.get_raw(0));
         if x != Value::Null {
-            r.rows.push((x.clone(), x));
+            r.keep(x.clone(), x, self.max, name)?;
         }
         Ok(())
     }
@@ -285,22 +364,28 @@ impl Aggregate<Ranked, Value> for TopN {
 /// `histogram(x)`: counts per value, as a JSON object text ordered by key.
 struct Histogram;
 
-impl Aggregate<BTreeMap<String, i64>, Value> for Histogram {
-    fn init(&self, _: &mut Context<'_>) -> Result<BTreeMap<String, i64>> {
-        Ok(BTreeMap::new())
+impl Aggregate<Held<BTreeMap<String, i64>>, Value> for Histogram {
+    fn init(&self, _: &mut Context<'_>) -> Result<Held<BTreeMap<String, i64>>> {
+        Ok(Held::default())
     }
-    fn step(&self, ctx: &mut Context<'_>, counts: &mut BTreeMap<String, i64>) -> Result<()> {
+    fn step(&self, ctx: &mut Context<'_>, counts: &mut Held<BTreeMap<String, i64>>) -> Result<()> {
         if let Some(key) = as_text(ctx.get_raw(0)) {
-            *counts.entry(key).or_default() += 1;
+            let bytes = 48 + key.len();
+            let count = counts.value.entry(key).or_default();
+            *count += 1;
+            if *count == 1 {
+                counts.charge(bytes, "histogram")?;
+            }
         }
         Ok(())
     }
     fn finalize(
         &self,
         _: &mut Context<'_>,
-        counts: Option<BTreeMap<String, i64>>,
+        counts: Option<Held<BTreeMap<String, i64>>>,
     ) -> Result<Value> {
         let map: serde_json::Map<String, serde_json::Value> = counts
+            .map(|held| held.value)
             .unwrap_or_default()
             .into_iter()
             .map(|(k, n)| (k, n.into()))
