@@ -111,6 +111,14 @@ pub struct StartArgs {
 /// Runs the server until a shutdown signal.
 pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
     fclocal_logstore::set_query_time_budget(args.query_timeout);
+    anyhow::ensure!(
+        args.max_connections > 0,
+        "--max-connections (FCLOCAL_MAX_CONNECTIONS) must be at least 1"
+    );
+    anyhow::ensure!(
+        !args.client_timeout.is_zero(),
+        "--client-timeout (FCLOCAL_CLIENT_TIMEOUT) must be longer than 0s, e.g. 10s"
+    );
     let project = Project::load(&args.template)?;
     for warning in &project.warnings {
         output::status(&warning.to_string());
@@ -285,7 +293,7 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         shutdown_timeout: args.shutdown_timeout,
         index_at_root: marbles.is_none(),
         connections: ConnectionLimits {
-            max_connections: args.max_connections.max(1),
+            max_connections: args.max_connections,
             client_timeout: args.client_timeout,
         },
     };
