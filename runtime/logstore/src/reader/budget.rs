@@ -9,15 +9,16 @@
 //! machine steps (about a millisecond of work); it interrupts the statement when
 //!
 //! - the query has run longer than the time budget ([`set_query_time_budget`], 30 s by
-//!   default, like a generous dashboard query; SLS's own analytics stop at a scan size
-//!   rather than a time, see reference/sls.md),
+//!   default, a generous dashboard query; SLS documents no time limit but caps the data
+//!   one standard query scans at 400 MB, which a local SQLite scan passes in seconds),
 //! - the caller's [`Cancel`] was raised (the HTTP handler's future was dropped), or
 //! - [`cancel_running_queries`] was called (shutdown) after the query started.
 //!
 //! Memory: SQLite refuses to make a string or blob longer than [`MAX_VALUE_BYTES`]
 //! (`SQLITE_LIMIT_LENGTH`, 1 GB by default) or a statement longer than [`MAX_SQL_BYTES`];
-//! everything else a statement holds grows with the rows it reads, which the time budget
-//! bounds. SQLite's heap limit (`sqlite3_hard_heap_limit64`) is process-wide, so it would
+//! the SLS aggregates written in Rust cap what they keep (`crate::udf`); everything else a
+//! statement holds grows with the rows it reads, which the time budget bounds. SQLite's heap
+//! limit (`sqlite3_hard_heap_limit64`) is process-wide, so it would
 //! fail the writer's commits too; it is not set.
 //!
 //! The budget is process-wide state, set once by `fclocal start` from its command line, like
