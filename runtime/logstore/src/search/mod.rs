@@ -23,6 +23,11 @@
 //!   estimated per query from the id span of the range and a capped FTS5 count.
 //! - **GROUP BY** statements get `log` materialised (half the time of SQLite's flattened
 //!   plan on 1M lines); others stream, so `LIMIT` stops early.
+//! - **Limits** ([`fclocal_sls_query::limits`], `crate::reader::budget`): a query is at most
+//!   64 KiB, a search 500 terms and 32 levels of `(`/`not`, an SQL expression 1,000 chained
+//!   operators; a query runs at most 30 s (`fclocal start --query-timeout`), makes values of
+//!   at most 16 MiB, and stops when its client goes away or the server shuts down. Search
+//!   `and`/`or` chains compile flat, so the limits, not the stack, decide what runs.
 //! - **Not supported**: `compare()`, `time_series` padding of empty buckets, the
 //!   weighted/accuracy forms of `approx_*`, Presto map/lambda functions beyond
 //!   `histogram`/`element_at`/`cardinality`, time zones in `from_unixtime`. An unsupported
