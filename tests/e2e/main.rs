@@ -9,6 +9,7 @@ mod build;
 mod common;
 mod events;
 mod hardening_edge;
+mod hardening_neighbours;
 mod hardening_queries;
 mod hardening_ws;
 mod invoke;

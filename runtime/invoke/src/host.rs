@@ -1,6 +1,7 @@
 //! [`FunctionHost`]: loads template functions into the engine and runs
 //! invocations with FC's context, environment, framing and log records.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use fclocal_template::CodeLocation;
 use crate::environment::instance_environment;
 use crate::error::InvokeError;
 use crate::framing;
+use crate::log_budget::{DroppedLogs, LogBudgets};
 use crate::settings::HostSettings;
 use crate::sink::{InvocationLog, LineEcho, RecordFields};
 use crate::spec::{FunctionSpec, QUALIFIER, RequiredKind};
@@ -157,6 +159,8 @@ pub struct FunctionHost {
     runtime: Runtime,
     writer: LogWriter,
     settings: HostSettings,
+    /// Per-minute log budgets of every function and logstore.
+    log_budgets: Arc<LogBudgets>,
 }
 
 impl FunctionHost {
@@ -165,8 +169,15 @@ impl FunctionHost {
         FunctionHost {
             runtime,
             writer,
+            log_budgets: Arc::new(LogBudgets::new(settings.log_rate)),
             settings,
         }
+    }
+
+    /// Log lines dropped so far because a function or its logstore went
+    /// past its per-minute budget, by `service/function`.
+    pub fn dropped_logs(&self) -> BTreeMap<String, DroppedLogs> {
+        self.log_budgets.dropped()
     }
 
     /// The engine.
@@ -310,12 +321,13 @@ impl FunctionHost {
             &self.settings.log_source,
             on.instance_id,
         ));
-        let log = InvocationLog::new(
+        let log = InvocationLog::limited(
             &request_id,
             fields,
             self.writer.clone(),
             echo,
             on.cold_start,
+            self.log_budgets.clone(),
         );
         let context = self.context(spec, &request_id);
         let instance = on.instance;
@@ -362,7 +374,9 @@ impl FunctionHost {
         log: &InvocationLog,
         mut report: Report<T>,
     ) -> Result<Report<T>, InvokeError> {
-        self.writer.flush().await?;
+        log.report_dropped(&self.log_budgets.limit());
+        // Only this function's lines: another function's flood is not ours to wait for.
+        self.writer.flush_key(log.key()).await?;
         report.log_tail = log.tail();
         Ok(report)
     }

@@ -20,6 +20,8 @@
 //! - `http_event`: the JSON form of HTTP requests and responses.
 //! - `events`: sample events for `fclocal events generate`.
 //! - `log_targets`: creating the logstores an app writes to.
+//! - `log_budget`: [`LogBudgets`], what a function and a logstore may log per minute.
+//! - `lanes`: [`Lanes`], moving long-running invocations off the server's workers.
 //! - `settings`: [`HostSettings`].
 //! - `error`: [`InvokeError`].
 
@@ -29,6 +31,8 @@ pub mod events;
 pub mod framing;
 mod host;
 pub mod http_event;
+mod lanes;
+mod log_budget;
 mod log_targets;
 mod pool;
 mod prepare;
@@ -39,6 +43,11 @@ mod spec;
 pub use environment::instance_environment;
 pub use error::InvokeError;
 pub use host::{FunctionHost, LoadedFunction, Report, new_instance_id, new_request_id};
+pub use lanes::{BACKGROUND_NICE, DEMOTE_AFTER, Lanes};
+pub use log_budget::{
+    DEFAULT_FUNCTION_MB_PER_MINUTE, DroppedLogs, LogBudgets, LogRateLimit,
+    WINDOW as LOG_BUDGET_WINDOW,
+};
 pub use log_targets::{DEFAULT_SHARD_COUNT, DEFAULT_TTL_DAYS, ensure_log_targets};
 pub use pool::{InstanceInfo, PoolConfig, PoolError, Pools};
 pub use prepare::component_paths;

@@ -3,6 +3,8 @@
 
 use fclocal_engine::{CaptureLimits, Credentials};
 
+use crate::log_budget::LogRateLimit;
+
 /// FC's limit on a synchronous response body (6 MB).
 pub const MAX_SYNC_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
 
@@ -25,6 +27,8 @@ pub struct HostSettings {
     /// functions find its SLS API in `FCLOCAL_SLS_ENDPOINT`, and may make
     /// outbound HTTP requests to it even without `InternetAccess: true`.
     pub local_endpoint: Option<String>,
+    /// What a function, and a logstore, may log per minute.
+    pub log_rate: LogRateLimit,
 }
 
 impl Default for HostSettings {
@@ -37,6 +41,7 @@ impl Default for HostSettings {
             max_response_bytes: MAX_SYNC_RESPONSE_BYTES,
             log_source: "127.0.0.1".to_owned(),
             local_endpoint: None,
+            log_rate: LogRateLimit::default(),
         }
     }
 }

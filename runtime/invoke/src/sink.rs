@@ -9,6 +9,7 @@
 //! (dropped output, denied requests) are `WARN`.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -16,6 +17,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use fclocal_engine::{CapturedLine, LineSource, LogSink};
 use fclocal_logstore::{LogRecord, LogWriter};
 
+use crate::log_budget::{LINE_OVERHEAD_BYTES, LogBudgets, LogRateLimit};
 use crate::spec::{FunctionSpec, QUALIFIER};
 
 /// How many bytes of formatted log the tail keeps (FC's `X-Fc-Log-Result`).
@@ -67,6 +69,21 @@ pub struct InvocationLog {
     writer: LogWriter,
     echo: Option<Arc<dyn LineEcho>>,
     tail: Mutex<Tail>,
+    /// The per-minute budgets the guest's lines are charged to, if any.
+    budget: Option<Budget>,
+    /// `service/function`: the producer key its lines are queued under, so
+    /// the logstore writer serves functions fairly.
+    key: Arc<str>,
+}
+
+/// An invocation's share of [`LogBudgets`]: the keys it is charged under
+/// and what it had dropped.
+struct Budget {
+    budgets: Arc<LogBudgets>,
+    function: String,
+    logstore: String,
+    dropped_lines: AtomicU64,
+    dropped_bytes: AtomicU64,
 }
 
 impl InvocationLog {
@@ -78,14 +95,105 @@ impl InvocationLog {
         echo: Option<Arc<dyn LineEcho>>,
         cold_start: bool,
     ) -> Arc<Self> {
-        Arc::new(InvocationLog {
+        Arc::new(Self::build(
+            request_id, fields, writer, echo, cold_start, None,
+        ))
+    }
+
+    /// [`InvocationLog::new`] whose guest lines are charged to `budgets`:
+    /// past a budget they are dropped and counted (see `log_budget.rs`).
+    pub fn limited(
+        request_id: &str,
+        fields: Arc<RecordFields>,
+        writer: LogWriter,
+        echo: Option<Arc<dyn LineEcho>>,
+        cold_start: bool,
+        budgets: Arc<LogBudgets>,
+    ) -> Arc<Self> {
+        let budget = Budget {
+            budgets,
+            function: format!("{}/{}", fields.service, fields.function),
+            logstore: format!("{}/{}", fields.project, fields.logstore),
+            dropped_lines: AtomicU64::new(0),
+            dropped_bytes: AtomicU64::new(0),
+        };
+        Arc::new(Self::build(
+            request_id,
+            fields,
+            writer,
+            echo,
+            cold_start,
+            Some(budget),
+        ))
+    }
+
+    fn build(
+        request_id: &str,
+        fields: Arc<RecordFields>,
+        writer: LogWriter,
+        echo: Option<Arc<dyn LineEcho>>,
+        cold_start: bool,
+        budget: Option<Budget>,
+    ) -> Self {
+        InvocationLog {
             request_id: request_id.to_owned(),
             cold_start,
+            key: Arc::from(format!("{}/{}", fields.service, fields.function)),
             fields,
             writer,
             echo,
             tail: Mutex::new(Tail::default()),
-        })
+            budget,
+        }
+    }
+
+    /// Records one `WARN` line if this invocation lost lines to a budget.
+    pub fn report_dropped(&self, limit: &LogRateLimit) {
+        let Some(budget) = &self.budget else {
+            return;
+        };
+        let lines = budget.dropped_lines.load(Ordering::Relaxed);
+        if lines == 0 {
+            return;
+        }
+        let bytes = budget.dropped_bytes.load(Ordering::Relaxed);
+        self.record_line(
+            "WARN",
+            &format!(
+                "fclocal: dropped {lines} log line(s) ({bytes} bytes) of this invocation: \
+                 function {} may log {} MiB per minute and logstore {} {} MiB \
+                 (raise it with `fclocal start --max-log-mb-per-minute`)",
+                budget.function,
+                limit.function_bytes_per_minute >> 20,
+                budget.logstore,
+                limit.logstore_bytes_per_minute >> 20,
+            ),
+        );
+    }
+
+    /// Whether a guest line of `text_bytes` fits the budgets (always, with
+    /// none); counts it when it does not.
+    fn admit(&self, text_bytes: usize) -> bool {
+        let Some(budget) = &self.budget else {
+            return true;
+        };
+        if budget
+            .budgets
+            .admit(&budget.function, &budget.logstore, text_bytes)
+        {
+            return true;
+        }
+        budget.dropped_lines.fetch_add(1, Ordering::Relaxed);
+        budget
+            .dropped_bytes
+            .fetch_add(text_bytes as u64 + LINE_OVERHEAD_BYTES, Ordering::Relaxed);
+        false
+    }
+
+    /// The key its lines are queued under (`service/function`): flush
+    /// with [`LogWriter::flush_key`] to wait for them.
+    pub fn key(&self) -> &Arc<str> {
+        &self.key
     }
 
     /// The request id.
@@ -139,7 +247,7 @@ impl InvocationLog {
                 ("message".to_owned(), message.to_owned()),
             ],
         };
-        if let Err(error) = self.writer.append(vec![record]) {
+        if let Err(error) = self.writer.append_keyed(&self.key, vec![record]) {
             tracing::warn!("cannot store a log line of {}: {error}", self.request_id);
         }
     }
@@ -148,6 +256,9 @@ impl InvocationLog {
 impl LogSink for InvocationLog {
     fn line(&self, line: CapturedLine) {
         let (level, message) = classify(&line);
+        if line.source != LineSource::Host && !self.admit(message.len()) {
+            return;
+        }
         let time = SystemTime::now();
         let formatted = format_line(time, &self.request_id, level, message);
         self.record(time, level, message, &formatted);

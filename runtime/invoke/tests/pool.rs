@@ -53,7 +53,7 @@ fn fixture(config: PoolConfig, specs: Vec<FunctionSpec>) -> Fixture {
         store.writer(),
         HostSettings::default(),
     ));
-    let pools = Pools::new(host.clone(), config);
+    let pools = Pools::new(host.clone(), config).unwrap();
     for spec in specs {
         let path = match &spec.code {
             CodeLocation::Component { path } => path.clone(),
@@ -72,7 +72,7 @@ fn action(name: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({ "action": name })).unwrap()
 }
 
-async fn call(pools: &Pools, label: &str, event: Vec<u8>) -> fclocal_invoke::Report<Vec<u8>> {
+async fn call(pools: &Arc<Pools>, label: &str, event: Vec<u8>) -> fclocal_invoke::Report<Vec<u8>> {
     pools
         .invoke_event(label, new_request_id(), event)
         .await

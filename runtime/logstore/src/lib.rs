@@ -108,6 +108,7 @@ mod catalog;
 mod checkpoint;
 mod codec;
 mod error;
+mod fair;
 mod group;
 mod ingest;
 mod insert;

@@ -4,10 +4,14 @@
 //! channel to one thread that owns the write connection, so SQLite never sees two writers
 //! from this process and callers never wait on SQLite to append.
 //!
-//! The thread takes a command, then keeps taking whatever is already queued until it holds
-//! `max_batch` records or the queue is empty, and commits that as one transaction. Flush
-//! requests are answered right after the commit that covers everything queued before them,
-//! so a flush from any thread observes every append that happened-before it.
+//! The thread takes a command, then everything already queued, into per-producer FIFOs
+//! (`fair.rs`), and commits batches of up to `max_batch` records taken round-robin across
+//! producers, one transaction each, until the queues are empty. A producer is a key given
+//! by the caller (fclocal keys each function's lines by the function), so a function with
+//! three lines is committed in the next transaction even behind a flood's backlog. A flush
+//! is answered right after the commit that covers what it waits for: everything queued
+//! before it ([`LogWriter::flush`], so a flush from any thread observes every append that
+//! happened-before it), or only its key's writes ([`LogWriter::flush_key`]).
 //! The unit of batching is a whole `append`/`append_group` call: a commit takes calls, never
 //! part of one, so an SLS group is always committed in one transaction (a group larger than
 //! `max_batch` just makes a larger transaction).
@@ -36,6 +40,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::batch::Pending;
 use crate::error::{LogStoreError, Result};
+use crate::fair::{FairQueue, Key, Queued, Scope, batch_holds};
 use crate::group::{GroupAppend, ShardChoice};
 use crate::ingest::Ingest;
 use crate::model::{LogRecord, LogstoreConfig, validate_name};
@@ -43,10 +48,13 @@ use crate::routing;
 
 /// A message to the writer thread.
 pub(crate) enum Command {
-    /// One `append` or `append_group` call.
-    Append(Pending),
-    /// Answer once everything queued before is committed.
-    Flush(Reply<Result<()>>),
+    /// One `append` or `append_group` call, and who made it.
+    Append { key: Key, pending: Pending },
+    /// Answer once the writes of `scope` queued before are committed.
+    Flush {
+        scope: Scope,
+        reply: Reply<Result<()>>,
+    },
     /// Create or describe a project.
     EnsureProject {
         name: String,
@@ -172,7 +180,27 @@ impl LogWriter {
             validate_name("project", &rec.project)?;
             validate_name("logstore", &rec.logstore)?;
         }
-        self.shared.send(Command::Append(Pending::Records(records)))
+        self.shared.send(Command::Append {
+            key: None,
+            pending: Pending::Records(records),
+        })
+    }
+
+    /// [`LogWriter::append`] on behalf of producer `key` (fclocal uses the function's
+    /// `service/function`): producers are committed round-robin, and
+    /// [`LogWriter::flush_key`] waits only for this key's lines.
+    pub fn append_keyed(&self, key: &Arc<str>, records: Vec<LogRecord>) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        for rec in &records {
+            validate_name("project", &rec.project)?;
+            validate_name("logstore", &rec.logstore)?;
+        }
+        self.shared.send(Command::Append {
+            key: Some(key.clone()),
+            pending: Pending::Records(records),
+        })
     }
 
     /// Queues one SLS LogGroup (PutLogs): its lines go to one shard, chosen by
@@ -198,8 +226,10 @@ impl LogWriter {
         if group.logs.is_empty() {
             return Ok(());
         }
-        self.shared
-            .send(Command::Append(Pending::Group(Box::new(group))))
+        self.shared.send(Command::Append {
+            key: None,
+            pending: Pending::Group(Box::new(group)),
+        })
     }
 
     /// Returns once everything appended before this call, by any thread, is committed:
@@ -207,7 +237,10 @@ impl LogWriter {
     ///
     /// Blocks the calling thread; in async code use [`LogWriter::flush`].
     pub fn flush_blocking(&self) -> Result<()> {
-        self.shared.call(Command::Flush)
+        self.shared.call(|reply| Command::Flush {
+            scope: Scope::All,
+            reply,
+        })
     }
 
     /// [`crate::LogStore::sweep_expired`] from a writer handle, for a server's periodic
@@ -218,8 +251,21 @@ impl LogWriter {
 
     /// Async [`LogWriter::flush_blocking`].
     pub async fn flush(&self) -> Result<()> {
+        self.flush_scope(Scope::All).await
+    }
+
+    /// Returns once everything appended under `key` before this call is committed (other
+    /// producers' lines may still be queued). Reports a failed commit since the last flush.
+    pub async fn flush_key(&self, key: &Arc<str>) -> Result<()> {
+        self.flush_scope(Scope::Key(Some(key.clone()))).await
+    }
+
+    async fn flush_scope(&self, scope: Scope) -> Result<()> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.shared.send(Command::Flush(Reply::Async(tx)))?;
+        self.shared.send(Command::Flush {
+            scope,
+            reply: Reply::Async(tx),
+        })?;
         rx.await.unwrap_or_else(|_| Err(self.shared.closed()))
     }
 }
@@ -242,19 +288,25 @@ enum Trigger {
     Forced,
 }
 
+/// A flush waiting for the writes of `scope` below sequence number `before`.
+struct Waiter {
+    scope: Scope,
+    before: u64,
+    reply: Reply<Result<()>>,
+}
+
 /// The writer thread's loop state.
 struct Worker {
     ingest: Ingest,
     max_batch: usize,
-    /// Writes received but not yet committed.
-    fresh: Vec<Pending>,
-    fresh_records: usize,
+    /// Writes received but not yet committed, per producer.
+    fresh: FairQueue,
     /// Writes whose commit failed once; committed (ahead of `fresh`) by the next attempt.
-    retry: Vec<Pending>,
+    retry: Vec<Queued>,
     /// Whether the failure of `retry` has been reported, which allows its one retry.
     retry_armed: bool,
-    /// Flushes waiting for the next commit.
-    waiters: Vec<Reply<Result<()>>>,
+    /// Flushes waiting for their writes to commit.
+    waiters: Vec<Waiter>,
     /// A failure no flush has been told about yet.
     unreported: Option<Failure>,
 }
@@ -265,8 +317,7 @@ pub(crate) fn run(ingest: Ingest, rx: Receiver<Command>, max_batch: usize) -> Re
     let mut w = Worker {
         ingest,
         max_batch: max_batch.max(1),
-        fresh: Vec::new(),
-        fresh_records: 0,
+        fresh: FairQueue::default(),
         retry: Vec::new(),
         retry_armed: false,
         waiters: Vec::new(),
@@ -274,14 +325,19 @@ pub(crate) fn run(ingest: Ingest, rx: Receiver<Command>, max_batch: usize) -> Re
     };
     // `recv` fails only when the channel is disconnected *and* empty.
     while let Ok(first) = rx.recv() {
-        let mut next = Some(first);
-        while let Some(cmd) = next {
-            w.handle(cmd);
-            next = rx.try_recv().ok();
+        w.handle(first);
+        loop {
+            // Take everything already sent, so a batch can choose among all producers.
+            while let Ok(cmd) = rx.try_recv() {
+                w.handle(cmd);
+            }
+            let committed = w.commit(w.trigger());
+            if !committed || w.fresh.is_empty() {
+                break;
+            }
         }
-        w.commit(Trigger::Idle);
     }
-    w.commit(Trigger::Forced);
+    w.commit_all(Trigger::Forced);
     if !w.retry.is_empty() {
         // Lines whose commit just failed get their one retry before the thread exits.
         w.commit(Trigger::Forced);
@@ -295,21 +351,19 @@ pub(crate) fn run(ingest: Ingest, rx: Receiver<Command>, max_batch: usize) -> Re
 impl Worker {
     fn handle(&mut self, cmd: Command) {
         match cmd {
-            Command::Append(group) => {
-                self.fresh_records += group.lines();
-                self.fresh.push(group);
-                if self.fresh_records >= self.max_batch {
-                    self.commit(Trigger::Forced);
-                }
-            }
-            Command::Flush(reply) => self.waiters.push(reply),
+            Command::Append { key, pending } => self.fresh.push(key, pending),
+            Command::Flush { scope, reply } => self.waiters.push(Waiter {
+                scope,
+                before: self.fresh.next_seq(),
+                reply,
+            }),
             // Catalogue and retention commands are barriers: earlier appends commit first.
             Command::EnsureProject {
                 name,
                 description,
                 reply,
             } => {
-                self.commit(Trigger::Idle);
+                self.commit_all(Trigger::Idle);
                 reply.send(self.ingest.ensure_project(&name, &description));
             }
             Command::EnsureLogstore {
@@ -318,44 +372,79 @@ impl Worker {
                 config,
                 reply,
             } => {
-                self.commit(Trigger::Idle);
+                self.commit_all(Trigger::Idle);
                 reply.send(self.ingest.ensure_logstore(&project, &name, config));
             }
             Command::Sweep { now, reply } => {
-                self.commit(Trigger::Idle);
+                self.commit_all(Trigger::Idle);
                 reply.send(self.ingest.sweep(now));
             }
         }
     }
 
-    /// Commits retry + fresh groups (unless a failure awaits its report), then answers the
-    /// waiting flushes.
-    fn commit(&mut self, trigger: Trigger) {
+    /// `Forced` once `max_batch` records wait (bounding memory while a failure is held).
+    fn trigger(&self) -> Trigger {
+        if self.fresh.lines() >= self.max_batch {
+            Trigger::Forced
+        } else {
+            Trigger::Idle
+        }
+    }
+
+    /// Commits until nothing is queued, a commit fails or a failure is held: a barrier.
+    fn commit_all(&mut self, trigger: Trigger) {
+        while self.commit(trigger) && !self.fresh.is_empty() {}
+    }
+
+    /// Commits the retry plus one fair batch of fresh writes in one transaction (unless a
+    /// failure awaits its report), then answers the flushes it satisfied. Returns whether it
+    /// committed (false after a failure or while holding one).
+    fn commit(&mut self, trigger: Trigger) -> bool {
         let has_work = !self.fresh.is_empty() || !self.retry.is_empty();
         let hold = !self.retry.is_empty() && !self.retry_armed && trigger == Trigger::Idle;
+        let mut committed = !hold;
         if has_work && !hold {
-            let retried: usize = self.retry.iter().map(Pending::lines).sum();
-            let groups = self.retry.iter().chain(self.fresh.iter());
+            let retried: usize = self.retry.iter().map(|q| q.pending.lines()).sum();
+            let batch = self
+                .fresh
+                .take_batch(self.max_batch.saturating_sub(retried).max(1));
+            let groups = self.retry.iter().chain(batch.iter()).map(|q| &q.pending);
             match self.ingest.insert(groups) {
-                Ok(()) => {
-                    self.retry.clear();
-                    self.fresh.clear();
+                Ok(()) => self.retry.clear(),
+                Err(e) => {
+                    self.record_failure(e, retried, batch);
+                    committed = false;
                 }
-                Err(e) => self.record_failure(e, retried),
             }
             self.retry_armed = false;
-            self.fresh_records = 0;
         }
-        // With nobody waiting, a failure stays in `unreported` for the next flush.
-        if !self.waiters.is_empty() {
-            let failure = self.unreported.take();
-            for reply in std::mem::take(&mut self.waiters) {
-                reply.send(match &failure {
-                    None => Ok(()),
-                    Some(f) => Err(self.error(f)),
-                });
+        self.answer_waiters();
+        committed
+    }
+
+    /// A failure goes to every waiting flush (and arms the retry); otherwise each flush whose
+    /// writes are all committed gets `Ok`. With nobody waiting, a failure stays in
+    /// `unreported` for the next flush.
+    fn answer_waiters(&mut self) {
+        if self.waiters.is_empty() {
+            return;
+        }
+        if let Some(failure) = self.unreported.take() {
+            for waiter in std::mem::take(&mut self.waiters) {
+                waiter.reply.send(Err(self.error(&failure)));
             }
             self.retry_armed = !self.retry.is_empty();
+            return;
+        }
+        let (done, waiting): (Vec<Waiter>, Vec<Waiter>) = std::mem::take(&mut self.waiters)
+            .into_iter()
+            .partition(|w| {
+                !self.fresh.holds(&w.scope, w.before)
+                    && !batch_holds(&self.retry, &w.scope, w.before)
+            });
+        self.waiters = waiting;
+        for waiter in done {
+            waiter.reply.send(Ok(()));
         }
     }
 
@@ -369,12 +458,12 @@ impl Worker {
         }
     }
 
-    /// Moves `fresh` to `retry` (dropping the previous `retry`, which had its one retry) and
+    /// Makes `batch` the retry (dropping the previous `retry`, which had its one retry) and
     /// remembers the failure for the next flush.
-    fn record_failure(&mut self, e: rusqlite::Error, retried: usize) {
+    fn record_failure(&mut self, e: rusqlite::Error, retried: usize, batch: Vec<Queued>) {
         let path = self.ingest.path().display().to_string();
         let source = Arc::new(e);
-        let fresh: usize = self.fresh.iter().map(Pending::lines).sum();
+        let fresh: usize = batch.iter().map(|q| q.pending.lines()).sum();
         let failure = if retried > 0 {
             tracing::error!(path, error = %source, records = retried, "dropping log records after their retry failed");
             Failure {
@@ -390,7 +479,7 @@ impl Worker {
                 source: Arc::clone(&source),
             }
         };
-        self.retry = std::mem::take(&mut self.fresh);
+        self.retry = batch;
         // A drop is worse news than a pending retry: don't let a later failure hide it.
         if !self.unreported.as_ref().is_some_and(|f| f.dropped) {
             self.unreported = Some(failure);

@@ -34,6 +34,7 @@ use tokio::time::Instant;
 
 use crate::error::InvokeError;
 use crate::host::{FunctionHost, LoadedFunction, OnInstance, Report, new_instance_id};
+use crate::lanes::Lanes;
 use crate::sink::InvocationLog;
 use slot::Slot;
 
@@ -155,18 +156,28 @@ pub struct Pools {
     functions: RwLock<BTreeMap<String, Arc<FunctionPool>>>,
     /// Signalled whenever an assignment ends or an instance goes away.
     changed: Arc<Notify>,
+    /// Where long-running invocations finish (see `lanes.rs`).
+    lanes: Lanes,
 }
 
 impl Pools {
     /// Empty pools running functions on `host`.
-    pub fn new(host: Arc<FunctionHost>, config: PoolConfig) -> Arc<Pools> {
-        Arc::new(Pools {
+    ///
+    /// Fails only when the background lane's threads cannot start.
+    pub fn new(host: Arc<FunctionHost>, config: PoolConfig) -> std::io::Result<Arc<Pools>> {
+        Ok(Arc::new(Pools {
             host,
             permits: Arc::new(Semaphore::new(config.max_instances.max(1))),
             config,
             functions: RwLock::new(BTreeMap::new()),
             changed: Arc::new(Notify::new()),
-        })
+            lanes: Lanes::new()?,
+        }))
+    }
+
+    /// How many invocations ran long enough to move to the background lane.
+    pub fn demoted(&self) -> u64 {
+        self.lanes.demoted()
     }
 
     /// The host.
@@ -263,43 +274,57 @@ impl Pools {
             .cloned()
     }
 
-    /// Invokes an event function.
+    /// Invokes an event function. A long-running call finishes on the
+    /// background lane (see `lanes.rs`).
     pub async fn invoke_event(
-        &self,
+        self: &Arc<Self>,
         label: &str,
         request_id: String,
         event: Vec<u8>,
     ) -> Result<Report<Vec<u8>>, PoolError> {
-        self.invoke(
-            label,
-            request_id,
-            async |instance, context, log, spec_timeout| {
-                instance
-                    .invoke_event(&event, context, spec_timeout, log)
-                    .await
-            },
-        )
-        .await
+        let pools = Arc::clone(self);
+        let label = label.to_owned();
+        let call = async move {
+            pools
+                .invoke(
+                    &label,
+                    request_id,
+                    async |instance, context, log, spec_timeout| {
+                        instance
+                            .invoke_event(&event, context, spec_timeout, log)
+                            .await
+                    },
+                )
+                .await
+        };
+        self.lanes.run(call).await
     }
 
-    /// Invokes an HTTP function.
+    /// Invokes an HTTP function. A long-running call finishes on the
+    /// background lane (see `lanes.rs`).
     pub async fn invoke_http(
-        &self,
+        self: &Arc<Self>,
         label: &str,
         request_id: String,
         request: HttpRequest,
     ) -> Result<Report<HttpResponse>, PoolError> {
         let max_bytes = self.host.settings().max_response_bytes;
-        self.invoke(
-            label,
-            request_id,
-            async |instance, context, log, spec_timeout| {
-                instance
-                    .invoke_http(request, context, spec_timeout, max_bytes, log)
-                    .await
-            },
-        )
-        .await
+        let pools = Arc::clone(self);
+        let label = label.to_owned();
+        let call = async move {
+            pools
+                .invoke(
+                    &label,
+                    request_id,
+                    async |instance, context, log, spec_timeout| {
+                        instance
+                            .invoke_http(request, context, spec_timeout, max_bytes, log)
+                            .await
+                    },
+                )
+                .await
+        };
+        self.lanes.run(call).await
     }
 
     async fn invoke<T>(
