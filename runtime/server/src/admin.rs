@@ -40,7 +40,7 @@ pub async fn index(
         &state.remote_banner
     };
     let mut text = banner.get().cloned().unwrap_or_default();
-    text.push_str("\n\nAdmin: GET /fclocal/health, GET /fclocal/instances, POST /fclocal/timers/{service}/{function}/{trigger}/fire\n");
+    text.push_str("\n\nAdmin: GET /fclocal/health, GET /fclocal/instances, GET /fclocal/usage, POST /fclocal/timers/{service}/{function}/{trigger}/fire\n");
     text
 }
 
@@ -68,6 +68,34 @@ pub async fn instances(
         all.insert(label, instances);
     }
     Json(all).into_response()
+}
+
+/// `GET /fclocal/usage`: what the limits against noisy functions did: how
+/// many invocations ran long enough to move off the server's workers, and
+/// the log lines each function lost to its per-minute budget.
+pub async fn usage(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    if let Some(refused) = refuse_remote(&peer) {
+        return refused;
+    }
+    let host = state.pools.host();
+    let limit = host.settings().log_rate;
+    let dropped: BTreeMap<String, _> = host
+        .dropped_logs()
+        .into_iter()
+        .map(|(label, d)| (label, json!({"lines": d.lines, "bytes": d.bytes})))
+        .collect();
+    Json(json!({
+        "longInvocations": state.pools.demoted(),
+        "logBudget": {
+            "functionBytesPerMinute": limit.function_bytes_per_minute,
+            "logstoreBytesPerMinute": limit.logstore_bytes_per_minute,
+        },
+        "droppedLogs": dropped,
+    }))
+    .into_response()
 }
 
 /// `POST /fclocal/timers/{service}/{function}/{trigger}/fire`.

@@ -227,6 +227,7 @@ pub async fn run(
     let router = router
         .route("/fclocal/health", get(admin::health))
         .route("/fclocal/instances", get(admin::instances))
+        .route("/fclocal/usage", get(admin::usage))
         .route(
             "/fclocal/timers/{service}/{function}/{trigger}/fire",
             post(admin::fire_timer),
