@@ -17,7 +17,7 @@ connections=${CONNECTIONS:-16}
 . scripts/bench-lib.sh
 ensure_wrk
 command -v curl > /dev/null || { apt-get update && apt-get install -y curl; }
-cargo build --release --quiet
+[ -n "${FCLOCAL_BIN:-}" ] || cargo build --release --quiet
 (cd functions && cargo build --release --quiet -p hello-http -p hostile-http)
 guests=$root/target/guests/wasm32-wasip2/release
 
@@ -66,7 +66,7 @@ Resources:
             Methods: ['GET']
 EOF
 
-"$root/target/release/fclocal" start -t "$work/template.yml" --port 0 --no-watch \
+"${FCLOCAL_BIN:-$root/target/release/fclocal}" start -t "$work/template.yml" --port 0 --no-watch \
   > "$work/fclocal.log" 2> "$work/fclocal.err" &
 pids+=($!)
 fclocal=$!
@@ -91,8 +91,9 @@ neighbour "$busy/flood?lines=100000" & pids+=($!); n3=$!
 read -r beside_rps _ beside_p99 _ < <(load "$hello" "$connections")
 kill "$n1" "$n2" "$n3" 2> /dev/null || true
 wait "$n1" "$n2" "$n3" 2> /dev/null || true
-# Let the last calls finish (each busy call ends at its 2 s timeout).
-sleep 3
+# Let the last calls finish (each busy call ends at its 2 s timeout) and the
+# allocator return what they used (jemalloc purges pages unused for 10 s).
+sleep 12
 rss_after=$(rss_mb "$fclocal")
 
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.2f", v / 1000; else if (v ~ /ms$/) printf "%.2f", v + 0; else printf "%.2f", v * 1000 }'; }
@@ -110,5 +111,5 @@ awk -v a="$alone_rps" -v b="$beside_rps" -v pa="$a99" -v pb="$b99" \
   'BEGIN { printf "throughput ratio: %.2fx (goal >= 0.5x); p99 ratio: %.1fx (goal <= 10x)\n", b / a, pb / pa }'
 echo "RSS before the neighbours: ${rss_before} MB; after: ${rss_after} MB (goal: within 20 %)"
 echo "log lines dropped over the cap (from the server's log):"
-"$root/target/release/fclocal" logs -t "$work/template.yml" --json -q \
+"${FCLOCAL_BIN:-$root/target/release/fclocal}" logs -t "$work/template.yml" --json -q \
   "functionName: busy and level: WARN and dropped | select count(*) as invocations_with_drops" || true
