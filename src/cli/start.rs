@@ -83,6 +83,18 @@ pub struct StartArgs {
     /// may run before it is stopped with an error.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration, env = "FCLOCAL_QUERY_TIMEOUT")]
     query_timeout: Duration,
+    /// Also answer requests addressed to this host name (and its
+    /// subdomains), e.g. a port-forwarding IDE's `xxx-8000.app.github.dev`.
+    /// Other names are refused against DNS rebinding: on a loopback bind all
+    /// but localhost and loopback addresses, on other binds all but IP
+    /// addresses, localhost and this machine's name. Repeatable.
+    #[arg(
+        long = "allowed-host",
+        value_name = "NAME",
+        env = "FCLOCAL_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    allowed_hosts: Vec<String>,
     /// Do not check FC signatures on FUNCTION-auth triggers and the
     /// InvokeFunction API (handy with curl; never expose such a server).
     #[arg(long)]
@@ -110,6 +122,16 @@ pub struct StartArgs {
 
 /// Runs the server until a shutdown signal.
 pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        !args.query_timeout.is_zero(),
+        "--query-timeout (FCLOCAL_QUERY_TIMEOUT) must be longer than 0s, e.g. 30s"
+    );
+    anyhow::ensure!(
+        args.allowed_hosts
+            .iter()
+            .all(|host| !host.trim().is_empty()),
+        "--allowed-host (FCLOCAL_ALLOWED_HOSTS) takes a host name, e.g. --allowed-host my-box.example"
+    );
     fclocal_logstore::set_query_time_budget(args.query_timeout);
     anyhow::ensure!(
         args.max_connections > 0,
@@ -296,6 +318,7 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
             max_connections: args.max_connections,
             client_timeout: args.client_timeout,
         },
+        allowed_hosts: args.allowed_hosts.clone(),
     };
     tokio.block_on(fclocal_server::run(
         listener,

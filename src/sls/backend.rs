@@ -77,15 +77,20 @@ fn query_error(error: QueryError) -> ApiError {
         QueryError::UnknownProject { project, .. } => ApiError::ProjectNotExist { project },
         QueryError::UnknownLogstore { logstore, .. } => ApiError::LogStoreNotExist { logstore },
         QueryError::InvalidTimeRange { .. } => ApiError::InvalidTimeRange(error.to_string()),
-        // Stopped queries are 4xx too: an SDK retries a 5xx, and a retry would run the same
-        // query into the same budget.
-        QueryError::Sql { .. }
-        | QueryError::Search { .. }
-        | QueryError::TimedOut { .. }
-        | QueryError::Cancelled => ApiError::InvalidQueryString {
-            reason: error.to_string(),
-            position: None,
-        },
+        // A query stopped at its budget is a 4xx: an SDK retries a 5xx, and a retry would
+        // run the same query into the same budget.
+        QueryError::Sql { .. } | QueryError::Search { .. } | QueryError::TimedOut { .. } => {
+            ApiError::InvalidQueryString {
+                reason: error.to_string(),
+                position: None,
+            }
+        }
+        // Withdrawn: by shutdown (its client gone, nobody reads the answer). The query is
+        // fine, so not a 4xx; a 5xx lets an SDK retry once fclocal is back.
+        QueryError::Cancelled => ApiError::InternalServerError(
+            "the query was cancelled because fclocal is shutting down; retry once it is running again"
+                .to_owned(),
+        ),
         QueryError::Store(store) => store_error(store),
         other => ApiError::InternalServerError(full_chain(&other)),
     }
@@ -366,5 +371,23 @@ impl LogBackend for StoreBackend {
                 .collect(),
             next_cursor: pulled.next_cursor,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_cancelled_by_shutdown_is_not_blamed_on_the_query() {
+        let error = query_error(QueryError::Cancelled);
+        assert!(error.status().is_server_error(), "{error:?}");
+        assert_ne!(error.code(), "InvalidQueryString");
+        assert!(error.to_string().contains("shutting down"), "{error}");
+        let timed_out = query_error(QueryError::TimedOut {
+            budget: Duration::from_secs(1),
+        });
+        assert_eq!(timed_out.code(), "InvalidQueryString");
+        assert_eq!(timed_out.status(), http::StatusCode::BAD_REQUEST);
     }
 }

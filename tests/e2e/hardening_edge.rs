@@ -197,6 +197,55 @@ fn ledger_sandbox() -> Sandbox {
     sandbox
 }
 
+#[test]
+fn open_websockets_count_against_the_connection_cap() {
+    const CAP: usize = 4;
+    let sandbox = ledger_sandbox();
+    let server = Server::start_with_env(
+        &sandbox,
+        &["--no-watch"],
+        &[("FCLOCAL_MAX_CONNECTIONS", "4")],
+    );
+    let address = address(&server);
+    let url = format!("ws://{address}/ws");
+    // Websockets have sent their request: they are busy, never evicted, and
+    // hold their slot for as long as they stay open (after the upgrade too).
+    let mut sockets: Vec<_> = (0..CAP)
+        .map(|_| tungstenite::connect(url.as_str()).expect("a websocket").0)
+        .collect();
+    let (status, answer) = raw(
+        address,
+        "GET /fclocal/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(
+        status, 503,
+        "{CAP} open websockets did not fill --max-connections {CAP}: {answer}"
+    );
+    assert!(answer.contains("too many connections"), "{answer}");
+
+    // Closing one frees its slot.
+    let mut closed = sockets.pop().expect("a websocket");
+    closed.close(None).expect("a close frame");
+    while closed.read().is_ok() {}
+    drop(closed);
+    let started = Instant::now();
+    loop {
+        let (status, answer) = raw(
+            address,
+            "GET /fclocal/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        );
+        if status == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "a closed websocket kept its slot: {answer}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(sockets);
+}
+
 /// A `submit` of a new owner: every accepted one changes the ledger.
 fn submit_request(host: &str, extra: &str, content_type: &str) -> String {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -328,6 +377,92 @@ fn pages_on_other_sites_cannot_write_the_ledger_or_open_the_websocket() {
         ),
     );
     assert_eq!(status, 200, "{answer}");
+}
+
+#[test]
+fn pages_on_other_sites_cannot_call_the_invoke_function_api_without_auth() {
+    let sandbox = Sandbox::new();
+    let server = Server::start(&sandbox, &["--no-watch", "--no-auth"]);
+    let address = address(&server);
+    let host = address.to_string();
+    let invoke = |extra: &str| {
+        let event = json!({"action": "context"}).to_string();
+        raw(
+            address,
+            &format!(
+                "POST {HOSTILE} HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{event}",
+                event.len()
+            ),
+        )
+    };
+    // A "simple" cross-origin POST a page on evil.example can send (and,
+    // were it answered, read: the answer echoes its Origin in CORS).
+    let (status, answer) = invoke("Origin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\n");
+    assert_eq!(status, 403, "{answer}");
+    let (status, answer) = invoke("Origin: http://evil.example\r\n");
+    assert_eq!(status, 403, "{answer}");
+    // SDKs and curl send no Origin.
+    let (status, answer) = invoke("");
+    assert_eq!(status, 200, "{answer}");
+}
+
+#[test]
+fn dns_rebinding_is_refused_beyond_loopback_and_allowed_hosts_pass() {
+    const FORWARDED: &str = "xxx-8000.app.github.dev";
+    let sandbox = Sandbox::new();
+    let server = Server::start_with_env(
+        &sandbox,
+        &["--no-watch", "--host", "0.0.0.0"],
+        &[(
+            "FCLOCAL_ALLOWED_HOSTS",
+            "other.example,xxx-8000.app.github.dev",
+        )],
+    );
+    let port = address(&server).port();
+    let remote = SocketAddr::new(non_loopback_address(), port);
+    let get = |host: &str| {
+        raw(
+            remote,
+            &format!("GET /fclocal/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        )
+    };
+    let (status, answer) = get(&format!("evil.example:{port}"));
+    assert_eq!(status, 403, "{answer}");
+    assert!(answer.contains("DNS rebinding"), "{answer}");
+    assert!(answer.contains("--allowed-host"), "{answer}");
+    // A rebound page's own-origin write too.
+    let (status, answer) = raw(
+        remote,
+        &format!(
+            "POST /logstores/test-log-store/shards/lb HTTP/1.1\r\nHost: evil.example:{port}\r\nOrigin: http://evil.example:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(status, 403, "{answer}");
+    for host in [
+        remote.to_string(),
+        format!("localhost:{port}"),
+        FORWARDED.to_owned(),
+        "other.example".to_owned(),
+    ] {
+        let (status, answer) = get(&host);
+        assert_eq!(status, 200, "{host}: {answer}");
+    }
+    drop(server);
+
+    // On loopback, --allowed-host extends the loopback names.
+    let server = Server::start(&sandbox, &["--no-watch", "--allowed-host", FORWARDED]);
+    let address = address(&server);
+    let get = |host: &str| {
+        raw(
+            address,
+            &format!("GET /fclocal/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        )
+    };
+    let (status, answer) = get(&format!("{FORWARDED}:443"));
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = get("other.example");
+    assert_eq!(status, 403, "{answer}");
+    assert!(answer.contains("--allowed-host"), "{answer}");
 }
 
 /// This machine's address on its first non-loopback interface (no packet

@@ -330,3 +330,40 @@ fn validate_refuses_deep_policies_and_deep_yaml_with_a_message() {
     let run = sandbox.run(&["validate"]).expect_code(1);
     assert!(run.stderr.contains("levels deep"), "{}", run.stderr);
 }
+
+#[test]
+fn a_zero_query_timeout_is_refused_at_start() {
+    let sandbox = Sandbox::new();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fclocal"))
+        .args([
+            "start",
+            "--port",
+            "0",
+            "--no-watch",
+            "--query-timeout",
+            "0s",
+        ])
+        .current_dir(sandbox.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("fclocal start runs");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("a status") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("fclocal start accepted --query-timeout 0s (every query would fail)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("stderr");
+    assert!(!status.success(), "{stderr}");
+    assert!(stderr.contains("--query-timeout"), "{stderr}");
+}

@@ -11,7 +11,9 @@
 //! HTTP/2 preface sniffing, which has no timeout of its own).
 
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -22,7 +24,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tower::ServiceExt as _;
@@ -154,6 +156,13 @@ impl Connection {
         let evicted = slot.evicted.clone();
         let router = self.router;
         let timeout = self.limits.client_timeout;
+        // The socket owns the slot: after a websocket upgrade hyper hands the
+        // socket on (inside `Upgraded`) and this connection task ends, but
+        // the slot must stay taken for as long as the socket is open.
+        let stream = SlotStream {
+            stream,
+            _slot: slot.clone(),
+        };
         let service = tower::service_fn(move |request: http::Request<Incoming>| {
             slot.started_request();
             let mut request = request.map(|body| Body::new(IdleBody::new(body, timeout)));
@@ -174,6 +183,54 @@ impl Connection {
                 tracing::debug!("closed a connection from {peer} that sent no request, to make room");
             }
         }
+    }
+}
+
+/// A client's socket with the connection slot it holds: the slot is freed
+/// when the socket is closed, wherever it went (a websocket session keeps it
+/// long after the HTTP connection task has ended).
+struct SlotStream {
+    stream: TcpStream,
+    _slot: Arc<crate::slots::Slot>,
+}
+
+impl AsyncRead for SlotStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for SlotStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }
 

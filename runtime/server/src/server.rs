@@ -64,6 +64,9 @@ pub struct ServerOptions {
     pub index_at_root: bool,
     /// The connection cap and client timeouts.
     pub connections: ConnectionLimits,
+    /// Host names accepted besides the built-in ones (`--allowed-host`):
+    /// requests naming any other host are refused, against DNS rebinding.
+    pub allowed_hosts: Vec<String>,
 }
 
 /// How often [`ServerOptions::housekeeping`] runs on the system clock.
@@ -237,9 +240,7 @@ pub async fn run(
         .with_state(state.clone())
         .merge(options.extra_routes.clone())
         .layer(middleware::from_fn_with_state(
-            SitePolicy {
-                loopback_only: bound.ip().is_loopback(),
-            },
+            SitePolicy::new(bound.ip().is_loopback(), &options.allowed_hosts),
             cross_site::guard,
         ));
     let draining = CancellationToken::new();
