@@ -233,6 +233,14 @@ impl From<EndorseError> for ApiError {
                 status: 500,
                 message: source.to_string(),
             },
+            // The database is being reopened after a failed write (a full disk).
+            EndorseError::Store { ref source, .. } if source.is_retryable() => {
+                ApiError::ServiceUnavailable(e.to_string())
+            }
+            EndorseError::Simulation {
+                source: SimulationError::State { ref source, .. },
+                ..
+            } if source.is_retryable() => ApiError::ServiceUnavailable(e.to_string()),
             EndorseError::Simulation { .. } | EndorseError::Store { .. } => {
                 ApiError::Internal(e.to_string())
             }
@@ -259,8 +267,9 @@ impl From<LedgerError> for ApiError {
                 ApiError::PayloadTooLarge(e.to_string())
             }
             LedgerError::CommitFailed { .. } => ApiError::CommitFailed(e.to_string()),
-            // Closed after a failed write (a full disk): it reopens by itself.
-            LedgerError::Store(StoreError::Unavailable { .. }) => {
+            // Closed after a failed write (a full disk), or a read cut short by its
+            // reopening: it reopens by itself, so the request can be retried.
+            LedgerError::Store(ref store) if store.is_retryable() => {
                 ApiError::ServiceUnavailable(e.to_string())
             }
             LedgerError::ChaincodeCrashed { .. } => ApiError::Chaincode {
@@ -280,7 +289,7 @@ impl From<LedgerError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
-            StoreError::Unavailable { .. } => ApiError::ServiceUnavailable(e.to_string()),
+            _ if e.is_retryable() => ApiError::ServiceUnavailable(e.to_string()),
             _ => ApiError::Internal(e.to_string()),
         }
     }
@@ -332,6 +341,37 @@ mod tests {
                 "ServiceUnavailable",
             ),
             (
+                ApiError::from(LedgerError::Store(interrupted())),
+                503,
+                "ServiceUnavailable",
+            ),
+            (
+                ApiError::from(EndorseError::Store {
+                    peer: "peer0.Org1MSP".into(),
+                    source: interrupted(),
+                }),
+                503,
+                "ServiceUnavailable",
+            ),
+            (
+                ApiError::from(EndorseError::Simulation {
+                    peer: "peer0.Org1MSP".into(),
+                    source: SimulationError::State {
+                        tx_id: "t".into(),
+                        source: interrupted(),
+                    },
+                }),
+                503,
+                "ServiceUnavailable",
+            ),
+            (
+                ApiError::from(StoreError::Interrupted {
+                    source: Box::new(redb::Error::PreviousIo),
+                }),
+                503,
+                "ServiceUnavailable",
+            ),
+            (
                 ApiError::from(LedgerError::UnknownOrganization {
                     msp_id: "X".into(),
                     known: "Org1MSP".into(),
@@ -352,6 +392,13 @@ mod tests {
         ];
         for (e, status, code) in cases {
             assert_eq!((e.status().as_u16(), e.code()), (status, code), "{e}");
+        }
+    }
+
+    /// A read on a snapshot whose database was reopened under it.
+    fn interrupted() -> StoreError {
+        StoreError::Interrupted {
+            source: Box::new(redb::Error::DatabaseClosed),
         }
     }
 

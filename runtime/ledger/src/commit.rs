@@ -15,8 +15,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::model::{Block, BlockHeader, Encode, Envelope};
-use crate::store::{BlockCommit, Store, StoreError};
+use crate::model::{
+    Block, BlockHeader, Decode, Encode, Envelope, ProposalResponsePayload, Transaction,
+    TxValidationCode,
+};
+use crate::store::{BlockCommit, Snapshot, Store, StoreError};
 use crate::validate::{Prevalidated, TxOutcome, Validator, proves_tx_id};
 
 /// A block as committed, with each transaction's outcome (for events and waiters).
@@ -70,16 +73,19 @@ pub struct Committer {
     validator: Validator,
     /// The newest durable block's header: only a successful write moves it.
     last_header: BlockHeader,
-    /// A write failed and the store could not say whether the block landed: re-read the
-    /// head from the store before the next commit.
+    /// A write failed without the store saying for sure that the block did not land (or
+    /// a block was out of order): re-read the head from the store before the next commit.
     head_unknown: bool,
+    /// Blocks found in the store past the head when re-reading it: they landed although
+    /// their write was reported as failed, and were never published.
+    recovered: Vec<CommittedBlock>,
 }
 
 impl Committer {
     /// A committer for `store`, creating the genesis block (block 0, no transactions) on
     /// an empty ledger so that, as in Fabric, the first transactions land in block 1.
     pub fn open(store: Store, validator: Validator) -> Result<Committer, StoreError> {
-        let last_header = match stored_head(&store)? {
+        let last_header = match stored_head(&store.snapshot()?)? {
             Some(header) => header,
             None => {
                 let genesis = Block::new(0, None, Vec::new());
@@ -97,6 +103,7 @@ impl Committer {
             validator,
             last_header,
             head_unknown: false,
+            recovered: Vec::new(),
         })
     }
 
@@ -121,6 +128,8 @@ impl Committer {
     /// Commits raw envelope bytes as the next block (what the orderer delivers; tests use
     /// it to put malformed envelopes on the chain).
     pub fn commit_data(&mut self, data: Vec<Vec<u8>>) -> Result<CommittedBlock, StoreError> {
+        // Build on the real head, should the last commit have left it unknown.
+        self.learn_head()?;
         let prepared = self.preparer().prepare(data);
         self.commit_prepared(prepared)
     }
@@ -149,14 +158,33 @@ impl Committer {
             && block.header.previous_hash == self.last_header.hash()
     }
 
-    /// Re-reads the head from the store if a failed write left it unknown.
+    /// The blocks that turned out to have landed although their write was reported as
+    /// failed, oldest first, once each: publish them (height, events, block subscribers)
+    /// before the block just committed, so subscribers see no gap.
+    pub fn take_recovered(&mut self) -> Vec<CommittedBlock> {
+        std::mem::take(&mut self.recovered)
+    }
+
+    /// Re-reads the head from the store if a failed write left it unknown; blocks found
+    /// past the old head are kept for [`Committer::take_recovered`].
     fn learn_head(&mut self) -> Result<(), StoreError> {
-        if self.head_unknown {
-            if let Some(header) = stored_head(&self.store)? {
-                self.last_header = header;
-            }
-            self.head_unknown = false;
+        if !self.head_unknown {
+            return Ok(());
         }
+        let snapshot = self.store.snapshot()?;
+        let height = snapshot.height()?;
+        let mut recovered = Vec::new();
+        for number in self.height()..height {
+            let block = snapshot
+                .block(number)?
+                .ok_or_else(|| missing(number, height))?;
+            recovered.push(published(block));
+        }
+        if let Some(header) = stored_head(&snapshot)? {
+            self.last_header = header;
+        }
+        self.recovered.extend(recovered);
+        self.head_unknown = false;
         Ok(())
     }
 
@@ -174,6 +202,9 @@ impl Committer {
         } = prepared;
         let number = block.header.number;
         if number != self.height() || block.header.previous_hash != self.last_header.hash() {
+            // Re-read the head before the next commit, in case it is this committer's
+            // view that is behind.
+            self.head_unknown = true;
             return Err(StoreError::OutOfOrder {
                 got: number,
                 expected: self.height(),
@@ -200,7 +231,11 @@ impl Committer {
             writes: validated.writes,
         });
         if let Err(e) = written {
-            self.head_unknown = matches!(e, StoreError::WriteUnconfirmed { .. });
+            // Only a definite failure leaves the head where it was: after any other error
+            // (the write unconfirmed, a reopen or check failing, a store ahead of us) the
+            // block may have landed, and trusting the old head would refuse every later
+            // block as out of order.
+            self.head_unknown = !matches!(e, StoreError::WriteFailed { .. });
             return Err(e);
         }
         self.last_header = block.header.clone();
@@ -213,18 +248,114 @@ impl Committer {
     }
 }
 
-/// The header of the newest block in `store`, `None` on an empty store.
-fn stored_head(store: &Store) -> Result<Option<BlockHeader>, StoreError> {
-    let snapshot = store.snapshot()?;
+/// The header of the newest block in `snapshot`, `None` on an empty store.
+fn stored_head(snapshot: &Snapshot) -> Result<Option<BlockHeader>, StoreError> {
     let height = snapshot.height()?;
     if height == 0 {
         return Ok(None);
     }
-    let block = snapshot.block(height - 1)?.ok_or_else(|| {
-        StoreError::corrupt(
-            "block",
-            format!("block {} is missing below height {height}", height - 1),
-        )
-    })?;
+    let block = snapshot
+        .block(height - 1)?
+        .ok_or_else(|| missing(height - 1, height))?;
     Ok(Some(block.header))
+}
+
+fn missing(number: u64, height: u64) -> StoreError {
+    StoreError::corrupt(
+        "block",
+        format!("block {number} is missing below height {height}"),
+    )
+}
+
+/// A stored block as the committer would have reported it: each transaction's id,
+/// chaincode and event from its envelope, its code from the block's metadata.
+fn published(block: Block) -> CommittedBlock {
+    let txs = block
+        .data
+        .iter()
+        .enumerate()
+        .map(|(n, bytes)| {
+            let code = block
+                .metadata
+                .tx_filter
+                .get(n)
+                .and_then(|c| TxValidationCode::from_u8(*c))
+                .unwrap_or(TxValidationCode::BAD_PAYLOAD);
+            let tx = Envelope::from_bytes(bytes)
+                .ok()
+                .and_then(|env| Transaction::from_bytes(&env.payload).ok());
+            let event = tx.as_ref().and_then(|tx| {
+                ProposalResponsePayload::from_bytes(&tx.response_payload)
+                    .ok()
+                    .and_then(|p| p.event)
+            });
+            TxOutcome {
+                tx_id: tx.as_ref().map(|tx| tx.proposal.tx_id.clone()),
+                code,
+                chaincode: tx.map(|tx| tx.proposal.chaincode),
+                event,
+            }
+        })
+        .collect();
+    CommittedBlock {
+        block: Arc::new(block),
+        txs,
+        validation_time: Duration::ZERO,
+        commit_time: Duration::ZERO,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn committer(store: &Store) -> Committer {
+        Committer::open(store.clone(), Validator::new("ch", HashMap::new())).unwrap()
+    }
+
+    #[test]
+    fn a_block_that_landed_behind_the_committers_back_is_learned_and_published_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("ledger.redb")).unwrap();
+        let mut ours = committer(&store);
+        assert_eq!(ours.commit_data(vec![]).unwrap().block.header.number, 1);
+        // Block 2 lands while this committer believes it failed (here: written by another
+        // handle; in production, a write reported failed by a reopen or check error).
+        let landed = committer(&store).commit_data(vec![b"x".to_vec()]).unwrap();
+        assert_eq!(landed.block.header.number, 2);
+
+        // The store refuses the next block as out of order once...
+        let err = ours.commit_data(vec![]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::OutOfOrder {
+                    got: 2,
+                    expected: 3
+                }
+            ),
+            "{err}"
+        );
+        assert!(ours.take_recovered().is_empty());
+        // ...and never again: the committer re-reads its head and continues after it.
+        let next = ours.commit_data(vec![]).unwrap();
+        assert_eq!(next.block.header.number, 3);
+        assert_eq!(
+            next.block.header.previous_hash,
+            landed.block.header.hash(),
+            "chained on the block that landed"
+        );
+        assert_eq!(store.height().unwrap(), 4);
+        // The block found on the store is handed out for publishing, once.
+        let recovered = ours.take_recovered();
+        assert_eq!(recovered.len(), 1);
+        assert_eq!(recovered[0].block, landed.block);
+        assert_eq!(recovered[0].txs.len(), 1);
+        assert_eq!(recovered[0].txs[0].code, landed.txs[0].code);
+        assert!(ours.take_recovered().is_empty());
+        assert_eq!(ours.commit_data(vec![]).unwrap().block.header.number, 4);
+        assert!(ours.take_recovered().is_empty());
+    }
 }

@@ -78,6 +78,11 @@ pub(crate) fn spawn(
                         if rebuilt || result.is_err() {
                             rebase_wanted.fetch_add(1, Ordering::AcqRel);
                         }
+                        // Blocks reported failed that turned out to have landed: published
+                        // late, but in order and before the block after them.
+                        for block in committer.take_recovered() {
+                            committed(&block);
+                        }
                         match result {
                             Ok(block) => committed(&block),
                             Err(e) => failed(&batch, &e),

@@ -35,9 +35,19 @@ use crate::Marbles;
 use crate::outbox::Outbox;
 use crate::protocol::{self, ClientMessage};
 
-/// The most messages one client message is answered with (an invoke: `ordering`,
-/// `committing`, then `finished` or `tx_error` + `tx_step`).
-const MAX_ANSWERS: usize = 3;
+/// The most messages one client message is answered with, over every path of
+/// [`respond`]: an invoke whose commit fails sends `ordering`, `committing`, `tx_error`
+/// and `tx_step` (4); one that succeeds `ordering`, `committing`, `finished` (3); one
+/// that fails at ordering or endorsing 3 or 2; `read_everything` `block` and
+/// `everything` or an error (2); `setup`, `audit` and a bad company one. (A frame that
+/// does not parse is answered at once with one error and starts no work, inside the
+/// room reserved for the frame read.)
+pub(crate) const MAX_ANSWERS: usize = 4;
+
+/// Broadcasts (`block` + `everything` per block, `app_state`) the default outbox has
+/// room for beyond the answers of everything in flight: 16 blocks' worth, which keeps
+/// the total at the 64 the README documents.
+const BROADCAST_ROOM: usize = 32;
 
 /// The close reason sent to a client that does not read (at most 123 bytes).
 pub(crate) const NOT_READING: &str =
@@ -59,13 +69,15 @@ impl Default for Limits {
     /// invoke as it is clicked), and on a two-core machine more concurrency only queues
     /// on the chaincode engine. 64 queued: a reading browser keeps this near zero (the
     /// socket's own buffers absorb bursts first), it holds the answers of everything in
-    /// flight (8 × 3) plus 20 blocks' broadcasts, and at a few kB per `everything` it
-    /// is well under a megabyte. 10 s without a write going through: far beyond any
-    /// pause of a live browser, short enough that a stuck client lets go quickly.
+    /// flight (8 × [`MAX_ANSWERS`]) plus 16 blocks' broadcasts, and at a few kB per
+    /// `everything` it is well under a megabyte. 10 s without a write going through: far
+    /// beyond any pause of a live browser, short enough that a stuck client lets go
+    /// quickly.
     fn default() -> Limits {
+        let in_flight = 8;
         Limits {
-            in_flight: 8,
-            outbox: 64,
+            in_flight,
+            outbox: in_flight * MAX_ANSWERS + BROADCAST_ROOM,
             stall: Duration::from_secs(10),
         }
     }

@@ -10,21 +10,28 @@ use std::time::Duration;
 use axum::extract::ws::{Message, close_code};
 use fclocal_chaincode_host::WasmChaincode;
 use fclocal_engine::chaincode::{ChaincodeLimits, ChaincodeRuntime};
-use fclocal_ledger::chaincode::ChaincodeRegistry;
+use fclocal_ledger::chaincode::{ChaincodeRegistry, FunctionInvoker};
 use fclocal_ledger::ledger::Ledger;
 use fclocal_ledger::network::NetworkConfig;
 use futures_util::{Sink, Stream};
 use serde_json::Value;
 use tokio::sync::{Notify, mpsc};
 
-use super::{Limits, NOT_READING, SessionEnd, run_with};
+use super::{Limits, MAX_ANSWERS, NOT_READING, SessionEnd, run_with};
 use crate::{Marbles, MarblesConfig};
 
 /// Bounds every wait; the waits end as soon as the awaited thing happens.
 const DEADLINE: Duration = Duration::from_secs(180);
 
 fn open_ledger(dir: &std::path::Path) -> Ledger {
-    let yaml = "\
+    open_ledger_with(dir, "  BatchTimeout: 50ms\n")
+}
+
+/// A one-organization ledger with `orderer` (indented lines) as its orderer settings;
+/// every `validateTransfer` call is allowed.
+fn open_ledger_with(dir: &std::path::Path, orderer: &str) -> Ledger {
+    let yaml = format!(
+        "\
 Channel: mychannel
 Organizations:
   Org1MSP:
@@ -34,9 +41,9 @@ Chaincodes:
     CodeUri: ./marbles
     EndorsementPolicy: OR('Org1MSP.peer')
 Orderer:
-  BatchTimeout: 50ms
-";
-    let network = NetworkConfig::parse(yaml, "network.yml").expect("a valid network file");
+{orderer}"
+    );
+    let network = NetworkConfig::parse(&yaml, "network.yml").expect("a valid network file");
     let runtime = ChaincodeRuntime::new(None).expect("the chaincode engine starts");
     let component = runtime
         .load(&fclocal_test_support::chaincode("marbles", "marbles.wasm"))
@@ -46,7 +53,20 @@ Orderer:
         "marbles",
         Arc::new(WasmChaincode::new(component, ChaincodeLimits::default())),
     );
-    Ledger::open(dir, network, registry).expect("the ledger opens")
+    Ledger::open_with_invoker(dir, network, registry, Arc::new(AllowTransfers))
+        .expect("the ledger opens")
+}
+
+/// Answers the chaincode's `validateTransfer` calls: every transfer allowed.
+struct AllowTransfers;
+
+impl FunctionInvoker for AllowTransfers {
+    fn invoke(&self, _service: &str, function: &str, _payload: &[u8]) -> Result<Vec<u8>, String> {
+        match function {
+            "validateTransfer" => Ok(br#"{"allowed":true}"#.to_vec()),
+            other => Err(format!("no function {other} in this test")),
+        }
+    }
 }
 
 /// The server's side of the client's TCP connection: room for `capacity` frames that
@@ -266,5 +286,125 @@ async fn a_client_that_reads_gets_every_answer_however_many_it_asks_for() {
     let end = task.await.expect("the session ends at stop");
     assert_eq!(end.close.as_ref().map(|c| c.0), Some(close_code::AWAY));
     assert!(end.peak_in_flight <= limits.in_flight, "{end:?}");
+    assert!(end.peak_queued <= limits.outbox, "{end:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_pauses_while_eight_transfers_fail_at_commit_is_not_disconnected() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    // Blocks of 8: the 8 transfers below are endorsed on the same state and land in one
+    // block, where the first wins and the other 7 fail at commit (conflicts): 7 × 4
+    // answers (`ordering`, `committing`, `tx_error`, `tx_step`) + 3 for the winner.
+    let ledger = Arc::new(open_ledger_with(
+        dir.path(),
+        "  BatchTimeout: 2s\n  MaxMessageCount: 8\n",
+    ));
+    let marbles = Marbles::start(ledger.clone(), MarblesConfig::demo(&ledger, None));
+    let mut state = marbles.state.subscribe();
+    tokio::time::timeout(
+        DEADLINE,
+        state.wait_for(|s| s["state"]["register_owners"]["state"] != "waiting"),
+    )
+    .await
+    .expect("the demo is seeded")
+    .expect("the server runs");
+    let raw = marbles
+        .gateway
+        .read_everything(&marbles.own_company().msp_id)
+        .await
+        .expect("read_everything");
+    let own = marbles.own_company().name.clone();
+    let marble = raw["marbles"]
+        .as_array()
+        .expect("marbles")
+        .iter()
+        .find(|m| m["owner"]["company"] == own.as_str())
+        .expect("a seeded marble of the server's company");
+    let receiver = raw["owners"]
+        .as_array()
+        .expect("owners")
+        .iter()
+        .find(|o| o["company"] == own.as_str() && o["id"] != marble["owner"]["id"])
+        .expect("another owner of the company");
+    let transfer = serde_json::json!({
+        "type": "transfer_marble",
+        "id": marble["id"],
+        "owner_id": receiver["id"],
+    })
+    .to_string();
+    // Let the seeding's last broadcasts pass before the session subscribes.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let height = ledger.height();
+
+    // Room for the answers of everything in flight and a few broadcasts, no more; the
+    // client's socket holds one frame (the `app_state`), and the client reads nothing
+    // until the block is in. A long stall, so only an overflow could close it.
+    let limits = Limits {
+        in_flight: 8,
+        outbox: 8 * MAX_ANSWERS + 6,
+        stall: Duration::from_secs(120),
+    };
+    let wire = Wire::new(1);
+    let (client, incoming) = mpsc::unbounded_channel();
+    for _ in 0..8 {
+        client
+            .send(Message::Text(transfer.clone().into()))
+            .expect("the session is listening");
+    }
+    let socket = FakeSocket {
+        incoming,
+        wire: wire.clone(),
+    };
+    let task = tokio::spawn(run_with(socket, marbles.clone(), limits));
+    tokio::time::timeout(DEADLINE, async {
+        while ledger.height() == height {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the transfers' block commits");
+    // The answers and broadcasts of the block pile up meanwhile.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // Now the client reads, slowly, until every transfer has its last answer.
+    let mut outcomes = Vec::new();
+    tokio::time::timeout(DEADLINE, async {
+        while outcomes.len() < 8 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            match wire.read().await {
+                Message::Text(text) => {
+                    let message: Value = serde_json::from_str(text.as_str()).expect("JSON");
+                    if message["msg"] == "tx_step"
+                        && !matches!(message["state"].as_str(), Some("ordering" | "committing"))
+                    {
+                        outcomes.push(message["state"].as_str().unwrap_or_default().to_owned());
+                    }
+                }
+                other => {
+                    panic!("a client that reads was sent {other:?} (outcomes so far: {outcomes:?})")
+                }
+            }
+        }
+    })
+    .await
+    .expect("every transfer is answered");
+    outcomes.sort();
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|s| *s == "committing_failed")
+            .count(),
+        7,
+        "the transfers shared one block: {outcomes:?}"
+    );
+    assert!(!task.is_finished(), "the connection stays open");
+    drop(client);
+    stop(marbles, ledger).await;
+    let end = task.await.expect("the session ends");
+    assert_ne!(
+        end.close.as_ref().map(|c| c.0),
+        Some(close_code::POLICY),
+        "{end:?}"
+    );
     assert!(end.peak_queued <= limits.outbox, "{end:?}");
 }

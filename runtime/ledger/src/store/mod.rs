@@ -82,6 +82,16 @@ pub enum StoreError {
         /// What redb said.
         source: Box<redb::DatabaseError>,
     },
+    /// A read was cut short because the database it read from was closed and reopened
+    /// after a failed write (or is waiting to be): nothing is damaged, and the same request
+    /// reads the reopened file when tried again.
+    #[error(
+        "a ledger read was interrupted: the database was reopened after a failed write while the read ran ({source}); retry the request (free disk space if the disk is full; no restart needed)"
+    )]
+    Interrupted {
+        /// What redb said (`database closed` or `previous I/O error`).
+        source: Box<redb::Error>,
+    },
     /// Stored bytes did not decode.
     #[error(
         "ledger database holds a damaged {what}: {reason}; run the ledger `verify` to find the first bad block"
@@ -113,6 +123,17 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// Whether the same request can succeed if tried again once the database is back
+    /// (a full disk freed): HTTP answers these with 503, not 500.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Unavailable { .. } | StoreError::Interrupted { .. }
+        )
+    }
+}
+
 impl From<DecodeError> for StoreError {
     fn from(e: DecodeError) -> Self {
         StoreError::corrupt(e.what, format!("{} at byte {}", e.reason, e.offset))
@@ -122,6 +143,20 @@ impl From<DecodeError> for StoreError {
 /// Turns any redb error into a [`StoreError`].
 pub(crate) fn db<E: Into<redb::Error>>(e: E) -> StoreError {
     StoreError::Db(Box::new(e.into()))
+}
+
+/// Turns a redb error met while reading a snapshot into a [`StoreError`]: a database
+/// closed under the snapshot (another thread reopened it after a failed write) or one
+/// poisoned by a failed write is a retryable [`StoreError::Interrupted`], not damage.
+pub(crate) fn read_err<E: Into<redb::Error>>(e: E) -> StoreError {
+    let e = e.into();
+    if matches!(e, redb::Error::DatabaseClosed | redb::Error::PreviousIo) {
+        StoreError::Interrupted {
+            source: Box::new(e),
+        }
+    } else {
+        StoreError::Db(Box::new(e))
+    }
 }
 
 /// Whether redb needs the database closed and reopened before it works again.
@@ -141,10 +176,21 @@ pub struct Store {
 struct Inner {
     path: PathBuf,
     disk: Arc<dyn Disk>,
-    /// The open database; `None` after a failed reopen, until the next access opens it.
-    /// Readers hold the read lock only while beginning a transaction; reopening takes the
-    /// write lock, so it never races a begin.
-    db: RwLock<Option<Database>>,
+    /// The open database and its generation. Readers hold the read lock only while
+    /// beginning a transaction; reopening takes the write lock, so it never races a begin.
+    db: RwLock<Slot>,
+}
+
+/// The open database, `None` after a failed reopen until the next access opens it.
+///
+/// Why a generation: a thread that met a failed database reopens it, but by then another
+/// thread (the committer after its failed write, or another reader) may already have
+/// reopened it; closing that fresh database would fail every snapshot just taken on it.
+/// So each database installed gets a new generation, [`Store::with_database`] says which
+/// one it used, and [`Store::reopen`] only replaces the generation it was told about.
+struct Slot {
+    generation: u64,
+    database: Option<Database>,
 }
 
 impl std::fmt::Debug for Store {
@@ -186,7 +232,10 @@ impl Store {
             inner: Arc::new(Inner {
                 path,
                 disk,
-                db: RwLock::new(Some(database)),
+                db: RwLock::new(Slot {
+                    generation: 0,
+                    database: Some(database),
+                }),
             }),
         })
     }
@@ -199,15 +248,18 @@ impl Store {
     /// A consistent snapshot of everything committed so far.
     pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
         let begin = |database: &Database| database.begin_read().map_err(redb::Error::from);
-        match self.with_database(begin) {
-            Ok(txn) => Snapshot::new(txn),
-            // Another handle's failed write poisoned the file: reopen once and retry.
+        let (first, generation) = self.with_database(begin);
+        let txn = match first {
+            Ok(txn) => txn,
+            // A failed write poisoned the file: reopen once (unless another thread already
+            // did) and retry.
             Err(StoreError::Db(e)) if needs_reopen(&e) => {
-                self.reopen()?;
-                Snapshot::new(self.with_database(begin)?)
+                self.reopen(generation)?;
+                self.with_database(begin).0?
             }
-            Err(e) => Err(e),
-        }
+            Err(e) => return Err(e),
+        };
+        Snapshot::new(txn)
     }
 
     /// Number of committed blocks.
@@ -215,60 +267,85 @@ impl Store {
         self.snapshot()?.height()
     }
 
-    /// Runs `f` on the open database, opening it first if a reopen failed before.
+    /// Runs `f` on the open database, opening it first if a reopen failed before. Returns
+    /// the generation of the database `f` ran on (for [`Store::reopen`]).
     pub(crate) fn with_database<T>(
         &self,
         f: impl Fn(&Database) -> Result<T, redb::Error>,
-    ) -> Result<T, StoreError> {
+    ) -> (Result<T, StoreError>, u64) {
         {
-            let guard = self.inner.db.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(database) = guard.as_ref() {
-                return f(database).map_err(db);
+            let slot = self.inner.db.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(database) = slot.database.as_ref() {
+                return (f(database).map_err(db), slot.generation);
             }
         }
-        let mut guard = self
+        let mut slot = self
             .inner
             .db
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        let database = match guard.take() {
-            Some(database) => database,
-            None => self.inner.disk.open(&self.inner.path).map_err(|source| {
-                StoreError::Unavailable {
-                    path: self.inner.path.clone(),
-                    source: Box::new(source),
-                }
-            })?,
-        };
-        let result = f(&database).map_err(db);
-        *guard = Some(database);
-        result
+        if slot.database.is_none() {
+            match self.open_again() {
+                Ok(database) => slot.install(database),
+                Err(e) => return (Err(e), slot.generation),
+            }
+        }
+        let database = slot.database.as_ref().expect("opened just above");
+        (f(database).map_err(db), slot.generation)
     }
 
     /// Closes the database and opens it again, so redb forgets a failed write (its
     /// recovery rolls the file back to the last durable commit). Snapshots taken before
-    /// fail from now on with "database closed"; new ones see the reopened file.
-    pub(crate) fn reopen(&self) -> Result<(), StoreError> {
-        let mut guard = self
+    /// fail from now on with [`StoreError::Interrupted`]; new ones see the reopened file.
+    ///
+    /// Only if the open database is still generation `expected` (the one the caller saw
+    /// fail): when another thread already reopened it, this does nothing, so a late
+    /// caller never closes the fresh database under the snapshots just taken on it.
+    pub(crate) fn reopen(&self, expected: u64) -> Result<(), StoreError> {
+        let mut slot = self
             .inner
             .db
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(old) = guard.take() {
+        if slot.generation != expected {
+            return Ok(());
+        }
+        if let Some(old) = slot.database.take() {
             // The old handle already failed; closing it is only to release its file
             // locks, and its own error says nothing new.
             let _ = old.close();
         }
-        let database =
-            self.inner
-                .disk
-                .open(&self.inner.path)
-                .map_err(|source| StoreError::Unavailable {
-                    path: self.inner.path.clone(),
-                    source: Box::new(source),
-                })?;
-        *guard = Some(database);
+        let database = self.open_again()?;
+        slot.install(database);
         Ok(())
+    }
+
+    /// Opens the file again after a failure; [`StoreError::Unavailable`] if it cannot.
+    fn open_again(&self) -> Result<Database, StoreError> {
+        self.inner
+            .disk
+            .open(&self.inner.path)
+            .map_err(|source| StoreError::Unavailable {
+                path: self.inner.path.clone(),
+                source: Box::new(source),
+            })
+    }
+
+    /// The current generation of the open database (tests).
+    #[cfg(test)]
+    fn generation(&self) -> u64 {
+        self.inner
+            .db
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .generation
+    }
+}
+
+impl Slot {
+    fn install(&mut self, database: Database) {
+        self.database = Some(database);
+        self.generation += 1;
     }
 }
 
@@ -379,5 +456,73 @@ mod tests {
         );
         assert!(snap.tx_exists("t1").unwrap());
         assert!(!snap.tx_exists("t3").unwrap());
+    }
+
+    /// A store at `path` holding genesis and one block writing `keys` large values, opened
+    /// afresh (nothing of the state table cached yet).
+    fn store_with_state(path: &Path, keys: usize) -> Store {
+        let store = Store::open(path).unwrap();
+        let genesis = Block::new(0, None, vec![]);
+        store
+            .commit_block(&BlockCommit {
+                block: &genesis,
+                header_hash: genesis.header.hash(),
+                transactions: vec![],
+                writes: vec![],
+            })
+            .unwrap();
+        let b1 = Block::new(1, Some(&genesis.header), vec![]);
+        let value = "v".repeat(200);
+        store
+            .commit_block(&BlockCommit {
+                block: &b1,
+                header_hash: b1.header.hash(),
+                transactions: vec![],
+                writes: (0..keys)
+                    .map(|n| write(&format!("k{n:05}"), Some(&value), Version::new(1, 0)))
+                    .collect(),
+            })
+            .unwrap();
+        drop(store);
+        Store::open(path).unwrap()
+    }
+
+    #[test]
+    fn a_late_reopen_never_closes_the_database_another_thread_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_state(&dir.path().join("ledger.redb"), 2_000);
+        // Two threads met the same failed database (generation 0); the first reopens it.
+        let failed = store.generation();
+        store.reopen(failed).unwrap();
+        assert_eq!(store.generation(), failed + 1);
+        let snapshot = store.snapshot().unwrap();
+        // The second one's reopen comes late: it must leave the fresh database alone.
+        store.reopen(failed).unwrap();
+        assert_eq!(store.generation(), failed + 1);
+        assert_eq!(snapshot.state_entries().unwrap().len(), 2_000);
+        assert_eq!(snapshot.height().unwrap(), 2);
+    }
+
+    #[test]
+    fn a_snapshot_whose_database_was_reopened_under_it_says_retry() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_state(&dir.path().join("ledger.redb"), 2_000);
+        let (_, generation) = store.with_database(|_| Ok(()));
+        let snapshot = store.snapshot().unwrap();
+        store.reopen(generation).unwrap();
+        // Pages the snapshot never read are gone with the closed file.
+        let err = snapshot.state_entries().unwrap_err();
+        assert!(matches!(err, StoreError::Interrupted { .. }), "{err:?}");
+        assert!(err.is_retryable());
+        let text = err.to_string();
+        assert!(
+            text.contains("retry") && !text.contains("verify") && !text.contains("damaged"),
+            "{text}"
+        );
+        // A new snapshot reads the reopened file.
+        assert_eq!(
+            store.snapshot().unwrap().state_entries().unwrap().len(),
+            2_000
+        );
     }
 }

@@ -3,7 +3,7 @@
 use redb::{ReadOnlyTable, ReadTransaction, ReadableTable};
 
 use super::tables::{self, BLOCKS, HISTORY, META, STATE, TX_INDEX};
-use super::{StoreError, db};
+use super::{StoreError, read_err as db};
 use crate::model::{
     Block, Decode, Envelope, ProposalResponsePayload, Transaction, TxId, TxValidationCode,
 };

@@ -43,26 +43,31 @@ impl Store {
     /// at its last durable block. If even the reopen fails, [`StoreError::WriteUnconfirmed`].
     pub fn commit_block(&self, commit: &BlockCommit<'_>) -> Result<(), StoreError> {
         let number = commit.block.header.number;
-        let source = match self.try_commit_block(commit) {
+        let (written, generation) = self.try_commit_block(commit);
+        let source = match written {
             Ok(()) => return Ok(()),
             Err(StoreError::Db(e)) if needs_reopen(&e) => e,
             Err(other) => return Err(other),
         };
-        match self.reopen() {
+        let unconfirmed = |source, reopen| StoreError::WriteUnconfirmed {
+            number,
+            source,
+            reopen,
+        };
+        // Reopens the database this write failed on, unless another thread already has.
+        match self.reopen(generation) {
             Ok(()) => {}
             Err(StoreError::Unavailable { source: reopen, .. }) => {
-                return Err(StoreError::WriteUnconfirmed {
-                    number,
-                    source,
-                    reopen,
-                });
+                return Err(unconfirmed(source, reopen));
             }
             Err(other) => return Err(other),
         }
-        if self.holds(number, &commit.header_hash)? {
-            Ok(())
-        } else {
-            Err(StoreError::WriteFailed { number, source })
+        match self.holds(number, &commit.header_hash) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(StoreError::WriteFailed { number, source }),
+            // Another thread's reopen failed: whether the block landed is unknown.
+            Err(StoreError::Unavailable { source: reopen, .. }) => Err(unconfirmed(source, reopen)),
+            Err(other) => Err(other),
         }
     }
 
@@ -73,74 +78,83 @@ impl Store {
             && snapshot.last_hash()?.as_deref() == Some(hash.as_slice()))
     }
 
-    fn try_commit_block(&self, commit: &BlockCommit<'_>) -> Result<(), StoreError> {
-        let number = commit.block.header.number;
-        let mut txn =
-            self.with_database(|database| database.begin_write().map_err(redb::Error::from))?;
-        txn.set_durability(Durability::Immediate).map_err(db)?;
-        {
-            let mut meta = txn.open_table(META).map_err(db)?;
-            let height = match meta.get(tables::META_HEIGHT).map_err(db)? {
-                None => 0,
-                Some(v) => u64::from_be_bytes(
-                    v.value()
-                        .try_into()
-                        .map_err(|_| StoreError::corrupt("height", "not 8 bytes"))?,
-                ),
-            };
-            if number != height {
-                return Err(StoreError::OutOfOrder {
-                    got: number,
-                    expected: height,
-                });
-            }
-            meta.insert(tables::META_HEIGHT, (number + 1).to_be_bytes().as_slice())
-                .map_err(db)?;
-            meta.insert(tables::META_LAST_HASH, commit.header_hash.as_slice())
-                .map_err(db)?;
-
-            let mut blocks = txn.open_table(BLOCKS).map_err(db)?;
-            blocks
-                .insert(number, commit.block.to_bytes().as_slice())
-                .map_err(db)?;
-
-            let mut index = txn.open_table(TX_INDEX).map_err(db)?;
-            for (tx_num, (tx_id, code)) in commit.transactions.iter().enumerate() {
-                let Some(tx_id) = tx_id else { continue };
-                // The first commit of an id stays authoritative; a duplicate is only
-                // flagged in its own block.
-                if index.get(tx_id.as_str()).map_err(db)?.is_some() {
-                    continue;
-                }
-                index
-                    .insert(tx_id.as_str(), (number, tx_num as u64, code.as_u8()))
-                    .map_err(db)?;
-            }
-
-            let mut state = txn.open_table(STATE).map_err(db)?;
-            let mut history = txn.open_table(HISTORY).map_err(db)?;
-            for w in &commit.writes {
-                let key = tables::state_key(&w.ns, &w.key);
-                match &w.value {
-                    Some(value) => {
-                        let stored = tables::encode_state_value(&VersionedValue {
-                            value: value.clone(),
-                            version: w.version,
-                        });
-                        state
-                            .insert(key.as_slice(), stored.as_slice())
-                            .map_err(db)?;
-                    }
-                    None => {
-                        state.remove(key.as_slice()).map_err(db)?;
-                    }
-                }
-                history
-                    .insert((key.as_slice(), w.version.block_num, w.version.tx_num), ())
-                    .map_err(db)?;
-            }
-        }
-        txn.commit().map_err(db)?;
-        Ok(())
+    /// Writes the block; also returns the generation of the database it wrote to.
+    fn try_commit_block(&self, commit: &BlockCommit<'_>) -> (Result<(), StoreError>, u64) {
+        let (txn, generation) =
+            self.with_database(|database| database.begin_write().map_err(redb::Error::from));
+        (txn.and_then(|txn| write_block(txn, commit)), generation)
     }
+}
+
+/// Fills `txn` with the block and everything it changes, and commits it durably.
+fn write_block(
+    mut txn: redb::WriteTransaction,
+    commit: &BlockCommit<'_>,
+) -> Result<(), StoreError> {
+    let number = commit.block.header.number;
+    txn.set_durability(Durability::Immediate).map_err(db)?;
+    {
+        let mut meta = txn.open_table(META).map_err(db)?;
+        let height = match meta.get(tables::META_HEIGHT).map_err(db)? {
+            None => 0,
+            Some(v) => u64::from_be_bytes(
+                v.value()
+                    .try_into()
+                    .map_err(|_| StoreError::corrupt("height", "not 8 bytes"))?,
+            ),
+        };
+        if number != height {
+            return Err(StoreError::OutOfOrder {
+                got: number,
+                expected: height,
+            });
+        }
+        meta.insert(tables::META_HEIGHT, (number + 1).to_be_bytes().as_slice())
+            .map_err(db)?;
+        meta.insert(tables::META_LAST_HASH, commit.header_hash.as_slice())
+            .map_err(db)?;
+
+        let mut blocks = txn.open_table(BLOCKS).map_err(db)?;
+        blocks
+            .insert(number, commit.block.to_bytes().as_slice())
+            .map_err(db)?;
+
+        let mut index = txn.open_table(TX_INDEX).map_err(db)?;
+        for (tx_num, (tx_id, code)) in commit.transactions.iter().enumerate() {
+            let Some(tx_id) = tx_id else { continue };
+            // The first commit of an id stays authoritative; a duplicate is only
+            // flagged in its own block.
+            if index.get(tx_id.as_str()).map_err(db)?.is_some() {
+                continue;
+            }
+            index
+                .insert(tx_id.as_str(), (number, tx_num as u64, code.as_u8()))
+                .map_err(db)?;
+        }
+
+        let mut state = txn.open_table(STATE).map_err(db)?;
+        let mut history = txn.open_table(HISTORY).map_err(db)?;
+        for w in &commit.writes {
+            let key = tables::state_key(&w.ns, &w.key);
+            match &w.value {
+                Some(value) => {
+                    let stored = tables::encode_state_value(&VersionedValue {
+                        value: value.clone(),
+                        version: w.version,
+                    });
+                    state
+                        .insert(key.as_slice(), stored.as_slice())
+                        .map_err(db)?;
+                }
+                None => {
+                    state.remove(key.as_slice()).map_err(db)?;
+                }
+            }
+            history
+                .insert((key.as_slice(), w.version.block_num, w.version.tx_num), ())
+                .map_err(db)?;
+        }
+    }
+    txn.commit().map_err(db)?;
+    Ok(())
 }
