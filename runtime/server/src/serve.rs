@@ -35,8 +35,11 @@ use crate::slots::Slots;
 /// How many connections the server keeps open and how long it waits on a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionLimits {
-    /// Open connections at once; past it, a newcomer evicts the oldest
-    /// connection that has not sent a request, or is refused with a 503.
+    /// Open connections at once (websockets included, for as long as they
+    /// are open); past it, a newcomer evicts the oldest connection that has
+    /// not sent a request, or is refused with a 503. An evicted connection
+    /// whose request head had just arrived is still served, on one of 16
+    /// late permits beyond the cap.
     pub max_connections: usize,
     /// How long a client may take to send a request's headers, keep an idle
     /// connection open, or pause while sending a body.
@@ -163,6 +166,7 @@ impl Connection {
             stream,
             _slot: slot.clone(),
         };
+        let held = slot.clone();
         let service = tower::service_fn(move |request: http::Request<Incoming>| {
             slot.started_request();
             let mut request = request.map(|body| Body::new(IdleBody::new(body, timeout)));
@@ -173,15 +177,25 @@ impl Connection {
             .builder
             .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
             .into_owned();
-        tokio::select! {
-            result = watcher.watch(connection) => {
-                if let Err(error) = result {
-                    tracing::debug!("connection from {peer} ended: {error}");
+        let mut connection = std::pin::pin!(watcher.watch(connection));
+        let result = tokio::select! {
+            result = &mut connection => result,
+            () = evicted.cancelled() => {
+                // One last look: a request head already in the socket, unread
+                // only because this task had not run since it arrived, is
+                // served (on a late permit) rather than cut.
+                match std::future::poll_fn(|cx| Poll::Ready(connection.as_mut().poll(cx))).await {
+                    Poll::Ready(result) => result,
+                    Poll::Pending if held.is_busy() => connection.await,
+                    Poll::Pending => {
+                        tracing::debug!("closed a connection from {peer} that sent no request, to make room");
+                        return;
+                    }
                 }
             }
-            () = evicted.cancelled() => {
-                tracing::debug!("closed a connection from {peer} that sent no request, to make room");
-            }
+        };
+        if let Err(error) = result {
+            tracing::debug!("connection from {peer} ended: {error}");
         }
     }
 }

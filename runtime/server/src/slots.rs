@@ -9,6 +9,12 @@
 //! client at once, while connections that are busy with a request are never
 //! cut. Only when every slot is busy does a newcomer get the "too many
 //! connections" refusal.
+//!
+//! An evicted connection may have had its request head waiting in the
+//! socket, unread only because its task had not run since the head arrived
+//! (the accept loop is busy under a flood). So it gets one last look (see
+//! `serve`): a request found then is served on one of a few late permits,
+//! beyond the cap, so an eviction never cuts a request that was on time.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,9 +23,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+/// How many evicted connections may still be served because their request
+/// had arrived (see the module's documentation): how far the cap can be
+/// exceeded, briefly.
+const LATE_PERMITS: usize = 16;
+
 /// The slots of one server.
 pub(crate) struct Slots {
     permits: Arc<Semaphore>,
+    /// For evicted connections whose request had already arrived.
+    late: Arc<Semaphore>,
     /// Connections still waiting for their first request, oldest first,
     /// with their slots: an eviction hands the slot over at once, without
     /// waiting for the evicted connection's task to notice.
@@ -48,6 +61,7 @@ impl Slots {
     pub(crate) fn new(max: usize) -> Arc<Slots> {
         Arc::new(Slots {
             permits: Arc::new(Semaphore::new(max.max(1))),
+            late: Arc::new(Semaphore::new(LATE_PERMITS)),
             silent: Mutex::new(BTreeMap::new()),
             next_id: AtomicU64::new(0),
         })
@@ -88,12 +102,29 @@ impl Slots {
 }
 
 impl Slot {
-    /// The connection sent a whole request head: it is in use, never evicted.
+    /// The connection sent a whole request head: it is in use, never
+    /// evicted. If it was just evicted (its head arrived before the
+    /// eviction, but was read after), it takes a late permit if one is left.
     pub(crate) fn started_request(&self) {
-        let entry = self.slots.silent().remove(&self.id);
-        if let Some(entry) = entry {
-            *self.busy.lock().unwrap_or_else(PoisonError::into_inner) = Some(entry.permit);
+        let mut busy = self.busy.lock().unwrap_or_else(PoisonError::into_inner);
+        if busy.is_some() {
+            return;
         }
+        let entry = self.slots.silent().remove(&self.id);
+        *busy = match entry {
+            Some(entry) => Some(entry.permit),
+            None if self.evicted.is_cancelled() => self.slots.late.clone().try_acquire_owned().ok(),
+            None => None,
+        };
+    }
+
+    /// The connection holds a permit for a request (its own slot, or a late
+    /// one after an eviction).
+    pub(crate) fn is_busy(&self) -> bool {
+        self.busy
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
     }
 }
 
@@ -134,6 +165,29 @@ mod tests {
         assert!(!busy.evicted.is_cancelled());
         drop(busy);
         assert!(slots.take().is_some());
+    }
+
+    #[test]
+    fn an_evicted_connection_whose_request_had_arrived_is_served_on_a_late_permit() {
+        let slots = Slots::new(1);
+        let mut evicted = Vec::new();
+        let mut current = slots.try_first();
+        for _ in 0..=LATE_PERMITS {
+            let next = slots.take().expect("an evicted slot");
+            assert!(current.evicted.is_cancelled());
+            // Its task runs once more and finds a request head.
+            current.started_request();
+            evicted.push(current);
+            current = next;
+        }
+        assert!(evicted[..LATE_PERMITS].iter().all(Slot::is_busy));
+        // Past the late permits, an evicted connection is closed.
+        assert!(!evicted[LATE_PERMITS].is_busy());
+        assert!(!current.is_busy());
+        drop(evicted);
+        assert_eq!(slots.late.available_permits(), LATE_PERMITS);
+        // A silent, not evicted connection takes no late permit.
+        assert_eq!(slots.permits.available_permits(), 0);
     }
 
     impl Slots {
