@@ -124,8 +124,14 @@ fn a_function_keeps_answering_beside_busy_loops_and_a_log_flood() {
     );
     let usage = server.get("/fclocal/usage").json();
     assert!(usage["longInvocations"].as_u64().unwrap() >= 2, "{usage}");
-    assert!(usage["droppedLogs"]["demo/web"]["lines"].as_u64().unwrap() > 0, "{usage}");
-    assert!(usage["droppedLogs"].get("demo/processEvent").is_none(), "{usage}");
+    assert!(
+        usage["droppedLogs"]["demo/web"]["lines"].as_u64().unwrap() > 0,
+        "{usage}"
+    );
+    assert!(
+        usage["droppedLogs"].get("demo/processEvent").is_none(),
+        "{usage}"
+    );
     let row: serde_json::Value = serde_json::from_str(stored.trim()).expect("one JSON row");
     let n: u64 = row["n"]
         .as_str()
