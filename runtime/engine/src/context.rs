@@ -21,8 +21,9 @@ pub struct EventContext {
     pub account_id: String,
 }
 
-/// `context.credentials`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `context.credentials`. Its `Debug` never prints the secret or the
+/// token, so a logged setting or error cannot leak them.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Credentials {
     /// AccessKey ID.
     pub access_key_id: String,
@@ -30,6 +31,17 @@ pub struct Credentials {
     pub access_key_secret: String,
     /// STS token, empty for long-term keys.
     pub security_token: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |value: &str| if value.is_empty() { "" } else { "<redacted>" };
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &redacted(&self.access_key_secret))
+            .field("security_token", &redacted(&self.security_token))
+            .finish()
+    }
 }
 
 /// `context.function`.
@@ -124,5 +136,25 @@ impl EventContext {
             ),
             ("x-fc-security-token", credentials.security_token.clone()),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_the_secret_or_the_token() {
+        let credentials = Credentials {
+            access_key_id: "STS.fclocal".to_owned(),
+            access_key_secret: "s3cr3t-value".to_owned(),
+            security_token: "t0ken-value".to_owned(),
+        };
+        let printed = format!("{credentials:?}");
+        assert!(printed.contains("STS.fclocal"), "{printed}");
+        assert!(
+            !printed.contains("s3cr3t") && !printed.contains("t0ken"),
+            "{printed}"
+        );
     }
 }
