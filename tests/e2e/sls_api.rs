@@ -436,3 +436,171 @@ fn with_auth_unsigned_requests_are_refused_and_signed_ones_accepted() {
     let accepted = server.send("POST", "/logstores/sdk-store/shards/lb", &signed, &body);
     assert_eq!(accepted.status, 200, "{}", accepted.text());
 }
+
+#[test]
+fn npm_sdk_deflate_puts_and_raw_pulls() {
+    let (_sandbox, server) = start(&[]);
+    // npm aliyun-sdk: zlib.deflateSync(protobuf), x-log-compresstype: deflate.
+    let group = log_group(
+        "",
+        "",
+        &[],
+        &[WireLog {
+            time: NOW - 5,
+            contents: &[("via", "deflate")],
+        }],
+    );
+    let body = fclocal_sls_api::compression::Compression::Deflate
+        .compress(&group)
+        .expect("zlib compresses");
+    let headers = [
+        ("x-log-project", "sdk-project".to_owned()),
+        ("content-type", "application/x-protobuf".to_owned()),
+        ("x-log-apiversion", "0.6.0".to_owned()),
+        ("x-log-compresstype", "deflate".to_owned()),
+        ("x-log-bodyrawsize", group.len().to_string()),
+    ];
+    let answer = server.send("POST", "/logstores/fc-store/shards/lb", &headers, &body);
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let found = rows(&get_logs(&server, "fc-store", "via:deflate", ""));
+    assert_eq!(found.len(), 1, "{found:?}");
+
+    // PullLogs with an empty Accept-Encoding (npm aliyun-sdk): raw protobuf.
+    let begin = server.send(
+        "GET",
+        "/logstores/fc-store/shards/0?type=cursor&from=begin",
+        &[("x-log-project", "sdk-project".to_owned())],
+        b"",
+    );
+    let begin = begin.json()["cursor"]
+        .as_str()
+        .expect("a cursor")
+        .to_owned();
+    let begin = form_urlencoded::byte_serialize(begin.as_bytes()).collect::<String>();
+    let answer = server.send(
+        "GET",
+        &format!("/logstores/fc-store/shards/0?type=logs&cursor={begin}&count=10"),
+        &[
+            ("x-log-project", "sdk-project".to_owned()),
+            ("accept-encoding", String::new()),
+            ("accept", "application/x-protobuf".to_owned()),
+        ],
+        b"",
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert!(
+        answer.headers.get("x-log-compresstype").is_none(),
+        "{:?}",
+        answer.headers
+    );
+    assert_eq!(
+        answer.header("x-log-bodyrawsize"),
+        answer.body.len().to_string()
+    );
+    let list =
+        <fclocal_sls_api::proto::LogGroupList as prost::Message>::decode(answer.body.as_slice())
+            .expect("a raw LogGroupList");
+    let values: Vec<String> = list
+        .log_group_list
+        .iter()
+        .flat_map(|group| group.logs.iter())
+        .flat_map(|log| log.contents.iter().map(|c| c.value.clone()))
+        .collect();
+    assert_eq!(values, ["deflate"]);
+}
+
+#[test]
+fn a_named_project_that_does_not_exist_is_project_not_exist_not_the_default() {
+    let (_sandbox, server) = start(&[]);
+    let group = log_group(
+        "",
+        "",
+        &[],
+        &[WireLog {
+            time: NOW - 5,
+            contents: &[("who", "stray")],
+        }],
+    );
+    let zero = form_urlencoded::byte_serialize(b"MA==").collect::<String>();
+    let gets = [
+        "/logstores".to_owned(),
+        "/logstores/fc-store".to_owned(),
+        "/logstores/fc-store/shards".to_owned(),
+        "/logstores/fc-store/shards/0?type=cursor&from=begin".to_owned(),
+        format!("/logstores/fc-store/shards/0?type=logs&cursor={zero}&count=1"),
+        format!(
+            "/logstores/fc-store?type=log&from={}&to={}&query=*",
+            NOW - 60,
+            NOW + 60
+        ),
+    ];
+    let refused = |answer: &Answer, what: &str| {
+        assert_eq!(answer.status, 404, "{what}: {}", answer.text());
+        assert_eq!(answer.json()["errorCode"], "ProjectNotExist", "{what}");
+        assert_eq!(
+            answer.json()["errorMessage"],
+            "The Project does not exist : nope",
+            "{what}"
+        );
+    };
+    // Named by the x-log-project header, then by the query parameter.
+    let (mut headers, body) = put_logs_request("nope", &group);
+    refused(
+        &server.send("POST", "/logstores/fc-store/shards/lb", &headers, &body),
+        "PutLogs, header",
+    );
+    headers.retain(|(name, _)| *name != "x-log-project");
+    refused(
+        &server.send(
+            "POST",
+            "/logstores/fc-store/shards/lb?project=nope",
+            &headers,
+            &body,
+        ),
+        "PutLogs, query",
+    );
+    for path in &gets {
+        refused(
+            &server.send("GET", path, &[("x-log-project", "nope".to_owned())], b""),
+            path,
+        );
+        let with_param = if path.contains('?') {
+            format!("{path}&project=nope")
+        } else {
+            format!("{path}?project=nope")
+        };
+        refused(&server.send("GET", &with_param, &[], b""), &with_param);
+    }
+    // Named by the Host's first label, as the SDKs send it.
+    let host = server
+        .url("")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    refused(
+        &server.send(
+            "GET",
+            "/logstores",
+            &[("host", format!("nope.{host}"))],
+            b"",
+        ),
+        "Host",
+    );
+    // PutLogs did not create the project, nor write to the default one.
+    refused(
+        &server.send("GET", "/logstores?project=nope", &[], b""),
+        "after PutLogs",
+    );
+    // Naming no project (a bare 127.0.0.1 Host) still means the default.
+    let default = server.send(
+        "GET",
+        &format!(
+            "/logstores/fc-store?type=log&from={}&to={}&query=who:stray",
+            NOW - 60,
+            NOW + 60
+        ),
+        &[],
+        b"",
+    );
+    assert_eq!(rows(&default).len(), 0);
+}

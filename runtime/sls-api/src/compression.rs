@@ -2,8 +2,10 @@
 //! `log_store.go`, rs-sdk `compress.rs`).
 //!
 //! - Requests: `x-log-compresstype: lz4` is a **raw LZ4 block** (no size
-//!   prefix; py-sdk strips `lz4.block`'s) and `zstd` a zstd frame, with the
-//!   uncompressed length in `x-log-bodyrawsize`. SDKs send
+//!   prefix; py-sdk strips `lz4.block`'s), `zstd` a zstd frame and `deflate`
+//!   a zlib stream (RFC 1950, what npm aliyun-sdk's `zlib.deflateSync` and
+//!   py-sdk's `zlib.compress` produce), with the uncompressed length in
+//!   `x-log-bodyrawsize`. SDKs send
 //!   `x-log-bodyrawsize` on uncompressed bodies too, so only
 //!   `x-log-compresstype` decides whether a body is compressed.
 //! - Responses: compressed only when the client's `Accept-Encoding` asks for
@@ -29,6 +31,9 @@ pub enum Compression {
     Lz4,
     /// zstd frame.
     Zstd,
+    /// zlib stream (RFC 1950: deflate with the zlib header and Adler-32);
+    /// accepted on requests only.
+    Deflate,
 }
 
 impl Compression {
@@ -37,6 +42,7 @@ impl Compression {
         match self {
             Compression::Lz4 => "lz4",
             Compression::Zstd => "zstd",
+            Compression::Deflate => "deflate",
         }
     }
 
@@ -51,6 +57,7 @@ impl Compression {
             "" | "none" => Ok(None),
             "lz4" => Ok(Some(Compression::Lz4)),
             "zstd" => Ok(Some(Compression::Zstd)),
+            "deflate" => Ok(Some(Compression::Deflate)),
             _ => Err(ApiError::InvalidCompressType(value)),
         }
     }
@@ -86,6 +93,13 @@ impl Compression {
         match self {
             Compression::Lz4 => Ok(lz4_compress(data)),
             Compression::Zstd => zstd::bulk::compress(data, 0).map_err(ApiError::internal),
+            Compression::Deflate => {
+                use std::io::Write as _;
+                let mut encoder =
+                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+                encoder.write_all(data).map_err(ApiError::internal)?;
+                encoder.finish().map_err(ApiError::internal)
+            }
         }
     }
 
@@ -111,6 +125,22 @@ impl Compression {
             }
             Compression::Zstd => zstd::bulk::decompress(data, raw_size.unwrap_or(limit))
                 .map_err(|error| uncompress_error(error.to_string()))?,
+            Compression::Deflate => {
+                use std::io::Read as _;
+                // One byte past the bound, to tell "too long" from "exact".
+                let bound = raw_size.unwrap_or(limit);
+                let mut out = Vec::with_capacity(bound.min(1 << 20));
+                flate2::read::ZlibDecoder::new(data)
+                    .take(u64::try_from(bound).unwrap_or(u64::MAX).saturating_add(1))
+                    .read_to_end(&mut out)
+                    .map_err(|error| uncompress_error(error.to_string()))?;
+                if raw_size.is_none() && out.len() > limit {
+                    return Err(ApiError::PostBodyTooLarge(format!(
+                        "the deflate body expands to over {limit} bytes"
+                    )));
+                }
+                out
+            }
         };
         match raw_size {
             Some(raw_size) if out.len() != raw_size => Err(uncompress_error(format!(
@@ -215,6 +245,48 @@ mod tests {
             .decompress(&frame, Some(3), 1 << 20)
             .unwrap_err();
         assert_eq!(error.code(), "PostBodyUncompressError");
+    }
+
+    #[test]
+    fn deflate_bodies_are_zlib_streams() {
+        let data = b"deflate body ".repeat(40);
+        // What npm aliyun-sdk's zlib.deflateSync sends: a zlib header (0x78).
+        let stream = Compression::Deflate.compress(&data).unwrap();
+        assert_eq!(stream[0], 0x78);
+        let raw = data.len().to_string();
+        let decoded = decode_request_body(
+            &headers(&[(COMPRESS_TYPE, "deflate"), (BODY_RAW_SIZE, &raw)]),
+            Bytes::from(stream.clone()),
+            1 << 20,
+            "body",
+        )
+        .unwrap();
+        assert_eq!(decoded, data);
+        assert_eq!(
+            Compression::Deflate
+                .decompress(&stream, None, 1 << 20)
+                .unwrap(),
+            data
+        );
+        let code = |result: Result<Vec<u8>, ApiError>| result.unwrap_err().code();
+        // A raw size that disagrees, garbage, and a bomb over the bound.
+        assert_eq!(
+            code(Compression::Deflate.decompress(&stream, Some(3), 1 << 20)),
+            "PostBodyUncompressError"
+        );
+        assert_eq!(
+            code(Compression::Deflate.decompress(&[0xff, 0xff], Some(3), 1 << 20)),
+            "PostBodyUncompressError"
+        );
+        let bomb = Compression::Deflate.compress(&vec![0; 1 << 20]).unwrap();
+        assert_eq!(
+            code(Compression::Deflate.decompress(&bomb, None, 1000)),
+            "PostBodyTooLarge"
+        );
+        assert_eq!(
+            code(Compression::Deflate.decompress(&bomb, Some(1000), 1000)),
+            "PostBodyUncompressError"
+        );
     }
 
     #[test]

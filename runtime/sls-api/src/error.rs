@@ -104,7 +104,7 @@ pub enum ApiError {
     #[error("{0}")]
     InvalidTimestamp(String),
     /// 400: `x-log-compresstype` names an unknown compression.
-    #[error("x-log-compresstype {0} is unsupported: use lz4, zstd or none")]
+    #[error("x-log-compresstype {0} is unsupported: use lz4, zstd, deflate or none")]
     InvalidCompressType(String),
     /// 400: a compressed body came without `x-log-bodyrawsize`.
     #[error("x-log-bodyrawsize does not exist in header when it is necessary")]

@@ -31,7 +31,7 @@
 //! - [`backend`]: the [`LogBackend`] trait and its request/response types.
 //! - [`proto`]: the protobuf messages (`LogGroup`, …) and [`proto::flatten`].
 //! - [`validate`]: PutLogs' limits, time window and key rules.
-//! - [`compression`]: LZ4 blocks and zstd frames in and out.
+//! - [`compression`]: LZ4 blocks and zstd frames in and out, zlib (deflate) in.
 //! - [`signature`]: SLS's v1 request signature.
 //! - [`sts`]: functions' scoped (STS-like) credentials, minted and checked.
 //! - [`project`]: which project a request is for.

@@ -1,10 +1,12 @@
 //! PullLogs `GET …/shards/{id}?type=logs|log&cursor=&count=[&end_cursor=|&endCursor=]`:
-//! a protobuf `LogGroupList`, **always compressed** (LZ4, or zstd when the
-//! client accepts only that): go-sdk refuses an uncompressed body whenever
-//! `x-log-bodyrawsize` > 0. Headers: `x-log-cursor` (next), `x-log-count`
-//! (groups, not logs), `x-log-bodyrawsize`, `x-log-compresstype` — py-sdk and
-//! go-sdk fail without the first three.
-
+//! a protobuf `LogGroupList`, compressed as the client's `Accept-Encoding`
+//! asks (LZ4, else zstd; go-sdk and py-sdk send `lz4`, go-sdk `zstd` when set
+//! up for it) and then marked with `x-log-compresstype`; raw protobuf without
+//! `x-log-compresstype` otherwise (npm aliyun-sdk sends an empty
+//! `Accept-Encoding` and decodes the body as it comes). Headers:
+//! `x-log-cursor` (next), `x-log-count` (groups, not logs) and
+//! `x-log-bodyrawsize` (the protobuf's length, compressed or not) — py-sdk and
+//! go-sdk fail without them.
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -53,23 +55,22 @@ pub(super) async fn pull(
         log_group_list: pulled.groups,
     }
     .encode_to_vec();
-    let compression = match Compression::accepted(&call.headers) {
-        Some(Compression::Zstd) => Compression::Zstd,
-        _ => Compression::Lz4,
+    let mut headers = vec![
+        ("x-log-cursor", cursor::encode(pulled.next_cursor)),
+        ("x-log-count", groups.to_string()),
+        (BODY_RAW_SIZE, raw.len().to_string()),
+    ];
+    let body = match Compression::accepted(&call.headers) {
+        Some(compression) => {
+            headers.push((COMPRESS_TYPE, compression.name().to_owned()));
+            compression.compress(&raw)?
+        }
+        None => raw,
     };
-    let body = compression.compress(&raw)?;
     let response = (
         [(http::header::CONTENT_TYPE, "application/x-protobuf")],
         body,
     )
         .into_response();
-    Ok(with_headers(
-        response,
-        &[
-            ("x-log-cursor", cursor::encode(pulled.next_cursor)),
-            ("x-log-count", groups.to_string()),
-            (BODY_RAW_SIZE, raw.len().to_string()),
-            (COMPRESS_TYPE, compression.name().to_owned()),
-        ],
-    ))
+    Ok(with_headers(response, &headers))
 }

@@ -124,14 +124,18 @@ async fn pull_logs_answers_lz4_protobuf_with_its_headers() {
     let list = LogGroupList::decode(decompress(&answer).as_slice()).unwrap();
     assert_eq!(list.log_group_list, written[..2]);
 
-    // py-sdk: type=log, end_cursor, no Accept-Encoding: still LZ4.
+    // py-sdk: type=log, end_cursor, Accept-Encoding: lz4.
     let end = cursor(&router, 0, "end").await;
     let uri = format!(
         "/logstores/fc-logs/shards/0?type=log&cursor={}&count=1000&end_cursor={}",
         urlencode(&next),
         urlencode(&end)
     );
-    let answer = send(&router, get(&uri)).await;
+    let mut request = get(&uri);
+    request
+        .headers_mut()
+        .insert("accept-encoding", "lz4".parse().unwrap());
+    let answer = send(&router, request).await;
     assert_eq!(answer.header("x-log-compresstype"), "lz4");
     let list = LogGroupList::decode(decompress(&answer).as_slice()).unwrap();
     assert_eq!(list.log_group_list, written[2..]);
@@ -154,7 +158,47 @@ async fn pull_logs_answers_lz4_protobuf_with_its_headers() {
         ("0", "0")
     );
     assert_eq!(answer.header("x-log-cursor"), end);
-    assert!(decompress(&answer).is_empty());
+    // No Accept-Encoding: raw (and empty) protobuf.
+    assert!(answer.headers.get("x-log-compresstype").is_none());
+    assert!(answer.body.is_empty());
+}
+
+#[tokio::test]
+async fn pull_logs_answers_raw_protobuf_unless_lz4_or_zstd_is_accepted() {
+    let backend = FakeBackend::new();
+    let router = app(&backend, config());
+    let written = group("svc", &["one", "two"]);
+    send(&router, put("/logstores/fc-logs/shards/lb", &written, None)).await;
+    let uri = format!(
+        "/logstores/fc-logs/shards/0?type=logs&cursor={}&count=10",
+        urlencode(&STANDARD.encode("0"))
+    );
+    // npm aliyun-sdk: an empty Accept-Encoding; curl: none; a browser: gzip.
+    for accept in [Some(""), None, Some("gzip, deflate, br")] {
+        let mut request = get(&uri);
+        if let Some(accept) = accept {
+            request
+                .headers_mut()
+                .insert("accept-encoding", accept.parse().unwrap());
+        }
+        let answer = send(&router, request).await;
+        assert_eq!(answer.status, 200, "{accept:?}");
+        assert!(
+            answer.headers.get("x-log-compresstype").is_none(),
+            "{accept:?}"
+        );
+        assert_eq!(answer.header("x-log-count"), "1");
+        assert_eq!(
+            answer.header("x-log-bodyrawsize"),
+            answer.body.len().to_string()
+        );
+        let list = LogGroupList::decode(answer.body.as_ref()).unwrap();
+        assert_eq!(
+            list.log_group_list,
+            std::slice::from_ref(&written),
+            "{accept:?}"
+        );
+    }
 }
 
 #[tokio::test]

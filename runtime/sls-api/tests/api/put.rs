@@ -48,6 +48,37 @@ async fn go_sdk_puts_zstd_to_the_logstore_path() {
 }
 
 #[tokio::test]
+async fn npm_sdk_puts_zlib_deflate_bodies() {
+    let backend = FakeBackend::new();
+    let router = app(&backend, config());
+    let group = group("svc", &["deflate"]);
+    // npm aliyun-sdk: zlib.deflateSync(protobuf), x-log-compresstype: deflate.
+    let answer = send(
+        &router,
+        put(
+            "/logstores/fc-logs/shards/lb",
+            &group,
+            Some(Compression::Deflate),
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(backend.stored(PROJECT, LOGSTORE, 0), vec![group]);
+
+    // A zlib bomb past the group limit is refused before it is inflated.
+    let bomb = Compression::Deflate.compress(&vec![0; 8 << 20]).unwrap();
+    let request = sdk_request("POST", "/logstores/fc-logs/shards/lb")
+        .header("content-type", "application/x-protobuf")
+        .header("x-log-compresstype", "deflate")
+        .header("x-log-bodyrawsize", "100")
+        .body(axum::body::Body::from(bomb))
+        .unwrap();
+    send(&router, request)
+        .await
+        .error(400, "PostBodyUncompressError");
+}
+
+#[tokio::test]
 async fn uncompressed_bodies_route_by_hash_key() {
     let backend = FakeBackend::new();
     let router = app(&backend, config());
@@ -220,7 +251,7 @@ async fn undecodable_bodies_name_what_is_wrong() {
     let mut request = put("/logstores/fc-logs/shards/lb", &group("svc", &["x"]), None);
     request
         .headers_mut()
-        .insert("x-log-compresstype", "deflate".parse().unwrap());
+        .insert("x-log-compresstype", "brotli".parse().unwrap());
     send(&router, request)
         .await
         .error(400, "InvalidCompressType");
