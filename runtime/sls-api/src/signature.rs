@@ -15,6 +15,9 @@
 //! values are signed decoded (`cursor=MTQ…==`, not `%3D%3D`). Two variants are
 //! also accepted: go-sdk's extra `\n` when no `x-log-*` header is signed, and
 //! the percent-decoded path. go-sdk forks prefix `SLS ` instead of `LOG `.
+//! `x-log-date` is a copy of `Date` that py-sdk and npm `@alicloud/log` add
+//! *after* signing (for proxies that drop `Date`), so a signature is also
+//! accepted without it, and it stands in for a missing `Date`.
 //!
 //! Verification only runs with [`ApiConfig::credentials`](crate::ApiConfig)
 //! set (fclocal's `--auth`); `Date` must then be within 15 minutes of the
@@ -191,13 +194,21 @@ fn verify_scoped(
     )))
 }
 
-fn check_date(headers: &HeaderMap, now: SystemTime) -> Result<(), ApiError> {
-    let date = headers
+/// `x-log-date`: see the module docs.
+const LOG_DATE: &str = "x-log-date";
+
+/// `Date`, or `x-log-date` when a proxy dropped `Date`.
+fn request_date(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(http::header::DATE)
+        .or_else(|| headers.get(LOG_DATE))
         .and_then(|value| value.to_str().ok())
-        .ok_or_else(|| {
-            ApiError::RequestTimeExpired("Date does not exist in http header".to_owned())
-        })?;
+}
+
+fn check_date(headers: &HeaderMap, now: SystemTime) -> Result<(), ApiError> {
+    let date = request_date(headers).ok_or_else(|| {
+        ApiError::RequestTimeExpired("Date does not exist in http header".to_owned())
+    })?;
     let at = httpdate::parse_http_date(date).map_err(|_| {
         ApiError::RequestTimeExpired(format!(
             "Request time {date:?} not follow RFC822 spec: send a date like `Mon, 23 Nov 2026 10:00:00 GMT`"
@@ -217,8 +228,30 @@ fn check_date(headers: &HeaderMap, now: SystemTime) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Every string an SDK may have signed for this request, canonical first.
+/// Every string an SDK may have signed for this request, canonical first:
+/// with `x-log-date` among the signed headers, then without it.
 fn candidates(
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    query: &[(String, String)],
+) -> Vec<String> {
+    let mut out = candidates_with(method, path, headers, query);
+    if headers.contains_key(LOG_DATE) {
+        let mut signed_before = headers.clone();
+        signed_before.remove(LOG_DATE);
+        if !signed_before.contains_key(http::header::DATE)
+            && let Some(date) = headers.get(LOG_DATE)
+        {
+            signed_before.insert(http::header::DATE, date.clone());
+        }
+        out.extend(candidates_with(method, path, &signed_before, query));
+    }
+    out
+}
+
+/// [`candidates`] for these exact headers.
+fn candidates_with(
     method: &str,
     path: &str,
     headers: &HeaderMap,
@@ -406,6 +439,54 @@ mod tests {
             string_to_sign("GET", "/logstores/ls", &headers, &query),
             "GET\n\n\nMon, 23 Nov 2026 10:00:00 GMT\nx-acs-security-token:t\nx-log-bodyrawsize:0\n/logstores/ls?from=1&to=2"
         );
+    }
+
+    #[test]
+    fn py_sdk_signatures_verify_with_the_x_log_date_it_adds_after_signing() {
+        // py-sdk AuthV1.sign_request: sign, then `headers['x-log-date'] = headers['Date']`.
+        let credentials = Credentials::new("test-access-key-id", "test-access-key");
+        let mut headers = rs_sdk_headers(Some(RS_SDK_BODY), None);
+        let query = pairs(&[("type", "log"), ("offset", "0"), ("line", "100")]);
+        let text = string_to_sign("POST", "/logstores/test-logstore", &headers, &query);
+        let signed = authorization(&credentials, &text);
+        headers.insert("authorization", signed.parse().unwrap());
+        headers.insert(
+            "x-log-date",
+            "Thu, 01 Jan 1970 00:00:00 GMT".parse().unwrap(),
+        );
+        let epoch = SystemTime::UNIX_EPOCH;
+        verify(
+            &credentials,
+            "POST",
+            "/logstores/test-logstore",
+            &headers,
+            &query,
+            epoch,
+        )
+        .unwrap();
+        // A proxy that drops `Date`: `x-log-date` stands in for it.
+        headers.remove("date");
+        verify(
+            &credentials,
+            "POST",
+            "/logstores/test-logstore",
+            &headers,
+            &query,
+            epoch,
+        )
+        .unwrap();
+        // Still bound to the signed content.
+        let tampered = pairs(&[("type", "log"), ("offset", "1"), ("line", "100")]);
+        let error = verify(
+            &credentials,
+            "POST",
+            "/logstores/test-logstore",
+            &headers,
+            &tampered,
+            epoch,
+        )
+        .unwrap_err();
+        assert_eq!(error.code(), "SignatureNotMatch");
     }
 
     #[test]
