@@ -9,7 +9,10 @@
 //!                [\n <sorted `key=value` query lines joined by \n>]   (HTTP-trigger paths only)
 //! ```
 //!
-//! `Date` must be within 15 minutes of the server's clock.
+//! `Date` must be within 15 minutes of the server's clock. The fc2 SDKs sort
+//! the query lines; the newer FC Open API SDKs' HTTP-trigger signing helper
+//! keeps them in URL order, so both orders are accepted (the lines, and so
+//! every parameter and value, are signed either way).
 
 use std::time::{Duration, SystemTime};
 
@@ -51,6 +54,25 @@ pub fn string_to_sign(
     headers: &HeaderMap,
     queries: Option<&[(String, String)]>,
 ) -> String {
+    string_to_sign_in(QueryOrder::Sorted, method, path, headers, queries)
+}
+
+/// How the query lines of an HTTP-trigger signature are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QueryOrder {
+    /// Sorted (the fc2 SDKs).
+    Sorted,
+    /// As in the URL (the FC Open API SDKs' signing helper).
+    AsSent,
+}
+
+fn string_to_sign_in(
+    order: QueryOrder,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    queries: Option<&[(String, String)]>,
+) -> String {
     let header = |name: &str| {
         headers
             .get(name)
@@ -77,7 +99,9 @@ pub fn string_to_sign(
     text.push_str(&percent_decode(path));
     if let Some(queries) = queries {
         let mut lines: Vec<String> = queries.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        lines.sort();
+        if order == QueryOrder::Sorted {
+            lines.sort();
+        }
         text.push('\n');
         text.push_str(&lines.join("\n"));
     }
@@ -166,8 +190,9 @@ pub fn verify(
         ));
     }
     let text = string_to_sign(method, path, headers, queries);
-    let expected = sign(&credentials.access_key_secret, &text);
-    if signature != expected {
+    let as_sent = || string_to_sign_in(QueryOrder::AsSent, method, path, headers, queries);
+    let matches = |text: &str| signature == sign(&credentials.access_key_secret, text);
+    if !matches(&text) && !(queries.is_some() && matches(&as_sent())) {
         return Err(forbidden(
             "SignatureNotMatch",
             format!(
@@ -265,6 +290,61 @@ mod tests {
         assert_eq!(
             sign("key", "data"),
             "UDH+PZicbRU3oBP6bnOdojRj/a7DtwE32Cjjas4iG9A="
+        );
+    }
+
+    #[test]
+    fn trigger_queries_signed_in_url_order_or_sorted_both_pass() {
+        let now = SystemTime::now();
+        let path = "/2016-08-15/proxy/s/f/";
+        let in_url_order = vec![
+            ("z".to_owned(), "1".to_owned()),
+            ("a".to_owned(), "2".to_owned()),
+        ];
+        let mut headers = HeaderMap::new();
+        headers.insert("date", httpdate::fmt_http_date(now).parse().unwrap());
+        // What the FC Open API SDK's helper signs: the lines as in the URL.
+        let text = string_to_sign_in(
+            QueryOrder::AsSent,
+            "GET",
+            path,
+            &headers,
+            Some(&in_url_order),
+        );
+        assert!(text.ends_with("\nz=1\na=2"), "{text:?}");
+        headers.insert(
+            "authorization",
+            authorization(&credentials(), &text).parse().unwrap(),
+        );
+        verify(
+            &credentials(),
+            "GET",
+            path,
+            &headers,
+            Some(&in_url_order),
+            now,
+        )
+        .unwrap();
+        // The fc2 SDKs' sorted lines pass too.
+        let sorted = signed_headers(now, path, Some(&in_url_order));
+        verify(
+            &credentials(),
+            "POST",
+            path,
+            &sorted,
+            Some(&in_url_order),
+            now,
+        )
+        .unwrap();
+        // Either way every value is signed.
+        let changed = vec![
+            ("z".to_owned(), "1".to_owned()),
+            ("a".to_owned(), "3".to_owned()),
+        ];
+        let error = verify(&credentials(), "GET", path, &headers, Some(&changed), now).unwrap_err();
+        assert!(
+            format!("{error:?}").contains("SignatureNotMatch"),
+            "{error:?}"
         );
     }
 
