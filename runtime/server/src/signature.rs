@@ -192,7 +192,8 @@ pub fn verify(
     let text = string_to_sign(method, path, headers, queries);
     let as_sent = || string_to_sign_in(QueryOrder::AsSent, method, path, headers, queries);
     let matches = |text: &str| signature == sign(&credentials.access_key_secret, text);
-    if !matches(&text) && !(queries.is_some() && matches(&as_sent())) {
+    let signed = matches(&text) || (queries.is_some() && matches(&as_sent()));
+    if !signed {
         return Err(forbidden(
             "SignatureNotMatch",
             format!(
