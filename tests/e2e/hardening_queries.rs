@@ -349,21 +349,21 @@ fn a_zero_query_timeout_is_refused_at_start() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("fclocal start runs");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("a status") {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("fclocal start accepted --query-timeout 0s (every query would fail)");
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    // A refused start exits at once, closing stderr; an accepted one serves
+    // on, so its stderr stays open and the wait times out.
+    let mut pipe = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut stderr = String::new();
+        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+        let _ = tx.send(stderr);
+    });
+    let Ok(stderr) = rx.recv_timeout(Duration::from_secs(60)) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("fclocal start accepted --query-timeout 0s (every query would fail)");
     };
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
-        .expect("stderr");
+    let status = child.wait().expect("a status");
     assert!(!status.success(), "{stderr}");
     assert!(stderr.contains("--query-timeout"), "{stderr}");
 }

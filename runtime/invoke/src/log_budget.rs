@@ -129,13 +129,9 @@ impl LogBudgets {
             logstores,
             dropped,
         } = &mut *windows;
-        let function_window = functions
-            .entry(function.to_owned())
-            .or_insert_with(|| Window::new(now));
+        let function_window = entry(functions, function, || Window::new(now));
         function_window.roll(now);
-        let logstore_window = logstores
-            .entry(logstore.to_owned())
-            .or_insert_with(|| Window::new(now));
+        let logstore_window = entry(logstores, logstore, || Window::new(now));
         logstore_window.roll(now);
         let fits = function_window.used + cost <= self.limit.function_bytes_per_minute
             && logstore_window.used + cost <= self.limit.logstore_bytes_per_minute;
@@ -143,9 +139,9 @@ impl LogBudgets {
             function_window.used += cost;
             logstore_window.used += cost;
         } else {
-            let entry = dropped.entry(function.to_owned()).or_default();
-            entry.lines += 1;
-            entry.bytes += cost;
+            let dropped = entry(dropped, function, DroppedLogs::default);
+            dropped.lines += 1;
+            dropped.bytes += cost;
         }
         fits
     }
@@ -158,6 +154,20 @@ impl LogBudgets {
             .dropped
             .clone()
     }
+}
+
+/// The value of `key`, made the first time. Every log line passes here, so
+/// unlike `entry(key.to_owned())` the key is copied only once.
+fn entry<'a, T>(
+    map: &'a mut BTreeMap<String, T>,
+    key: &str,
+    make: impl FnOnce() -> T,
+) -> &'a mut T {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), make());
+    }
+    map.get_mut(key)
+        .unwrap_or_else(|| unreachable!("inserted above"))
 }
 
 #[cfg(test)]

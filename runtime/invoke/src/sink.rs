@@ -80,7 +80,7 @@ pub struct InvocationLog {
 /// and what it had dropped.
 struct Budget {
     budgets: Arc<LogBudgets>,
-    function: String,
+    /// `project/logstore`; the function is the log's `key`.
     logstore: String,
     dropped_lines: AtomicU64,
     dropped_bytes: AtomicU64,
@@ -112,7 +112,6 @@ impl InvocationLog {
     ) -> Arc<Self> {
         let budget = Budget {
             budgets,
-            function: format!("{}/{}", fields.service, fields.function),
             logstore: format!("{}/{}", fields.project, fields.logstore),
             dropped_lines: AtomicU64::new(0),
             dropped_bytes: AtomicU64::new(0),
@@ -163,7 +162,7 @@ impl InvocationLog {
                 "fclocal: dropped {lines} log line(s) ({bytes} bytes) of this invocation: \
                  function {} may log {} MiB per minute and logstore {} {} MiB \
                  (raise it with `fclocal start --max-log-mb-per-minute`)",
-                budget.function,
+                self.key,
                 limit.function_bytes_per_minute >> 20,
                 budget.logstore,
                 limit.logstore_bytes_per_minute >> 20,
@@ -179,7 +178,7 @@ impl InvocationLog {
         };
         if budget
             .budgets
-            .admit(&budget.function, &budget.logstore, text_bytes)
+            .admit(&self.key, &budget.logstore, text_bytes)
         {
             return true;
         }
