@@ -1,8 +1,9 @@
 //! The startup banner, in fun's words where fun has them (`HttpTrigger … was
 //! registered`, `url:`, `methods:`, `authType:`, `API … was registered`,
 //! `function compute app listening on port …!`), plus what fun never had:
-//! the credentials signatures are checked against and every timer with its
-//! next firing.
+//! the credentials signatures are checked against, every timer with its
+//! next firing, each event function's FC 3.0 InvokeFunction URL and where
+//! FC's 2016-08-15, 2021-04-06 and 2023-03-30 APIs answer.
 
 use std::net::SocketAddr;
 
@@ -11,6 +12,8 @@ use fclocal_engine::FunctionKind;
 use fclocal_invoke::Pools;
 use fclocal_timers::TimerSpec;
 
+use crate::fc_api::catalog::Catalog;
+use crate::fc_api::{read_calls, route::ApiVersion};
 use crate::signature::Credentials;
 use crate::state::RouteTable;
 
@@ -42,6 +45,8 @@ pub struct BannerInput<'a> {
     pub address: SocketAddr,
     /// The template's functions.
     pub routes: &'a RouteTable,
+    /// The same with their FC 3.0 names.
+    pub catalog: &'a Catalog,
     /// The loaded functions (for their kind).
     pub pools: &'a Pools,
     /// Every timer and its next firing.
@@ -102,6 +107,10 @@ pub fn banner(input: &BannerInput<'_>) -> Vec<String> {
             lines.push(format!(
                 "\turl: {base}/2016-08-15/services/{service}/functions/{function}/invocations/"
             ));
+            lines.push(format!(
+                "\turl (FC 3.0): {base}/2023-03-30/functions/{}/invocations",
+                input.catalog.fc3_name(service, function)
+            ));
         }
     }
     for (timer, next) in input.timers {
@@ -126,6 +135,14 @@ pub fn banner(input: &BannerInput<'_>) -> Vec<String> {
             )),
         }
     }
+    lines.push(String::new());
+    lines.push(format!(
+        "FC API at endpoint {} (SDKs: endpoint {}, protocol http): 2016-08-15 and 2021-04-06 ({}), 2023-03-30 ({}), InvokeFunction in each; signed with FC's signature or ACS3-HMAC-SHA256; FC 3.0 names a function by its name, or service$function when two services share the name",
+        base,
+        input.address,
+        read_calls(ApiVersion::V2016),
+        read_calls(ApiVersion::V2023),
+    ));
     lines.push(String::new());
     lines.push(format!(
         "function compute app listening on port {}!",

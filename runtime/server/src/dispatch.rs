@@ -1,6 +1,7 @@
 //! Routes Function Compute's URLs to their handlers: HTTP triggers under
-//! `/2016-08-15/proxy/`, the InvokeFunction API under `/2016-08-15/services/`.
-//! Anything else gets FC's 404.
+//! `/2016-08-15/proxy/`, FC's API (InvokeFunction and the management reads)
+//! under `/2016-08-15/`, `/2021-04-06/` and `/2023-03-30/`. Anything else
+//! gets FC's 404.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,12 +12,11 @@ use axum::response::{IntoResponse, Response};
 use fclocal_invoke::new_request_id;
 use http::{Request, StatusCode};
 
+use crate::fc_api::{self, route::ApiVersion};
 use crate::fc_error::FcError;
 use crate::headers;
+use crate::proxy;
 use crate::state::AppState;
-use crate::{invocations, proxy};
-
-const SERVICES: &str = "/2016-08-15/services/";
 
 /// The fallback handler for everything the admin routes do not take.
 pub async fn dispatch(
@@ -29,53 +29,17 @@ pub async fn dispatch(
     if let Some(rest) = path.strip_prefix(proxy::PREFIX) {
         return proxy::handle(&state, peer, request, rest, &request_id).await;
     }
-    if let Some((service, function)) = invocation_target(&path) {
-        return invocations::handle(&state, request, service, function, &request_id).await;
+    if let Some((version, rest)) = ApiVersion::of_path(&path) {
+        return fc_api::handle(&state, request, version, rest, &request_id).await;
     }
     let mut response = FcError::new(
         StatusCode::NOT_FOUND,
         "NotFound",
         format!(
-            "no route for {path}; HTTP triggers live under /2016-08-15/proxy/{{service}}/{{function}}/ and the InvokeFunction API at /2016-08-15/services/{{service}}/functions/{{function}}/invocations"
+            "no route for {path}; HTTP triggers live under /2016-08-15/proxy/{{service}}/{{function}}/, FC's API under /2016-08-15/services/, /2021-04-06/services/ and /2023-03-30/functions/ (InvokeFunction: …/functions/{{function}}/invocations)"
         ),
     )
     .into_response();
     headers::ensure_request_headers(response.headers_mut(), &request_id);
     response
-}
-
-/// `(service, function)` of `/2016-08-15/services/{s}/functions/{f}/invocations[/]`.
-fn invocation_target(path: &str) -> Option<(&str, &str)> {
-    let rest = path.strip_prefix(SERVICES)?;
-    let rest = rest.strip_suffix('/').unwrap_or(rest);
-    let mut parts = rest.split('/');
-    let service = parts.next()?;
-    (parts.next()? == "functions").then_some(())?;
-    let function = parts.next()?;
-    (parts.next()? == "invocations" && parts.next().is_none()).then_some((service, function))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn invocation_paths_parse_with_or_without_a_trailing_slash() {
-        assert_eq!(
-            invocation_target("/2016-08-15/services/s/functions/f/invocations"),
-            Some(("s", "f"))
-        );
-        assert_eq!(
-            invocation_target("/2016-08-15/services/s.LATEST/functions/f/invocations/"),
-            Some(("s.LATEST", "f"))
-        );
-        assert_eq!(
-            invocation_target("/2016-08-15/services/s/functions/f"),
-            None
-        );
-        assert_eq!(
-            invocation_target("/2016-08-15/services/s/functions/f/invocations/x"),
-            None
-        );
-    }
 }

@@ -1,8 +1,11 @@
 //! Function Compute's error answers.
 //!
 //! Platform errors (`X-Fc-Error-Type: FcCommonError`) carry FC's API error
-//! body `{"ErrorCode": "...", "ErrorMessage": "..."}`, as the FC SDKs parse
-//! it (fc2-sdk `lib/client.js`). Function failures carry FC's function error
+//! body in the shape of the API version called ([`ErrorShape`]):
+//! `{"ErrorCode": "...", "ErrorMessage": "..."}` for 2016-08-15, as the fc2
+//! SDKs parse it (fc2-sdk `lib/client.js`); the same plus `Code`, `Message`
+//! and `RequestId` for 2021-04-06; `{"Code", "Message", "RequestId"}` for
+//! 2023-03-30 (FC 3.0's `Error` structure). Function failures carry FC's function error
 //! body (`errorMessage`, `errorType`, ...) with `HandledInvocationError` or
 //! `UnhandledInvocationError`. Statuses follow FC's HTTP-trigger table
 //! (reference/fc.md §5).
@@ -74,6 +77,48 @@ impl FcError {
             "InternalServerError",
             message,
         )
+    }
+}
+
+/// The error body of each FC API version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorShape {
+    /// 2016-08-15: `{"ErrorCode", "ErrorMessage"}` (fc2 SDKs read `ErrorCode`).
+    Fc2016,
+    /// 2021-04-06: FC 2.0 answers `{"ErrorCode", "ErrorMessage"}` (its API
+    /// reference's `Error` structure), but the OpenAPI SDKs that call this
+    /// version read `Code`, `Message` and `RequestId`
+    /// (`alibabacloud_tea_openapi` `do_request`); both are sent, so an SDK
+    /// error names the code and says what to do instead of "None".
+    OpenApi2021,
+    /// 2023-03-30: `{"Code", "Message", "RequestId"}` (FC 3.0's `Error`).
+    Fc2023,
+}
+
+impl FcError {
+    /// The answer in `shape`, carrying `request_id` (in the body where the
+    /// shape has it, and in `x-fc-request-id`).
+    pub fn render(self, shape: ErrorShape, request_id: &str) -> Response {
+        let body = match shape {
+            ErrorShape::Fc2016 => json!({"ErrorCode": self.code, "ErrorMessage": self.message}),
+            ErrorShape::OpenApi2021 => json!({
+                "ErrorCode": self.code,
+                "ErrorMessage": self.message,
+                "Code": self.code,
+                "Message": self.message,
+                "RequestId": request_id,
+            }),
+            ErrorShape::Fc2023 => {
+                json!({"Code": self.code, "Message": self.message, "RequestId": request_id})
+            }
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(ERROR_TYPE, HeaderValue::from_static("FcCommonError"));
+        if let Ok(id) = HeaderValue::from_str(request_id) {
+            headers.insert("x-fc-request-id", id);
+        }
+        response
     }
 }
 

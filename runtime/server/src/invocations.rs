@@ -1,6 +1,9 @@
-//! FC's InvokeFunction API:
-//! `POST /2016-08-15/services/{service}[.LATEST]/functions/{function}/invocations`,
-//! signed as the FC SDKs sign it, for event functions.
+//! FC's InvokeFunction API for event functions, in every version fclocal
+//! serves: `POST /2016-08-15/services/{service}[.LATEST]/functions/{function}/invocations`,
+//! `POST /2021-04-06/services/{service}/functions/{function}/invocations[?qualifier=LATEST]`
+//! and `POST /2023-03-30/functions/{name}/invocations[?qualifier=LATEST]`.
+//! `fc_api` has checked the signature and the qualifier and resolved the
+//! function; an ACS3-signed body is checked against its hash here, once read.
 //!
 //! - `X-Fc-Invocation-Type: Sync` (default) answers 200 with the result, or
 //!   with FC's error body and `X-Fc-Error-Type` (`HandledInvocationError`
@@ -8,10 +11,11 @@
 //!   on FC ("a 2xx response does not guarantee the function succeeded").
 //! - `X-Fc-Invocation-Type: Async` answers 202 at once and runs the
 //!   function in the background.
+//!   `x-fc-async-task-id` (2023-03-30) and
+//!   `x-fc-stateful-async-invocation-id` (2021-04-06), a client's id for
+//!   the task, are echoed on the 202.
 //! - `X-Fc-Log-Type: Tail` returns the end of the invocation's log, base64,
 //!   in `X-Fc-Log-Result`.
-
-use std::time::SystemTime;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -23,24 +27,37 @@ use http::{HeaderValue, Method, Request, StatusCode};
 
 use crate::body::read_limited;
 use crate::console::Console;
-use crate::fc_error::{ERROR_TYPE, FcError};
+use crate::fc_api::auth;
+use crate::fc_error::{ERROR_TYPE, ErrorShape, FcError};
 use crate::headers;
 use crate::proxy::{pool_refusal, start_failure};
-use crate::signature;
 use crate::state::{AppState, Lookup};
 
-/// Handles `…/services/{service}/functions/{function}/invocations`.
+/// The headers with which clients name an asynchronous task, echoed on the 202.
+const TASK_ID_HEADERS: [&str; 2] = ["x-fc-async-task-id", "x-fc-stateful-async-invocation-id"];
+
+/// The function an InvokeFunction call runs, in FC 2.0 terms.
+#[derive(Debug, Clone, Copy)]
+pub struct Invocation<'a> {
+    /// The service, without qualifier.
+    pub service: &'a str,
+    /// The function.
+    pub function: &'a str,
+    /// The error body the caller's API version uses.
+    pub shape: ErrorShape,
+}
+
+/// Handles an InvokeFunction call of any version.
 pub async fn handle(
     state: &AppState,
     request: Request<Body>,
-    service: &str,
-    function: &str,
+    target: Invocation<'_>,
     request_id: &str,
 ) -> Response {
     let origin = request.headers().get(http::header::ORIGIN).cloned();
-    let mut response = match serve(state, request, service, function, request_id).await {
+    let mut response = match serve(state, request, target, request_id).await {
         Ok(response) => response,
-        Err(error) => error.into_response(),
+        Err(error) => error.render(target.shape, request_id),
     };
     headers::cors(response.headers_mut(), origin.as_ref());
     headers::ensure_request_headers(response.headers_mut(), request_id);
@@ -50,10 +67,10 @@ pub async fn handle(
 async fn serve(
     state: &AppState,
     request: Request<Body>,
-    service: &str,
-    function: &str,
+    target: Invocation<'_>,
     request_id: &str,
 ) -> Result<Response, FcError> {
+    let (service, function) = (target.service, target.function);
     if request.method() != Method::POST {
         return Err(FcError::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -61,30 +78,11 @@ async fn serve(
             "InvokeFunction takes POST",
         ));
     }
-    // `service.qualifier`: only LATEST exists locally.
-    let (service, qualifier) = service.split_once('.').unwrap_or((service, "LATEST"));
-    if qualifier != "LATEST" {
-        return Err(FcError::new(
-            StatusCode::NOT_FOUND,
-            "VersionNotFound",
-            format!("qualifier {qualifier:?} does not exist; fclocal serves LATEST only"),
-        ));
-    }
     let route = match state.routes.lookup(service, function) {
         Lookup::Found(route) => route,
         Lookup::NoService => return Err(FcError::service_not_found(service)),
         Lookup::NoFunction => return Err(FcError::function_not_found(service, function)),
     };
-    if state.verify_signatures {
-        signature::verify(
-            &state.credentials,
-            "POST",
-            request.uri().path(),
-            request.headers(),
-            None,
-            SystemTime::now(),
-        )?;
-    }
     let loaded = state
         .pools
         .function(&route.label)
@@ -101,7 +99,7 @@ async fn serve(
     }
     // Read the headers before the body: the request is not Sync, so nothing
     // borrowing it may live across an await.
-    let (asynchronous, tail) = {
+    let (asynchronous, tail, task_ids) = {
         let header = |name: &str| {
             request
                 .headers()
@@ -109,9 +107,14 @@ async fn serve(
                 .and_then(|value| value.to_str().ok())
                 .map(str::to_ascii_lowercase)
         };
+        let task_ids: Vec<(&'static str, HeaderValue)> = TASK_ID_HEADERS
+            .into_iter()
+            .filter_map(|name| Some((name, request.headers().get(name)?.clone())))
+            .collect();
         (
             header("x-fc-invocation-type").as_deref() == Some("async"),
             header("x-fc-log-type").as_deref() == Some("tail"),
+            task_ids,
         )
     };
     let limit = if asynchronous {
@@ -121,6 +124,7 @@ async fn serve(
     };
     let (parts, body) = request.into_parts();
     let event = read_limited(&parts.headers, body, limit).await?.to_vec();
+    auth::verify_body(state, &parts.headers, &event)?;
 
     if asynchronous {
         let pools = state.pools.clone();
@@ -136,7 +140,11 @@ async fn serve(
             };
             Console.line(&format!("Async invocation {id} of {label} {outcome}"));
         });
-        return Ok(StatusCode::ACCEPTED.into_response());
+        let mut response = StatusCode::ACCEPTED.into_response();
+        for (name, value) in task_ids {
+            response.headers_mut().insert(name, value);
+        }
+        return Ok(response);
     }
 
     // In its own task: a client that disconnects must not cut the function

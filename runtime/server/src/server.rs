@@ -25,6 +25,7 @@ use crate::banner::{BannerInput, SecretDisplay, banner};
 use crate::console::Console;
 use crate::cross_site::{self, SitePolicy};
 use crate::dispatch::dispatch;
+use crate::fc_api::catalog::Catalog;
 use crate::serve::{ConnectionLimits, serve};
 use crate::signature::Credentials;
 use crate::state::{AppState, RequestLimits, RouteTable};
@@ -168,6 +169,7 @@ pub async fn run(
     let state = Arc::new(AppState {
         pools: pools.clone(),
         routes,
+        catalog: Catalog::new(app),
         credentials: options.credentials.clone(),
         verify_signatures: options.verify_signatures,
         limits: options.limits,
@@ -202,6 +204,7 @@ pub async fn run(
         let mut lines = banner(&BannerInput {
             address: bound,
             routes: &state.routes,
+            catalog: &state.catalog,
             pools: &pools,
             timers: &schedule,
             credentials: &options.credentials,

@@ -9,6 +9,7 @@ use fclocal_template::{App, AuthType, HttpMethod, TriggerKind};
 use fclocal_timers::{ManualClock, Scheduler};
 use tokio_util::task::TaskTracker;
 
+use crate::fc_api::catalog::Catalog;
 use crate::signature::Credentials;
 
 /// FC's request-size limits.
@@ -140,6 +141,8 @@ pub struct AppState {
     pub pools: Arc<Pools>,
     /// What the template declares.
     pub routes: RouteTable,
+    /// The same, as FC's management API reports it.
+    pub catalog: Catalog,
     /// The AccessKey pair signatures are checked against.
     pub credentials: Credentials,
     /// Whether signatures are checked (`--no-auth` turns it off).

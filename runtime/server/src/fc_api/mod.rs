@@ -1,0 +1,123 @@
+//! Function Compute's API in its three versions: 2016-08-15 (the fc2
+//! SDKs, `fun`, `s`), 2021-04-06 (`alibabacloud-fc-open20210406`, the FC
+//! Open API SDKs most FC 2.0 code uses) and 2023-03-30 (FC 3.0,
+//! `alibabacloud-fc20230330`, functions without services).
+//!
+//! Each call is authenticated first (FC's signature or ACS3-HMAC-SHA256,
+//! `auth`), then served: InvokeFunction by `invocations`, the read-only
+//! management calls from the template by `management`. Calls that would
+//! change resources are refused with a message pointing at `template.yml`,
+//! and every error has the body of the version called.
+//!
+//! Management answers carry no CORS headers: a page on another site must
+//! not read a function's environment variables through a user's browser
+//! (with `--no-auth` nothing else would stop it).
+//!
+//! # Layout
+//! - `route`: path → [`route::Call`]; `auth`: which signature, checked.
+//! - `catalog`: the template sorted and named as the API reports it, FC 3.0
+//!   names; `shapes`: the JSON of each version; `page`: `limit`/`nextToken`.
+//! - `management`: the read calls.
+
+pub mod auth;
+pub mod catalog;
+mod management;
+mod page;
+pub mod route;
+mod shapes;
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use http::{Request, StatusCode};
+
+use crate::fc_error::FcError;
+use crate::headers;
+use crate::invocations::{self, Invocation};
+use crate::state::AppState;
+use route::{ApiVersion, Call};
+use shapes::Urls;
+
+/// Serves a request under `/{version}/` (`rest` is the path after it).
+pub async fn handle(
+    state: &AppState,
+    request: Request<Body>,
+    version: ApiVersion,
+    rest: &str,
+    request_id: &str,
+) -> Response {
+    let shape = version.error_shape();
+    let call = route::parse(version, request.method(), rest);
+    let mut response = match serve(state, request, version, call, request_id).await {
+        Ok(response) => response,
+        Err(error) => error.render(shape, request_id),
+    };
+    headers::ensure_request_headers(response.headers_mut(), request_id);
+    response
+}
+
+async fn serve(
+    state: &AppState,
+    request: Request<Body>,
+    version: ApiVersion,
+    call: Call,
+    request_id: &str,
+) -> Result<Response, FcError> {
+    auth::authenticate(state, version, &request)?;
+    let query = request.uri().query().map(str::to_owned);
+    match call {
+        Call::Invoke(target) => {
+            let entry = management::resolve(&state.catalog, &target, query.as_deref())?;
+            let (service, function) = (
+                entry.service.name.to_string(),
+                entry.function.name.to_string(),
+            );
+            let target = Invocation {
+                service: &service,
+                function: &function,
+                shape: version.error_shape(),
+            };
+            Ok(invocations::handle(state, request, target, request_id).await)
+        }
+        Call::Write(action) => Err(FcError::new(
+            StatusCode::BAD_REQUEST,
+            "NotSupported",
+            format!(
+                "{action} is not supported: fclocal serves the services, functions and triggers of template.yml and never changes them through the API; edit template.yml and restart `fclocal start` instead"
+            ),
+        )),
+        Call::NotServed => Err(FcError::new(
+            StatusCode::NOT_FOUND,
+            "PathNotSupported",
+            format!(
+                "{} {} is not served by fclocal; the {} API here has InvokeFunction and the read calls {}",
+                request.method(),
+                request.uri().path(),
+                version.as_str(),
+                read_calls(version)
+            ),
+        )),
+        read => {
+            let host = request
+                .headers()
+                .get(http::header::HOST)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("127.0.0.1");
+            let settings = state.pools.host().settings();
+            let urls = Urls {
+                base: format!("http://{host}"),
+                account_id: settings.account_id.clone(),
+                region: settings.region.clone(),
+            };
+            let body = management::answer(state, version, &read, query.as_deref(), &urls)?;
+            Ok(axum::Json(body).into_response())
+        }
+    }
+}
+
+/// The read calls `version` has, for messages and the banner.
+pub fn read_calls(version: ApiVersion) -> &'static str {
+    match version {
+        ApiVersion::V2023 => "ListFunctions, GetFunction, ListTriggers, GetTrigger",
+        _ => "ListServices, GetService, ListFunctions, GetFunction, ListTriggers, GetTrigger",
+    }
+}
