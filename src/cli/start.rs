@@ -241,10 +241,16 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
                 "accepted unverified (--auth verifies them)"
             }
         ),
-        format!("Logs explorer: http://{address}/logs"),
-        format!("Analytics: http://{address}/analytics"),
     ];
     let mut banner_notes = banner_notes;
+    banner_notes.extend(sls::client_endpoint_lines(
+        address,
+        &log_project_names(&project),
+    ));
+    banner_notes.extend([
+        format!("Logs explorer: http://{address}/logs"),
+        format!("Analytics: http://{address}/analytics"),
+    ]);
     if let (Some(network), Some(ledger)) = (&network, &ledger) {
         banner_notes.push(String::new());
         banner_notes.push(format!(
@@ -357,9 +363,32 @@ fn close_ledger(tokio: &tokio::runtime::Runtime, ledger: Arc<fclocal_ledger::Led
 
 /// The SLS project of API requests that name none: the first service's
 /// LogConfig project, else where functions without LogConfig log.
+/// The project of the first function's log target; without functions, the
+/// first declared `Aliyun::Serverless::Log` project. Clients that name no
+/// project (curl, npm `aliyun-sdk` given an IP endpoint) get this one.
 fn default_log_project(project: &Project) -> Option<String> {
     let targets = log_targets(project);
-    targets.first().map(|(project, _)| project.clone())
+    targets
+        .first()
+        .map(|(project, _)| project.clone())
+        .or_else(|| project.app.log_projects.first().map(|log| log.name.clone()))
+}
+
+/// Every SLS project of the template: its functions' log projects, then
+/// the declared `Aliyun::Serverless::Log` resources, without repeats.
+fn log_project_names(project: &Project) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let declared = project.app.log_projects.iter().map(|log| log.name.clone());
+    for name in log_targets(project)
+        .into_iter()
+        .map(|(name, _)| name)
+        .chain(declared)
+    {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// Every function's log target, deduplicated, in template order.

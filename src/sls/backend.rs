@@ -154,9 +154,19 @@ fn flat_row(log: &StoredLog) -> Vec<(String, String)> {
             .iter()
             .map(|(key, value)| LogContent::new(key.clone(), value.clone()))
             .collect(),
-        time_ns: Some(since_epoch.subsec_nanos()),
+        time_ns: time_ns_part(since_epoch),
     };
     fclocal_sls_api::proto::flatten(&group, &line)
+}
+
+/// `TimeNs` / `__time_ns_part__` for a stored time: only when the line has
+/// nanoseconds, as SLS returns the field only when the writer sent it. A
+/// line written with whole seconds (most SDKs) comes back without it, which
+/// older readers need: npm `aliyun-sdk`'s protobuf decoder fails on any
+/// field it does not know, and it predates `TimeNs`.
+fn time_ns_part(since_epoch: Duration) -> Option<u32> {
+    let nanos = since_epoch.subsec_nanos();
+    (nanos != 0).then_some(nanos)
 }
 
 impl LogBackend for StoreBackend {
@@ -362,7 +372,7 @@ impl LogBackend for StoreBackend {
                                     .into_iter()
                                     .map(|(key, value)| LogContent::new(key, value))
                                     .collect(),
-                                time_ns: Some(since.subsec_nanos()),
+                                time_ns: time_ns_part(since),
                             }
                         })
                         .collect(),

@@ -4,10 +4,12 @@
 //!
 //! - `backend`: [`LogBackend`](fclocal_sls_api::LogBackend) over the store.
 //! - `charts`: the pages' [`ChartSource`](fclocal_web::ChartSource).
+//! - `endpoints`: the banner's advice on pointing each SLS SDK at fclocal.
 //! - `readers`: a pool of read connections for both.
 
 mod backend;
 mod charts;
+mod endpoints;
 mod readers;
 
 use std::sync::Arc;
@@ -18,6 +20,7 @@ use fclocal_sls_api::{ApiConfig, Clock, Credentials};
 
 pub use backend::StoreBackend;
 pub use charts::StoreCharts;
+pub use endpoints::client_endpoint_lines;
 pub use readers::Readers;
 
 /// How the logstore routes are set up.

@@ -139,6 +139,11 @@ pub fn marbles_template(window_seconds: u32) -> String {
     MARBLES_TEMPLATE.replace("{window}", &window_seconds.to_string())
 }
 
+/// util-linux's `setsid`, by absolute path: some tests run fclocal with a
+/// `PATH` of their own. It puts the program in a session of its own and
+/// execs it in place (same pid).
+pub const SETSID: &str = "/usr/bin/setsid";
+
 /// A directory with a template, where `fclocal` runs.
 pub struct Sandbox {
     dir: tempfile::TempDir,
@@ -215,8 +220,12 @@ impl Sandbox {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_fclocal"));
+        // In a session of its own, as a user's terminal runs it (see
+        // `Server::start_with_env`): guests in its lowered-priority lane then
+        // compete with its own threads only, not with other tests.
+        let mut command = Command::new(SETSID);
         command
+            .arg(env!("CARGO_BIN_EXE_fclocal"))
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("FCLOCAL_TEMPLATE")

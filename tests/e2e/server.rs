@@ -60,7 +60,14 @@ impl Server {
 
     /// [`Server::start`] with extra environment variables for the child.
     pub fn start_with_env(sandbox: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fclocal"))
+        // In a session of its own, as when a user starts it in a terminal:
+        // Linux's autogroup scheduling then shares the CPU fairly between
+        // this server and the other tests' processes, and the server's
+        // lowered-priority guest threads (the background lane) compete only
+        // with its own workers. `setsid` (util-linux) execs in place, so the
+        // child's pid is the server's.
+        let mut child = Command::new(crate::common::SETSID)
+            .arg(env!("CARGO_BIN_EXE_fclocal"))
             .args(["start", "--port", "0"])
             .args(args)
             .current_dir(sandbox.path())

@@ -1,0 +1,1 @@
+//! The official Function Compute SDKs (PyPI and npm) against `fclocal start`.
