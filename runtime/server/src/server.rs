@@ -170,6 +170,7 @@ pub async fn run(
         pools: pools.clone(),
         routes,
         catalog: Catalog::new(app),
+        address: bound,
         credentials: options.credentials.clone(),
         verify_signatures: options.verify_signatures,
         limits: options.limits,

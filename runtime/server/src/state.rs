@@ -143,6 +143,8 @@ pub struct AppState {
     pub routes: RouteTable,
     /// The same, as FC's management API reports it.
     pub catalog: Catalog,
+    /// The address the server listens on.
+    pub address: std::net::SocketAddr,
     /// The AccessKey pair signatures are checked against.
     pub credentials: Credentials,
     /// Whether signatures are checked (`--no-auth` turns it off).

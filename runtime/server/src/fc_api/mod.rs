@@ -97,14 +97,21 @@ async fn serve(
             ),
         )),
         read => {
+            // The name the client used, with the port the server listens
+            // on when the client's Host leaves it out (@alicloud/fc2 does).
             let host = request
                 .headers()
                 .get(http::header::HOST)
                 .and_then(|value| value.to_str().ok())
-                .unwrap_or("127.0.0.1");
+                .filter(|host| !host.is_empty());
+            let base = match host {
+                Some(host) if host.contains(':') => format!("http://{host}"),
+                Some(host) => format!("http://{host}:{}", state.address.port()),
+                None => format!("http://{}", state.address),
+            };
             let settings = state.pools.host().settings();
             let urls = Urls {
-                base: format!("http://{host}"),
+                base,
                 account_id: settings.account_id.clone(),
                 region: settings.region.clone(),
             };
