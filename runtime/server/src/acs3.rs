@@ -330,6 +330,11 @@ pub fn verify(
     ))
 }
 
+/// `x-acs-content-sha256` of `body`: its hex SHA-256.
+pub fn content_sha256(body: &[u8]) -> String {
+    hex::encode(Sha256::digest(body))
+}
+
 /// Checks that the body is the one signed: its SHA-256 is
 /// `x-acs-content-sha256`.
 pub fn verify_payload(headers: &HeaderMap, body: &[u8]) -> Result<(), FcError> {
@@ -337,7 +342,7 @@ pub fn verify_payload(headers: &HeaderMap, body: &[u8]) -> Result<(), FcError> {
         .get(CONTENT_SHA256)
         .and_then(|value| value.to_str().ok())
         .unwrap_or("");
-    let actual = hex::encode(Sha256::digest(body));
+    let actual = content_sha256(body);
     if signed.eq_ignore_ascii_case(&actual) {
         Ok(())
     } else {
