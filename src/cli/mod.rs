@@ -13,6 +13,7 @@ mod invoke;
 mod ledger;
 mod logs;
 mod marbles;
+mod serve_function;
 mod start;
 mod timer;
 mod topics;
@@ -51,6 +52,9 @@ enum Command {
     Events(events::EventsArgs),
     /// Submit, query, list blocks and verify the ledger of a running server.
     Ledger(ledger::LedgerArgs),
+    /// Serve one WebAssembly function on Function Compute's custom-runtime
+    /// contract: what a packaged function's `bootstrap` runs.
+    ServeFunction(serve_function::ServeFunctionArgs),
 }
 
 /// Parses the command line, runs the command, prints errors with their
@@ -67,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Logs(args) => logs::run(args),
         Command::Events(args) => events::run(args),
         Command::Ledger(args) => ledger::run(args),
+        Command::ServeFunction(args) => serve_function::run(args),
     };
     match result {
         Ok(code) => code,

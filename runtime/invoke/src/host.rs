@@ -157,10 +157,23 @@ impl<T> Report<T> {
 /// Runs the functions of one app.
 pub struct FunctionHost {
     runtime: Runtime,
-    writer: LogWriter,
+    /// Where log records go; `None` for a host that only echoes them
+    /// ([`FunctionHost::echoing`]).
+    writer: Option<LogWriter>,
+    /// Sees every line of every invocation, pooled ones included (an
+    /// invocation's own echo, when it has one, wins).
+    echo: Option<Arc<dyn LineEcho>>,
     settings: HostSettings,
     /// Per-minute log budgets of every function and logstore.
     log_budgets: Arc<LogBudgets>,
+}
+
+/// Who an invocation is for: its request id and, when the caller was told
+/// the context (a custom runtime gets it in `x-fc-*` headers), that context
+/// instead of the one [`FunctionHost::context`] derives from the spec.
+pub(crate) struct CallFor {
+    pub(crate) request_id: String,
+    pub(crate) context: Option<EventContext>,
 }
 
 impl FunctionHost {
@@ -168,7 +181,23 @@ impl FunctionHost {
     pub fn new(runtime: Runtime, writer: LogWriter, settings: HostSettings) -> Self {
         FunctionHost {
             runtime,
-            writer,
+            writer: Some(writer),
+            echo: None,
+            log_budgets: Arc::new(LogBudgets::new(settings.log_rate)),
+            settings,
+        }
+    }
+
+    /// A host without a logstore: every framing and log line of every
+    /// invocation goes to `echo` only, already in FC's format. This is
+    /// `fclocal serve-function`, whose stdout Function Compute collects
+    /// into the service's Logstore; storing the lines as well would only
+    /// fill the instance's disk.
+    pub fn echoing(runtime: Runtime, echo: Arc<dyn LineEcho>, settings: HostSettings) -> Self {
+        FunctionHost {
+            runtime,
+            writer: None,
+            echo: Some(echo),
             log_budgets: Arc::new(LogBudgets::new(settings.log_rate)),
             settings,
         }
@@ -296,7 +325,102 @@ impl FunctionHost {
             instance_id: &instance_id,
             cold_start: true,
         };
-        self.run_on(function, on, request_id, echo, call).await
+        let call_for = CallFor {
+            request_id,
+            context: None,
+        };
+        self.run_on(function, on, call_for, echo, call).await
+    }
+
+    /// The log of one invocation on `on`, and its context.
+    fn open_log(
+        &self,
+        spec: &FunctionSpec,
+        on: &OnInstance<'_>,
+        call_for: CallFor,
+        echo: Option<Arc<dyn LineEcho>>,
+    ) -> (Arc<InvocationLog>, EventContext) {
+        let request_id = &call_for.request_id;
+        let fields = Arc::new(RecordFields::new(
+            spec,
+            &self.settings.log_source,
+            on.instance_id,
+        ));
+        let echo = echo.or_else(|| self.echo.clone());
+        let log = match (&self.writer, echo) {
+            (Some(writer), echo) => InvocationLog::limited(
+                request_id,
+                fields,
+                writer.clone(),
+                echo,
+                on.cold_start,
+                self.log_budgets.clone(),
+            ),
+            (None, Some(echo)) => InvocationLog::echo_only(request_id, fields, echo, on.cold_start),
+            (None, None) => unreachable!("a host has a log writer or an echo"),
+        };
+        let context = call_for
+            .context
+            .unwrap_or_else(|| self.context(spec, request_id));
+        (log, context)
+    }
+
+    /// Runs the function's initializer on an instance that has not run it
+    /// yet (when the function sets one), framed by `FC Initialize
+    /// Start/End` lines. `None` when there was nothing to run.
+    async fn initialize_if_needed(
+        &self,
+        spec: &FunctionSpec,
+        instance: &mut FunctionInstance,
+        context: &EventContext,
+        log: &Arc<InvocationLog>,
+    ) -> Option<Invocation<()>> {
+        if spec.initializer.is_none() || instance.is_initialized() {
+            return None;
+        }
+        let request_id = log.request_id().to_owned();
+        log.frame(&framing::initialize_start(&request_id));
+        let timeout = Duration::from_secs(u64::from(spec.initialization_timeout_secs));
+        let initialized = instance.initialize(context, timeout, log.clone()).await;
+        log.frame(&framing::initialize_end(&request_id));
+        Some(initialized)
+    }
+
+    /// Runs only the initializer on an instance (a custom runtime's `POST
+    /// /initialize`): framed by `FC Initialize Start/End`, and a success
+    /// with nothing run when the instance is initialized already or the
+    /// function sets no `Initializer`.
+    pub(crate) async fn initialize_on(
+        &self,
+        function: &LoadedFunction,
+        on: OnInstance<'_>,
+        call_for: CallFor,
+        echo: Option<Arc<dyn LineEcho>>,
+    ) -> Result<Report<()>, InvokeError> {
+        let spec = &function.spec;
+        let (log, context) = self.open_log(spec, &on, call_for, echo);
+        let ran = self
+            .initialize_if_needed(spec, on.instance, &context, &log)
+            .await;
+        let (duration, memory_used_bytes, result) = match ran {
+            Some(initialized) => (
+                initialized.duration,
+                initialized.memory_used_bytes,
+                initialized.result,
+            ),
+            None => (Duration::ZERO, on.instance.memory_used_bytes(), Ok(())),
+        };
+        let report = Report {
+            request_id: log.request_id().to_owned(),
+            result,
+            duration,
+            memory_size_mb: spec.memory_mb,
+            memory_used_bytes,
+            log_tail: String::new(),
+            instance_id: on.instance_id.to_owned(),
+            cold_start: on.cold_start,
+        };
+        self.finish(&log, report).await
     }
 
     /// Runs one invocation on an instance: its initializer first when the
@@ -307,7 +431,7 @@ impl FunctionHost {
         &self,
         function: &LoadedFunction,
         on: OnInstance<'_>,
-        request_id: String,
+        call_for: CallFor,
         echo: Option<Arc<dyn LineEcho>>,
         call: impl AsyncFnOnce(
             &mut FunctionInstance,
@@ -316,20 +440,8 @@ impl FunctionHost {
         ) -> Invocation<T>,
     ) -> Result<Report<T>, InvokeError> {
         let spec = &function.spec;
-        let fields = Arc::new(RecordFields::new(
-            spec,
-            &self.settings.log_source,
-            on.instance_id,
-        ));
-        let log = InvocationLog::limited(
-            &request_id,
-            fields,
-            self.writer.clone(),
-            echo,
-            on.cold_start,
-            self.log_budgets.clone(),
-        );
-        let context = self.context(spec, &request_id);
+        let (log, context) = self.open_log(spec, &on, call_for, echo);
+        let request_id = log.request_id().to_owned();
         let instance = on.instance;
         let report = |duration, memory_used_bytes, result| Report {
             request_id: request_id.clone(),
@@ -342,19 +454,18 @@ impl FunctionHost {
             cold_start: on.cold_start,
         };
 
-        if spec.initializer.is_some() && !instance.is_initialized() {
-            log.frame(&framing::initialize_start(&request_id));
-            let timeout = Duration::from_secs(u64::from(spec.initialization_timeout_secs));
-            let initialized = instance.initialize(&context, timeout, log.clone()).await;
-            log.frame(&framing::initialize_end(&request_id));
-            if let Err(error) = initialized.result {
-                let failed = report(
-                    initialized.duration,
-                    initialized.memory_used_bytes,
-                    Err(error),
-                );
-                return self.finish(&log, failed).await;
-            }
+        let initialized = self
+            .initialize_if_needed(spec, instance, &context, &log)
+            .await;
+        if let Some(Invocation {
+            result: Err(error),
+            duration,
+            memory_used_bytes,
+            ..
+        }) = initialized
+        {
+            let failed = report(duration, memory_used_bytes, Err(error));
+            return self.finish(&log, failed).await;
         }
 
         log.frame(&framing::invoke_start(&request_id));
@@ -376,7 +487,9 @@ impl FunctionHost {
     ) -> Result<Report<T>, InvokeError> {
         log.report_dropped(&self.log_budgets.limit());
         // Only this function's lines: another function's flood is not ours to wait for.
-        self.writer.flush_key(log.key()).await?;
+        if let Some(writer) = &self.writer {
+            writer.flush_key(log.key()).await?;
+        }
         report.log_tail = log.tail();
         Ok(report)
     }
@@ -385,13 +498,18 @@ impl FunctionHost {
     /// timer firing, a reload), in the function's logstore with FC's fields.
     pub fn record_line(&self, spec: &FunctionSpec, level: &str, message: &str) {
         let fields = Arc::new(RecordFields::new(spec, &self.settings.log_source, ""));
-        InvocationLog::new("", fields, self.writer.clone(), None, false)
-            .record_line(level, message);
+        let log = match (&self.writer, &self.echo) {
+            (Some(writer), _) => InvocationLog::new("", fields, writer.clone(), None, false),
+            (None, Some(echo)) => InvocationLog::echo_only("", fields, echo.clone(), false),
+            (None, None) => return,
+        };
+        log.record_line(level, message);
     }
 
-    /// The log writer, for callers that record lines of their own.
-    pub fn log_writer(&self) -> &LogWriter {
-        &self.writer
+    /// The log writer, for callers that record lines of their own; `None`
+    /// for a host without a logstore ([`FunctionHost::echoing`]).
+    pub fn log_writer(&self) -> Option<&LogWriter> {
+        self.writer.as_ref()
     }
 }
 

@@ -66,7 +66,9 @@ pub struct InvocationLog {
     /// Whether the instance was started for this invocation (`coldStart`).
     cold_start: bool,
     fields: Arc<RecordFields>,
-    writer: LogWriter,
+    /// Where records go; `None` when the lines are only echoed
+    /// ([`InvocationLog::echo_only`]).
+    writer: Option<LogWriter>,
     echo: Option<Arc<dyn LineEcho>>,
     tail: Mutex<Tail>,
     /// The per-minute budgets the guest's lines are charged to, if any.
@@ -96,7 +98,32 @@ impl InvocationLog {
         cold_start: bool,
     ) -> Arc<Self> {
         Arc::new(Self::build(
-            request_id, fields, writer, echo, cold_start, None,
+            request_id,
+            fields,
+            Some(writer),
+            echo,
+            cold_start,
+            None,
+        ))
+    }
+
+    /// A log that stores nothing: every line goes to `echo` only (and to
+    /// the tail). For `fclocal serve-function`, where Function Compute
+    /// itself collects the process's stdout into the service's Logstore.
+    /// No budget applies: FC meters that output, not fclocal.
+    pub fn echo_only(
+        request_id: &str,
+        fields: Arc<RecordFields>,
+        echo: Arc<dyn LineEcho>,
+        cold_start: bool,
+    ) -> Arc<Self> {
+        Arc::new(Self::build(
+            request_id,
+            fields,
+            None,
+            Some(echo),
+            cold_start,
+            None,
         ))
     }
 
@@ -119,7 +146,7 @@ impl InvocationLog {
         Arc::new(Self::build(
             request_id,
             fields,
-            writer,
+            Some(writer),
             echo,
             cold_start,
             Some(budget),
@@ -129,7 +156,7 @@ impl InvocationLog {
     fn build(
         request_id: &str,
         fields: Arc<RecordFields>,
-        writer: LogWriter,
+        writer: Option<LogWriter>,
         echo: Option<Arc<dyn LineEcho>>,
         cold_start: bool,
         budget: Option<Budget>,
@@ -226,6 +253,9 @@ impl InvocationLog {
         if let Ok(mut tail) = self.tail.lock() {
             tail.push(formatted);
         }
+        let Some(writer) = &self.writer else {
+            return;
+        };
         let fields = &self.fields;
         let record = LogRecord {
             project: fields.project.clone(),
@@ -246,7 +276,7 @@ impl InvocationLog {
                 ("message".to_owned(), message.to_owned()),
             ],
         };
-        if let Err(error) = self.writer.append_keyed(&self.key, vec![record]) {
+        if let Err(error) = writer.append_keyed(&self.key, vec![record]) {
             tracing::warn!("cannot store a log line of {}: {error}", self.request_id);
         }
     }

@@ -39,8 +39,11 @@ impl Deliver for PoolDelivery {
         if let Some(function) = self.pools.function(&subscription.label()) {
             self.pools.host().record_line(&function.spec, level, line);
         }
-        let writer = self.pools.host().log_writer().clone();
+        let writer = self.pools.host().log_writer().cloned();
         Box::pin(async move {
+            let Some(writer) = writer else {
+                return;
+            };
             if let Err(error) = writer.flush().await {
                 tracing::warn!("cannot store a topic delivery's log line: {error}");
             }

@@ -33,7 +33,7 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
 
 use crate::error::InvokeError;
-use crate::host::{FunctionHost, LoadedFunction, OnInstance, Report, new_instance_id};
+use crate::host::{CallFor, FunctionHost, LoadedFunction, OnInstance, Report, new_instance_id};
 use crate::lanes::Lanes;
 use crate::sink::InvocationLog;
 use slot::Slot;
@@ -282,13 +282,43 @@ impl Pools {
         request_id: String,
         event: Vec<u8>,
     ) -> Result<Report<Vec<u8>>, PoolError> {
+        let call_for = CallFor {
+            request_id,
+            context: None,
+        };
+        self.event_call(label, call_for, event).await
+    }
+
+    /// [`Pools::invoke_event`] with the context the caller was given (a
+    /// custom runtime reads it from FC's `x-fc-*` headers, credentials
+    /// included) instead of the one derived from the function's spec. The
+    /// request id is `context.request_id`.
+    pub async fn invoke_event_with(
+        self: &Arc<Self>,
+        label: &str,
+        context: EventContext,
+        event: Vec<u8>,
+    ) -> Result<Report<Vec<u8>>, PoolError> {
+        let call_for = CallFor {
+            request_id: context.request_id.clone(),
+            context: Some(context),
+        };
+        self.event_call(label, call_for, event).await
+    }
+
+    async fn event_call(
+        self: &Arc<Self>,
+        label: &str,
+        call_for: CallFor,
+        event: Vec<u8>,
+    ) -> Result<Report<Vec<u8>>, PoolError> {
         let pools = Arc::clone(self);
         let label = label.to_owned();
         let call = async move {
             pools
                 .invoke(
                     &label,
-                    request_id,
+                    call_for,
                     async |instance, context, log, spec_timeout| {
                         instance
                             .invoke_event(&event, context, spec_timeout, log)
@@ -308,6 +338,34 @@ impl Pools {
         request_id: String,
         request: HttpRequest,
     ) -> Result<Report<HttpResponse>, PoolError> {
+        let call_for = CallFor {
+            request_id,
+            context: None,
+        };
+        self.http_call(label, call_for, request).await
+    }
+
+    /// [`Pools::invoke_http`] with the caller's context (see
+    /// [`Pools::invoke_event_with`]).
+    pub async fn invoke_http_with(
+        self: &Arc<Self>,
+        label: &str,
+        context: EventContext,
+        request: HttpRequest,
+    ) -> Result<Report<HttpResponse>, PoolError> {
+        let call_for = CallFor {
+            request_id: context.request_id.clone(),
+            context: Some(context),
+        };
+        self.http_call(label, call_for, request).await
+    }
+
+    async fn http_call(
+        self: &Arc<Self>,
+        label: &str,
+        call_for: CallFor,
+        request: HttpRequest,
+    ) -> Result<Report<HttpResponse>, PoolError> {
         let max_bytes = self.host.settings().max_response_bytes;
         let pools = Arc::clone(self);
         let label = label.to_owned();
@@ -315,7 +373,7 @@ impl Pools {
             pools
                 .invoke(
                     &label,
-                    request_id,
+                    call_for,
                     async |instance, context, log, spec_timeout| {
                         instance
                             .invoke_http(request, context, spec_timeout, max_bytes, log)
@@ -327,16 +385,69 @@ impl Pools {
         self.lanes.run(call).await
     }
 
+    /// Runs the function's `Initializer` on an instance that has not run it
+    /// (starting one if none has room), without invoking the handler: a
+    /// custom runtime's `POST /initialize`. Framed by `FC Initialize
+    /// Start/End`; succeeds with nothing run when the instance is already
+    /// initialized or the function sets no `Initializer`. A failed
+    /// initializer discards the instance, as on FC.
+    pub async fn initialize(
+        self: &Arc<Self>,
+        label: &str,
+        context: EventContext,
+    ) -> Result<Report<()>, PoolError> {
+        let call_for = CallFor {
+            request_id: context.request_id.clone(),
+            context: Some(context),
+        };
+        let pools = Arc::clone(self);
+        let label = label.to_owned();
+        let call = async move {
+            pools
+                .on_instance(&label, async |host, function, on| {
+                    host.initialize_on(function, on, call_for, None).await
+                })
+                .await
+        };
+        self.lanes.run(call).await
+    }
+
     async fn invoke<T>(
         &self,
         label: &str,
-        request_id: String,
+        call_for: CallFor,
         call_fn: impl AsyncFnOnce(
             &mut FunctionInstance,
             &EventContext,
             Arc<InvocationLog>,
             Duration,
         ) -> Invocation<T>,
+    ) -> Result<Report<T>, PoolError> {
+        self.on_instance(label, async |host, function, on| {
+            let timeout = Duration::from_secs(u64::from(function.spec.timeout_secs));
+            host.run_on(
+                function,
+                on,
+                call_for,
+                None,
+                async |instance, context, log| call_fn(instance, context, log, timeout).await,
+            )
+            .await
+        })
+        .await
+    }
+
+    /// Leases a place on an instance of `label` (starting one when needed),
+    /// runs `run` on it, and discards the instance afterwards when it can
+    /// no longer be trusted.
+    async fn on_instance<T>(
+        &self,
+        label: &str,
+        run: impl AsyncFnOnce(
+            &FunctionHost,
+            &LoadedFunction,
+            OnInstance<'_>,
+        ) -> Result<Report<T>, InvokeError>,
     ) -> Result<Report<T>, PoolError> {
         loop {
             let lease = self.lease(label).await?;
@@ -375,22 +486,12 @@ impl Pools {
             let Some(instance) = call.instance.as_mut() else {
                 unreachable!("the instance was just started");
             };
-            let timeout = Duration::from_secs(u64::from(lease.function.spec.timeout_secs));
             let on = OnInstance {
                 instance,
                 instance_id: &lease.slot.id,
                 cold_start,
             };
-            let report = self
-                .host
-                .run_on(
-                    &lease.function,
-                    on,
-                    request_id,
-                    None,
-                    async |instance, context, log| call_fn(instance, context, log, timeout).await,
-                )
-                .await;
+            let report = run(&self.host, &lease.function, on).await;
             call.finished = true;
             let needs_initializer = lease.function.spec.initializer.is_some();
             let memory_limit = u64::from(lease.function.spec.memory_mb) << 20;
