@@ -13,6 +13,7 @@ mod invoke;
 mod ledger;
 mod logs;
 mod marbles;
+mod package;
 mod serve_function;
 mod start;
 mod timer;
@@ -52,6 +53,8 @@ enum Command {
     Events(events::EventsArgs),
     /// Submit, query, list blocks and verify the ledger of a running server.
     Ledger(ledger::LedgerArgs),
+    /// Write a deployable copy of the project for Function Compute (fun, s).
+    Package(package::PackageArgs),
     /// Serve one WebAssembly function on Function Compute's custom-runtime
     /// contract: what a packaged function's `bootstrap` runs.
     ServeFunction(serve_function::ServeFunctionArgs),
@@ -71,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Logs(args) => logs::run(args),
         Command::Events(args) => events::run(args),
         Command::Ledger(args) => ledger::run(args),
+        Command::Package(args) => package::run(args),
         Command::ServeFunction(args) => serve_function::run(args),
     };
     match result {

@@ -19,6 +19,7 @@ mod ledger;
 mod logs;
 mod logs_query;
 mod marbles;
+mod package;
 mod sdk;
 mod sdk_fc;
 mod sdk_sls;
