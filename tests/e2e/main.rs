@@ -23,6 +23,7 @@ mod package;
 mod sdk;
 mod sdk_fc;
 mod sdk_sls;
+mod serve_function;
 mod server;
 mod sls_api;
 mod sls_wire;

@@ -92,14 +92,20 @@ impl ServedFunction {
         let mut wanted = patch
             .applied_to(&current)
             .unwrap_or_else(|| (**current).clone());
-        let has_initializer = matches!(
-            self.kind(),
+        match self.kind() {
             FunctionKind::Event {
-                has_initializer: true
+                has_initializer: true,
+            } if initialize && wanted.initializer.is_none() => {
+                wanted.initializer = Some(UNNAMED_INITIALIZER.to_owned());
             }
-        );
-        if initialize && wanted.initializer.is_none() && has_initializer {
-            wanted.initializer = Some(UNNAMED_INITIALIZER.to_owned());
+            // A component without an initializer has nothing to run, whatever
+            // FC's headers name (for custom runtimes their value is "a random
+            // string"): `/initialize` succeeds and invocations go straight on.
+            FunctionKind::Http
+            | FunctionKind::Event {
+                has_initializer: false,
+            } => wanted.initializer = None,
+            _ => {}
         }
         let changed = wanted.memory_mb != current.memory_mb
             || wanted.timeout_secs != current.timeout_secs

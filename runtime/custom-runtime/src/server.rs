@@ -14,11 +14,12 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use base64::Engine as _;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use fclocal_engine::HttpRequest;
 use fclocal_invoke::{PoolError, Report, new_request_id};
 use fclocal_server::ConnectionLimits;
 use http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt as _;
 use tokio::net::TcpListener;
 
 use crate::answer;
@@ -30,6 +31,9 @@ use crate::function::ServedFunction;
 /// The largest event or HTTP body taken: FC's limit for a synchronous
 /// invocation's payload (6 MB).
 pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+
+/// How much of an oversized body is read and dropped before the refusal.
+const DRAIN_LIMIT: usize = 4 * MAX_BODY_BYTES;
 
 /// FC keeps its connections to the runtime alive between invocations, so
 /// an idle connection may stay open long; it is still closed eventually.
@@ -164,8 +168,10 @@ fn answer_with<T>(
     }
 }
 
-/// The whole body, at most [`MAX_BODY_BYTES`].
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, BadRequest> {
+/// The whole body, at most [`MAX_BODY_BYTES`]. A larger one is read on
+/// (and dropped) up to [`DRAIN_LIMIT`], so the sender gets the refusal
+/// instead of a connection reset mid-upload.
+async fn read_body(headers: &HeaderMap, mut body: Body) -> Result<Bytes, BadRequest> {
     let too_large = || BadRequest {
         status: StatusCode::BAD_REQUEST,
         code: "EntityTooLarge",
@@ -173,12 +179,29 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, BadRequest>
     };
     let declared = text(headers, header::CONTENT_LENGTH.as_str())?
         .and_then(|length| length.trim().parse::<u64>().ok());
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+    if declared.is_some_and(|length| length > DRAIN_LIMIT as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| too_large())
+    let mut collected = BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| {
+            BadRequest::invalid(format!("cannot read the request body: {error}"))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen <= MAX_BODY_BYTES {
+            collected.extend_from_slice(&data);
+        } else if seen > DRAIN_LIMIT {
+            break;
+        }
+    }
+    if seen > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(collected.freeze())
 }
 
 /// The path (and query) the function sees: the request's, without the

@@ -1,0 +1,757 @@
+//! `fclocal serve-function` against a harness that plays Function Compute's
+//! front end, written from FC's custom-runtime specification (FC doc 425057
+//! "Specifications", the event-handler and lifecycle-hook pages; see
+//! reference/fc-runtimes.md §4):
+//!
+//! - the runtime starts from a clean folder holding only what a package
+//!   holds (the component), with only FC's environment variables (an empty
+//!   environment otherwise), `FC_SERVER_PORT` (0 here: the address is read
+//!   from stderr) and that folder as its working directory;
+//! - FC sends `POST /initialize` once, events as `POST /invoke`, an HTTP
+//!   function's original requests on their own paths, and `GET /pre-stop`,
+//!   each with the common `x-fc-*` headers and `x-fc-control-path`;
+//! - success is status 200 and `x-fc-status: 200`, failure 404 and
+//!   `x-fc-status: 404` with FC's error body;
+//! - stdout holds FC's framing (`FC Initialize|Invoke Start|End
+//!   RequestId: <id>`) and the function's lines (`<time> <id> [LEVEL] msg`),
+//!   nothing else, checked line by line.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+use crate::common::SETSID;
+
+/// How long the harness waits for something the runtime should print or
+/// answer. It bounds a wait on an event; nothing waits for time to pass.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// FC's environment for a custom runtime (D-164217; fc3 `s local`).
+const FC_ENV: [(&str, &str); 11] = [
+    ("FC_FUNC_CODE_PATH", "/code/"),
+    ("FC_FUNCTION_NAME", "fn"),
+    ("FC_SERVICE_NAME", "demo"),
+    ("FC_FUNCTION_MEMORY_SIZE", "128"),
+    ("FC_REGION", "cn-shanghai"),
+    ("FC_ACCOUNT_ID", "1986114430573743"),
+    ("FC_INSTANCE_ID", "c-65e6a1d2-6a8d4f2b9c3e4a5b6c7d"),
+    ("FC_QUALIFIER", "LATEST"),
+    ("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.env-id"),
+    ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret"),
+    ("ALIBABA_CLOUD_SECURITY_TOKEN", "env-token"),
+];
+
+/// A running `bootstrap`: `fclocal serve-function` in its package folder.
+struct Runtime {
+    child: Child,
+    /// Kept alive while the runtime runs in it.
+    _folder: tempfile::TempDir,
+    stdout: Mutex<Receiver<String>>,
+    stderr: Mutex<Receiver<String>>,
+    base: String,
+    agent: ureq::Agent,
+}
+
+/// One answer of the runtime.
+struct Answer {
+    status: u16,
+    headers: http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// The contract's success: 200 and `x-fc-status: 200`.
+    fn expect_success(&self) -> &Self {
+        assert_eq!(
+            (self.status, self.header("x-fc-status")),
+            (200, Some("200")),
+            "{}",
+            self.text()
+        );
+        self
+    }
+
+    /// The contract's failure: 404 and `x-fc-status: 404`, FC's error body.
+    fn expect_failure(&self) -> serde_json::Value {
+        assert_eq!(
+            (self.status, self.header("x-fc-status")),
+            (404, Some("404")),
+            "{}",
+            self.text()
+        );
+        self.json()
+    }
+}
+
+fn lines_of(stream: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+impl Runtime {
+    /// Packs `guest`'s component as `file` into a clean folder and starts
+    /// the bootstrap's command there, with FC's environment plus `env`.
+    fn start(guest: &str, file: &str, env: &[(&str, &str)]) -> Runtime {
+        let folder = tempfile::tempdir().expect("a package folder");
+        std::fs::copy(fclocal_test_support::guest(guest), folder.path().join(file))
+            .expect("the component is packed");
+        let mut child = Command::new(SETSID)
+            .arg(env!("CARGO_BIN_EXE_fclocal"))
+            .args(["serve-function", "--component", &format!("./{file}")])
+            .current_dir(folder.path())
+            .env_clear()
+            .env("FC_SERVER_PORT", "0")
+            .envs(FC_ENV)
+            .env("FC_FUNCTION_HANDLER", file)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the bootstrap starts");
+        let stdout = lines_of(child.stdout.take().expect("stdout is piped"));
+        let stderr = lines_of(child.stderr.take().expect("stderr is piped"));
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(PATIENCE))
+            .build()
+            .new_agent();
+        let mut runtime = Runtime {
+            child,
+            _folder: folder,
+            stdout: Mutex::new(stdout),
+            stderr: Mutex::new(stderr),
+            base: String::new(),
+            agent,
+        };
+        let listening = runtime.stderr_line(" listening on 0.0.0.0:");
+        let port = listening.rsplit(':').next().expect("a port");
+        runtime.base = format!("http://127.0.0.1:{port}");
+        runtime
+    }
+
+    /// The first stderr line containing `needle`.
+    fn stderr_line(&self, needle: &str) -> String {
+        let mut seen = Vec::new();
+        loop {
+            match self.stderr.lock().unwrap().recv_timeout(PATIENCE) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(line) => seen.push(line),
+                Err(_) => panic!(
+                    "the runtime never printed {needle:?} on stderr; it printed:\n{}",
+                    seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// The next `count` stdout lines.
+    fn stdout_lines(&self, count: usize) -> Vec<String> {
+        let mut lines = Vec::with_capacity(count);
+        while lines.len() < count {
+            match self.stdout.lock().unwrap().recv_timeout(PATIENCE) {
+                Ok(line) => lines.push(line),
+                Err(_) => panic!(
+                    "the runtime printed {} of {count} expected stdout lines:\n{}",
+                    lines.len(),
+                    lines.join("\n")
+                ),
+            }
+        }
+        lines
+    }
+
+    /// stdout lines up to and including `last`.
+    fn stdout_until(&self, last: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            match self.stdout.lock().unwrap().recv_timeout(PATIENCE) {
+                Ok(line) => {
+                    let done = line == last;
+                    lines.push(line);
+                    if done {
+                        return lines;
+                    }
+                }
+                Err(_) => panic!(
+                    "the runtime never printed {last:?}; stdout:\n{}",
+                    lines.join("\n")
+                ),
+            }
+        }
+    }
+
+    fn send(&self, method: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> Answer {
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let request = request.body(body.to_vec()).expect("a valid request");
+        let mut response = self.agent.run(request).expect("the runtime answers");
+        Answer {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response
+                .body_mut()
+                .with_config()
+                .limit(64 << 20)
+                .read_to_vec()
+                .expect("the body reads"),
+        }
+    }
+
+    /// `POST /invoke` with the full header set and `event`.
+    fn invoke(&self, request_id: &str, event: &str, extra: &[(&str, &str)]) -> Answer {
+        let headers = fc_headers(request_id, "/invoke", extra);
+        self.send("POST", "/invoke", &headers, event.as_bytes())
+    }
+
+    /// Stops it as FC does (SIGTERM) and returns its exit code and
+    /// whatever it printed on stdout after the lines already read.
+    fn stop(mut self) -> (Option<i32>, Vec<String>) {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let status = self.child.wait().expect("the runtime exits");
+        let rest = self.stdout.lock().unwrap().iter().collect();
+        (status.code(), rest)
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// FC's common request headers for one call (FC doc 425057), over which
+/// `extra` is set.
+fn fc_headers(
+    request_id: &str,
+    control_path: &str,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = [
+        ("content-type", "application/octet-stream"),
+        ("x-fc-request-id", request_id),
+        ("x-fc-control-path", control_path),
+        ("x-fc-function-name", "fn"),
+        ("x-fc-function-handler", "index.handler"),
+        ("x-fc-function-memory", "128"),
+        ("x-fc-function-timeout", "3"),
+        ("x-fc-function-initializer", "index.initializer"),
+        ("x-fc-initialization-timeout", "3"),
+        ("x-fc-instance-lifecycle-pre-stop-handler", "index.preStop"),
+        ("x-fc-service-name", "demo"),
+        ("x-fc-service-logproject", "demo-project"),
+        ("x-fc-service-logstore", "demo-store"),
+        ("x-fc-region", "cn-shanghai"),
+        ("x-fc-account-id", "1986114430573743"),
+        ("x-fc-access-key-id", "STS.header-id"),
+        ("x-fc-access-key-secret", "header-secret"),
+        ("x-fc-security-token", "header-token"),
+        ("x-fc-qualifier", "prod"),
+        ("x-fc-version-id", "7"),
+    ]
+    .iter()
+    .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+    .collect();
+    for (name, value) in extra {
+        headers.retain(|(existing, _)| existing != name);
+        headers.push(((*name).to_owned(), (*value).to_owned()));
+    }
+    headers
+}
+
+/// Checks a function log line: `<UTC ms>Z <request id> [LEVEL] message`.
+fn assert_log_line(line: &str, request_id: &str, level: &str, message: &str) {
+    let (time, rest) = line.split_once(' ').unwrap_or_else(|| panic!("{line}"));
+    assert!(
+        time.len() == 24 && time.ends_with('Z') && time.as_bytes()[10] == b'T',
+        "not FC's timestamp: {line}"
+    );
+    assert_eq!(rest, format!("{request_id} [{level}] {message}"), "{line}");
+}
+
+/// Checks stdout of sequential invocations line by line: every invocation
+/// is `FC Invoke Start RequestId: <id>`, its log lines (FC's format, its
+/// own id), `FC Invoke End RequestId: <id>`, and nothing is outside a
+/// frame. Returns the request ids in order.
+fn assert_framed(lines: &[String]) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut open: Option<&str> = None;
+    for line in lines {
+        if let Some(id) = line.strip_prefix("FC Invoke Start RequestId: ") {
+            assert!(open.is_none(), "nested frame at {line:?}: {lines:#?}");
+            open = Some(id);
+            ids.push(id.to_owned());
+        } else if let Some(id) = line.strip_prefix("FC Invoke End RequestId: ") {
+            assert_eq!(open, Some(id), "unmatched end {line:?}: {lines:#?}");
+            open = None;
+        } else {
+            let id = open.unwrap_or_else(|| panic!("a line outside any frame: {line:?}"));
+            let (time, rest) = line.split_once(' ').unwrap_or_else(|| panic!("{line}"));
+            assert!(
+                time.len() == 24 && time.ends_with('Z'),
+                "not FC's format: {line}"
+            );
+            assert!(
+                rest.starts_with(&format!("{id} [")),
+                "not {id}'s line: {line}"
+            );
+        }
+    }
+    assert!(open.is_none(), "an unclosed frame: {lines:#?}");
+    ids
+}
+
+#[test]
+fn an_event_function_initializes_once_invokes_fails_and_stops_as_fc_expects() {
+    let runtime = Runtime::start("hello", "hello.wasm", &[]);
+
+    runtime
+        .send(
+            "POST",
+            "/initialize",
+            &fc_headers("init-1", "/initialize", &[]),
+            b"",
+        )
+        .expect_success();
+    let answer = runtime.invoke("req-1", r#"{"name": "fc"}"#, &[]);
+    answer.expect_success();
+    assert_eq!(answer.text(), "Hello, fc!");
+    let failed = runtime.invoke("req-2", "not json", &[]).expect_failure();
+    assert_eq!(failed["errorType"], "InvalidEvent", "{failed}");
+    assert!(
+        failed["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("invalid event JSON")),
+        "{failed}"
+    );
+    // A second initialize on the same instance runs nothing.
+    runtime
+        .send(
+            "POST",
+            "/initialize",
+            &fc_headers("init-2", "/initialize", &[]),
+            b"",
+        )
+        .expect_success();
+    runtime
+        .send(
+            "GET",
+            "/pre-stop",
+            &fc_headers("stop-1", "/pre-stop", &[]),
+            b"",
+        )
+        .expect_success();
+
+    let lines = runtime.stdout_lines(7);
+    assert_eq!(lines[0], "FC Initialize Start RequestId: init-1");
+    assert_eq!(lines[1], "FC Initialize End RequestId: init-1");
+    assert_eq!(lines[2], "FC Invoke Start RequestId: req-1");
+    assert_log_line(&lines[3], "req-1", "INFO", "greeting fc");
+    assert_eq!(lines[4], "FC Invoke End RequestId: req-1");
+    assert_eq!(lines[5], "FC Invoke Start RequestId: req-2");
+    assert_eq!(lines[6], "FC Invoke End RequestId: req-2");
+
+    let (code, rest) = runtime.stop();
+    assert_eq!(code, Some(0), "SIGTERM drains and exits cleanly");
+    assert!(rest.is_empty(), "stdout holds only FC's lines: {rest:?}");
+}
+
+#[test]
+fn the_context_comes_from_fcs_headers_and_the_environment_from_fcs_variables() {
+    let runtime = Runtime::start("hostile", "hostile.wasm", &[("GREETING", "hi")]);
+    let context = runtime
+        .invoke(
+            "ctx-1",
+            r#"{"action": "context"}"#,
+            &[("x-fc-function-memory", "256")],
+        )
+        .expect_success()
+        .json();
+    assert_eq!(context["requestId"], "ctx-1");
+    assert_eq!(context["credentials"]["accessKeyId"], "STS.header-id");
+    assert_eq!(context["credentials"]["accessKeySecret"], "header-secret");
+    assert_eq!(context["credentials"]["securityToken"], "header-token");
+    assert_eq!(context["function"]["name"], "fn");
+    assert_eq!(context["function"]["handler"], "index.handler");
+    assert_eq!(context["function"]["memory"], 256);
+    assert_eq!(context["function"]["timeout"], 3);
+    assert_eq!(context["function"]["initializer"], "index.initializer");
+    assert_eq!(context["function"]["initializationTimeout"], 3);
+    assert_eq!(context["service"]["name"], "demo");
+    assert_eq!(context["service"]["logProject"], "demo-project");
+    assert_eq!(context["service"]["logStore"], "demo-store");
+    assert_eq!(context["service"]["qualifier"], "prod");
+    assert_eq!(context["service"]["versionId"], "7");
+    assert_eq!(context["region"], "cn-shanghai");
+    assert_eq!(context["accountId"], "1986114430573743");
+
+    let env = runtime
+        .invoke(
+            "env-1",
+            r#"{"action": "env"}"#,
+            &[("x-fc-function-memory", "256")],
+        )
+        .expect_success()
+        .json();
+    assert_eq!(
+        env["GREETING"], "hi",
+        "the function's variables pass: {env}"
+    );
+    assert_eq!(env["FC_FUNCTION_NAME"], "fn");
+    assert_eq!(
+        env["FC_FUNCTION_MEMORY_SIZE"], "256",
+        "MemorySize from the header"
+    );
+    assert_eq!(env["FC_REGION"], "cn-shanghai");
+    assert_eq!(env["ALIBABA_CLOUD_ACCESS_KEY_ID"], "STS.env-id");
+
+    // The initializer header asked for an initializer: it ran once, on the
+    // instance's first request, framed; the second request reused the instance.
+    let lines = runtime.stdout_lines(6);
+    assert_eq!(
+        lines,
+        [
+            "FC Initialize Start RequestId: ctx-1",
+            "FC Initialize End RequestId: ctx-1",
+            "FC Invoke Start RequestId: ctx-1",
+            "FC Invoke End RequestId: ctx-1",
+            "FC Invoke Start RequestId: env-1",
+            "FC Invoke End RequestId: env-1",
+        ]
+    );
+}
+
+#[test]
+fn handled_errors_traps_and_timeouts_answer_404_and_the_runtime_keeps_serving() {
+    let runtime = Runtime::start("hostile", "hostile.wasm", &[]);
+    let no_init = [("x-fc-function-initializer", "")];
+
+    let handled = runtime
+        .invoke("err-1", r#"{"action": "error"}"#, &no_init)
+        .expect_failure();
+    assert_eq!(handled["errorType"], "HostileError");
+    assert_eq!(handled["errorMessage"], "hostile error on purpose");
+
+    assert_eq!(
+        runtime
+            .invoke("st-1", r#"{"action": "state"}"#, &no_init)
+            .text(),
+        "1"
+    );
+    let trap = runtime
+        .invoke("trap-1", r#"{"action": "panic"}"#, &no_init)
+        .expect_failure();
+    assert_eq!(trap["errorType"], "FunctionUnhandledError", "{trap}");
+    // The trapped instance is gone: a fresh one counts from 1 again.
+    assert_eq!(
+        runtime
+            .invoke("st-2", r#"{"action": "state"}"#, &no_init)
+            .text(),
+        "1"
+    );
+
+    let timeout = [
+        ("x-fc-function-initializer", ""),
+        ("x-fc-function-timeout", "1"),
+    ];
+    let timed_out = runtime
+        .invoke("loop-1", r#"{"action": "loop"}"#, &timeout)
+        .expect_failure();
+    assert_eq!(
+        timed_out["errorType"], "FunctionTimeoutError",
+        "{timed_out}"
+    );
+    assert!(
+        timed_out["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Function timed out after 1 seconds (maxMemoryUsage: ")),
+        "{timed_out}"
+    );
+    runtime
+        .invoke("ok-1", r#"{"action": "ok"}"#, &timeout)
+        .expect_success();
+
+    let lines = runtime.stdout_lines(13);
+    assert_eq!(lines[0], "FC Invoke Start RequestId: err-1");
+    assert_eq!(lines[1], "FC Invoke End RequestId: err-1");
+    assert_eq!(lines[2], "FC Invoke Start RequestId: st-1");
+    assert_eq!(lines[3], "FC Invoke End RequestId: st-1");
+    assert_eq!(lines[4], "FC Invoke Start RequestId: trap-1");
+    let (panic_line, _) = lines[5]
+        .split_once(" [ERROR] ")
+        .expect("the panic is an ERROR line");
+    assert!(panic_line.ends_with(" trap-1"), "{}", lines[5]);
+    assert!(
+        lines[5].contains("hostile guest panicked on purpose"),
+        "{}",
+        lines[5]
+    );
+    assert_eq!(lines[6], "FC Invoke End RequestId: trap-1");
+    assert_eq!(lines[7], "FC Invoke Start RequestId: st-2");
+    assert_eq!(lines[8], "FC Invoke End RequestId: st-2");
+    assert_eq!(lines[9], "FC Invoke Start RequestId: loop-1");
+    assert_eq!(lines[10], "FC Invoke End RequestId: loop-1");
+    assert_eq!(lines[11], "FC Invoke Start RequestId: ok-1");
+    assert_eq!(lines[12], "FC Invoke End RequestId: ok-1");
+}
+
+#[test]
+fn a_failing_initializer_answers_404_and_the_next_instance_initializes_again() {
+    let runtime = Runtime::start("hostile", "hostile.wasm", &[("HOSTILE_INIT", "fail")]);
+    let failed = runtime
+        .send(
+            "POST",
+            "/initialize",
+            &fc_headers("init-1", "/initialize", &[]),
+            b"",
+        )
+        .expect_failure();
+    assert_eq!(failed["errorType"], "HostileInitError", "{failed}");
+    let again = runtime
+        .invoke("req-1", r#"{"action": "ok"}"#, &[])
+        .expect_failure();
+    assert_eq!(again["errorType"], "HostileInitError", "{again}");
+    let lines = runtime.stdout_lines(4);
+    assert_eq!(
+        lines,
+        [
+            "FC Initialize Start RequestId: init-1",
+            "FC Initialize End RequestId: init-1",
+            "FC Initialize Start RequestId: req-1",
+            "FC Initialize End RequestId: req-1",
+        ]
+    );
+}
+
+#[test]
+fn an_http_function_gets_the_original_request_and_its_answer_goes_back() {
+    let runtime = Runtime::start("hostile-http", "hostile_http.wasm", &[]);
+    let base = "/2016-08-15/proxy/demo/web/";
+    let http = |request_id: &str, extra: &[(&str, &str)]| {
+        let mut extra = extra.to_vec();
+        extra.push(("x-fc-base-path", base));
+        extra.push(("x-forwarded-for", "203.0.113.7"));
+        extra.push(("content-type", "text/plain"));
+        fc_headers(request_id, "/http-invoke", &extra)
+    };
+
+    let echo = runtime.send(
+        "POST",
+        "/2016-08-15/proxy/demo/web/echo?type=create&tag=a&tag=b",
+        &http("http-1", &[("x-custom", "yes")]),
+        b"hello body",
+    );
+    echo.expect_success();
+    let echo = echo.json();
+    assert_eq!(echo["path"], "/echo");
+    assert_eq!(echo["method"], "POST");
+    assert_eq!(echo["body"], "hello body");
+    assert_eq!(echo["queries"]["type"], "create");
+    assert_eq!(echo["queries"]["tag"], serde_json::json!(["a", "b"]));
+    assert_eq!(echo["headers"]["x-custom"], "yes");
+    assert_eq!(echo["clientIP"], "203.0.113.7");
+
+    let context = runtime
+        .send(
+            "GET",
+            "/2016-08-15/proxy/demo/web/context",
+            &http("http-2", &[]),
+            b"",
+        )
+        .json();
+    assert_eq!(context["requestId"], "http-2");
+    assert_eq!(context["credentials"]["accessKeyId"], "STS.header-id");
+    assert_eq!(context["service"]["qualifier"], "prod");
+
+    let teapot = runtime.send(
+        "GET",
+        "/2016-08-15/proxy/demo/web/status?code=418",
+        &http("http-3", &[]),
+        b"",
+    );
+    assert_eq!(
+        (teapot.status, teapot.header("x-fc-status")),
+        (418, Some("200"))
+    );
+    assert_eq!(teapot.text(), "status 418");
+
+    let reserved = runtime.send(
+        "GET",
+        "/2016-08-15/proxy/demo/web/reserved-headers",
+        &http("http-4", &[]),
+        b"",
+    );
+    reserved.expect_success();
+    assert_eq!(reserved.header("x-custom"), Some("ok"));
+    assert_eq!(
+        reserved.header("x-fc-foo"),
+        None,
+        "x-fc-* set by the function are dropped"
+    );
+
+    let trap = runtime
+        .send(
+            "GET",
+            "/2016-08-15/proxy/demo/web/panic",
+            &http("http-5", &[]),
+            b"",
+        )
+        .expect_failure();
+    assert_eq!(trap["errorType"], "FunctionUnhandledError", "{trap}");
+    // Still serving after the trap.
+    runtime
+        .send(
+            "GET",
+            "/2016-08-15/proxy/demo/web/state",
+            &http("http-6", &[]),
+            b"",
+        )
+        .expect_success();
+
+    let lines = runtime.stdout_until("FC Invoke End RequestId: http-6");
+    let framed = assert_framed(&lines);
+    let ids: Vec<String> = (1..=6).map(|i| format!("http-{i}")).collect();
+    assert_eq!(framed, ids, "{lines:#?}");
+    assert!(
+        lines.iter().any(|line| line.contains(" http-5 [ERROR] ")
+            && line.contains("hostile guest panicked on purpose")),
+        "the trap's message is logged: {lines:#?}"
+    );
+}
+
+#[test]
+fn concurrent_requests_share_one_instance_up_to_instance_concurrency() {
+    let runtime = Runtime::start(
+        "hostile",
+        "hostile.wasm",
+        &[("FCLOCAL_INSTANCE_CONCURRENCY", "4")],
+    );
+    let no_init = [("x-fc-function-initializer", "")];
+    let counts: Vec<String> = std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..4)
+            .map(|i| {
+                let runtime = &runtime;
+                scope.spawn(move || {
+                    runtime
+                        .invoke(&format!("c-{i}"), r#"{"action": "state"}"#, &no_init)
+                        .text()
+                })
+            })
+            .collect();
+        calls.into_iter().map(|call| call.join().unwrap()).collect()
+    });
+    let mut counts = counts;
+    counts.sort();
+    assert_eq!(counts, ["1", "2", "3", "4"], "one instance served all four");
+
+    // Each invocation's frames pair up, whatever the order of arrival.
+    let lines = runtime.stdout_lines(8);
+    for i in 0..4 {
+        let start = lines
+            .iter()
+            .position(|line| *line == format!("FC Invoke Start RequestId: c-{i}"));
+        let end = lines
+            .iter()
+            .position(|line| *line == format!("FC Invoke End RequestId: c-{i}"));
+        assert!(
+            matches!((start, end), (Some(start), Some(end)) if start < end),
+            "{lines:?}"
+        );
+    }
+}
+
+#[test]
+fn malformed_requests_get_fcs_error_shape_and_serving_goes_on() {
+    let event = Runtime::start("hello", "hello.wasm", &[]);
+    let refused = |answer: Answer, code: &str, needle: &str| {
+        assert_eq!(
+            answer.header("x-fc-status"),
+            Some("404"),
+            "{}",
+            answer.text()
+        );
+        assert_eq!(answer.status, 400, "{}", answer.text());
+        let body = answer.json();
+        assert_eq!(body["errorCode"], code, "{body}");
+        assert!(
+            body["errorMessage"]
+                .as_str()
+                .is_some_and(|m| m.contains(needle)),
+            "{body}"
+        );
+    };
+    refused(
+        event.invoke("bad-1", "{}", &[("x-fc-function-memory", "lots")]),
+        "InvalidArgument",
+        "x-fc-function-memory",
+    );
+    refused(
+        event.invoke("bad-2", "{}", &[("x-fc-control-path", "/invok")]),
+        "InvalidArgument",
+        "/invok",
+    );
+    refused(
+        event.send(
+            "GET",
+            "/somewhere",
+            &fc_headers("bad-3", "/http-invoke", &[]),
+            b"",
+        ),
+        "InvalidArgument",
+        "event function",
+    );
+    refused(
+        event.invoke("bad-4", &"x".repeat(6 * 1024 * 1024 + 1), &[]),
+        "EntityTooLarge",
+        "6291456",
+    );
+    let fine = event.invoke("good-1", r#"{"name": "again"}"#, &[]);
+    fine.expect_success();
+    assert_eq!(fine.text(), "Hello, again!");
+
+    let web = Runtime::start("echo-http", "echo_http.wasm", &[]);
+    refused(
+        web.invoke("bad-5", "{}", &[]),
+        "InvalidArgument",
+        "HTTP function",
+    );
+    web.send(
+        "GET",
+        "/after?x=1",
+        &fc_headers("good-2", "/http-invoke", &[]),
+        b"",
+    )
+    .expect_success();
+}
