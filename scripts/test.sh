@@ -12,7 +12,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "toolchain (rust-toolchain.toml)"
 rustup show active-toolchain
-rustup target add wasm32-wasip2
+rustup target add wasm32-wasip2 x86_64-unknown-linux-musl
 rustup component add clippy rustfmt
 
 # apt-get as root, or through sudo when there is one.
@@ -52,9 +52,18 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests"
 cargo test --workspace --locked
 
+step "the static fclocal for FC's custom runtime (x86_64-unknown-linux-musl), the demo packaged with it"
+command -v musl-gcc > /dev/null || apt_install musl-tools
+cargo build --release --locked --target x86_64-unknown-linux-musl --bin fclocal
+# Without --fclocal-binary, package takes the musl build beside target/ and
+# refuses it unless it is statically linked.
+target/debug/fclocal package -o target/demo-package
+scripts/check-package.sh target/demo-package marblesFC/hello
+
 step "fun's own validator accepts our templates (fun 3.6.24 from npm, pinned by tools/fun-validate/package-lock.json)"
 tools/fun-validate/validate.sh template.yml examples/walkthrough/template.yml \
-  runtime/template/tests/ui/valid/demo.yml runtime/template/tests/ui/valid/minimal.yml
+  runtime/template/tests/ui/valid/demo.yml runtime/template/tests/ui/valid/minimal.yml \
+  target/demo-package/template.yml
 
 step "guest SDK and validate-transfer unit tests (native), rewards (Python) unit tests"
 (cd functions && cargo test -p fclocal-sdk -p validate-transfer --locked --target "$(rustc -vV | sed -n 's/^host: //p')")

@@ -123,7 +123,9 @@ fn a_project_packages_into_code_folders_and_a_template_fun_accepts() {
         "CAPort is the default port: {bootstrap}"
     );
     assert!(
-        bootstrap.contains("exec ./fclocal serve-function"),
+        bootstrap.contains(
+            "exec ./fclocal serve-function --component './hello.wasm' --instance-concurrency 4"
+        ),
         "{bootstrap}"
     );
 

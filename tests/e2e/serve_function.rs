@@ -442,3 +442,57 @@ fn malformed_requests_get_fcs_error_shape_and_serving_goes_on() {
     )
     .expect_success();
 }
+
+/// The template `fclocal package` packages for the bootstrap test.
+const PACKAGED_TEMPLATE: &str = r#"
+ROSTemplateFormatVersion: '2015-09-01'
+Transform: 'Aliyun::Serverless-2018-04-03'
+Resources:
+  demo:
+    Type: 'Aliyun::Serverless::Service'
+    fn:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Handler: hello.wasm
+        Runtime: custom
+        CodeUri: {functions}/hello
+        InstanceConcurrency: 2
+"#;
+
+#[test]
+fn a_packaged_functions_bootstrap_serves_it_from_a_clean_copy_of_its_folder() {
+    let sandbox = crate::common::Sandbox::with_template(PACKAGED_TEMPLATE);
+    let fclocal = env!("CARGO_BIN_EXE_fclocal");
+    let packaged = sandbox.run(&["package", "-o", "out", "--fclocal-binary", fclocal]);
+    assert_eq!(packaged.code, Some(0), "{}", packaged.stderr);
+
+    // Only the function's folder, as FC mounts it at /code; its bootstrap
+    // starts fclocal with FC's environment.
+    let runtime = Runtime::start_packaged(
+        &sandbox.path().join("out/demo/fn"),
+        &[("FC_FUNCTION_HANDLER", "hello.wasm")],
+    );
+    runtime
+        .send(
+            "POST",
+            "/initialize",
+            &fc_headers("init-1", "/initialize", &[]),
+            b"",
+        )
+        .expect_success();
+    let answer = runtime.invoke("req-1", r#"{"name": "cloud"}"#, &[]);
+    answer.expect_success();
+    assert_eq!(answer.text(), "Hello, cloud!");
+    let failed = runtime.invoke("req-2", "[1]", &[]).expect_failure();
+    assert_eq!(failed["errorType"], "InvalidEvent", "{failed}");
+
+    let lines = runtime.stdout_lines(6);
+    assert_eq!(lines[0], "FC Initialize Start RequestId: init-1");
+    assert_eq!(lines[1], "FC Initialize End RequestId: init-1");
+    assert_eq!(lines[2], "FC Invoke Start RequestId: req-1");
+    assert_log_line(&lines[3], "req-1", "INFO", "greeting cloud");
+    assert_eq!(lines[4], "FC Invoke End RequestId: req-1");
+    assert_eq!(lines[5], "FC Invoke Start RequestId: req-2");
+    let (code, _) = runtime.stop();
+    assert_eq!(code, Some(0));
+}

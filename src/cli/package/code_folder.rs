@@ -25,22 +25,36 @@ pub fn write_wasm_function(
     component: &Path,
     handler: &str,
     fclocal: &Path,
-    port: u16,
+    serving: Serving,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
     copy_file(component, &dest.join(handler))?;
     copy_file(fclocal, &dest.join("fclocal"))?;
     make_executable(&dest.join("fclocal"))?;
     let bootstrap = dest.join("bootstrap");
-    std::fs::write(&bootstrap, bootstrap_script(handler, port))
+    std::fs::write(&bootstrap, bootstrap_script(handler, serving))
         .with_context(|| format!("cannot write {}", bootstrap.display()))?;
     make_executable(&bootstrap)
 }
 
+/// What the bootstrap tells `serve-function` beyond FC's environment.
+#[derive(Debug, Clone, Copy)]
+pub struct Serving {
+    /// The template's `CAPort` (FC's default 9000): the port when FC does
+    /// not set `FC_SERVER_PORT`.
+    pub port: u16,
+    /// The template's `InstanceConcurrency`, which FC does not pass to a
+    /// custom runtime.
+    pub instance_concurrency: u32,
+}
+
 /// The `bootstrap` FC's custom runtime starts: fclocal serving the
-/// component on `FC_SERVER_PORT` (FC sets it from `CAPort`; `port` is the
-/// template's `CAPort`, or FC's default 9000, for when it does not).
-pub fn bootstrap_script(handler: &str, port: u16) -> String {
+/// component on `FC_SERVER_PORT` (FC sets it from `CAPort`).
+pub fn bootstrap_script(handler: &str, serving: Serving) -> String {
+    let Serving {
+        port,
+        instance_concurrency,
+    } = serving;
     format!(
         "#!/bin/sh\n\
          # Written by `fclocal package`. FC's custom runtime starts this file in the\n\
@@ -48,7 +62,7 @@ pub fn bootstrap_script(handler: &str, port: u16) -> String {
          # custom-runtime HTTP contract (README: \"Deploying to Function Compute\").\n\
          cd \"$(dirname \"$0\")\" || exit 1\n\
          export FC_SERVER_PORT=\"${{FC_SERVER_PORT:-{port}}}\"\n\
-         exec ./fclocal serve-function --component './{handler}'\n"
+         exec ./fclocal serve-function --component './{handler}' --instance-concurrency {instance_concurrency}\n"
     )
 }
 
@@ -197,10 +211,18 @@ mod tests {
 
     #[test]
     fn the_bootstrap_serves_the_component_on_fcs_port() {
-        let script = bootstrap_script("hello.wasm", 9000);
+        let script = bootstrap_script(
+            "hello.wasm",
+            Serving {
+                port: 9000,
+                instance_concurrency: 3,
+            },
+        );
         assert!(script.starts_with("#!/bin/sh\n"));
         assert!(script.contains("FC_SERVER_PORT=\"${FC_SERVER_PORT:-9000}\""));
-        assert!(script.ends_with("exec ./fclocal serve-function --component './hello.wasm'\n"));
+        assert!(script.ends_with(
+            "exec ./fclocal serve-function --component './hello.wasm' --instance-concurrency 3\n"
+        ));
     }
 
     #[test]

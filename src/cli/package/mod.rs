@@ -112,7 +112,11 @@ pub fn run(args: PackageArgs) -> anyhow::Result<ExitCode> {
                     .as_deref()
                     .expect("found above for WebAssembly functions");
                 let port = ca_port.unwrap_or(DEFAULT_CA_PORT);
-                code_folder::write_wasm_function(&dest, component, &spec.handler, fclocal, port)
+                let serving = code_folder::Serving {
+                    port,
+                    instance_concurrency: spec.instance_concurrency,
+                };
+                code_folder::write_wasm_function(&dest, component, &spec.handler, fclocal, serving)
                     .with_context(|| format!("cannot package {label}"))?;
                 output::stdout(&format!(
                     "{label}: component {} + bootstrap + static fclocal (custom runtime, port {port})\n",

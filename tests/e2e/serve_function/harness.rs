@@ -4,6 +4,7 @@
 //! with FC's common headers, and reads stdout line by line.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver};
@@ -104,14 +105,45 @@ impl Runtime {
         let folder = tempfile::tempdir().expect("a package folder");
         std::fs::copy(fclocal_test_support::guest(guest), folder.path().join(file))
             .expect("the component is packed");
-        let mut child = Command::new(SETSID)
+        let mut command = Command::new(SETSID);
+        command
             .arg(env!("CARGO_BIN_EXE_fclocal"))
             .args(["serve-function", "--component", &format!("./{file}")])
+            .env("FC_FUNCTION_HANDLER", file);
+        Runtime::spawn(folder, command, env)
+    }
+
+    /// Copies a function folder written by `fclocal package` into a clean
+    /// folder and runs its `bootstrap` there, as FC's custom runtime does,
+    /// with FC's environment (and a `PATH`, which FC sets) plus `env`.
+    pub(super) fn start_packaged(package: &Path, env: &[(&str, &str)]) -> Runtime {
+        let folder = tempfile::tempdir().expect("a code folder");
+        let copied = Command::new("cp")
+            .arg("-a")
+            .arg(package.join("."))
+            .arg(folder.path())
+            .status()
+            .expect("cp runs");
+        assert!(copied.success(), "cannot copy {}", package.display());
+        let mut command = Command::new(SETSID);
+        command.arg("./bootstrap").env("PATH", "/usr/bin:/bin");
+        Runtime::spawn(folder, command, env)
+    }
+
+    /// Starts `command` in `folder` with FC's environment only (plus what
+    /// `command` sets and `env`), and waits for the address it listens on.
+    fn spawn(folder: tempfile::TempDir, mut command: Command, env: &[(&str, &str)]) -> Runtime {
+        // `env_clear` keeps the variables set on `command` before it.
+        let preset: Vec<(std::ffi::OsString, std::ffi::OsString)> = command
+            .get_envs()
+            .filter_map(|(name, value)| Some((name.to_owned(), value?.to_owned())))
+            .collect();
+        let mut child = command
             .current_dir(folder.path())
             .env_clear()
+            .envs(preset)
             .env("FC_SERVER_PORT", "0")
             .envs(FC_ENV)
-            .env("FC_FUNCTION_HANDLER", file)
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
