@@ -27,6 +27,13 @@ pub fn write_wasm_function(
     fclocal: &Path,
     serving: Serving,
 ) -> anyhow::Result<()> {
+    // The handler becomes a file name in the folder and a word of the
+    // bootstrap script: nothing that leaves the folder or the quotes.
+    if handler.is_empty() || handler.starts_with('.') || handler.contains(['/', '\\', '\'', '\n']) {
+        bail!(
+            "Handler `{handler}` cannot name a file in the packaged code folder; name the component file itself, e.g. `Handler: hello.wasm`"
+        );
+    }
     std::fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
     copy_file(component, &dest.join(handler))?;
     copy_file(fclocal, &dest.join("fclocal"))?;
@@ -201,6 +208,29 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_handler_that_is_not_a_plain_file_name_is_refused() {
+        let dest = tempfile::tempdir().unwrap();
+        let serving = Serving {
+            port: 9000,
+            instance_concurrency: 1,
+        };
+        for handler in ["../x.wasm", "a/b.wasm", "it's.wasm", ".hidden.wasm", ""] {
+            let error = write_wasm_function(
+                dest.path(),
+                Path::new("/nonexistent"),
+                handler,
+                Path::new("/nonexistent"),
+                serving,
+            )
+            .unwrap_err();
+            assert!(
+                error.to_string().contains("cannot name a file"),
+                "{handler}: {error}"
+            );
+        }
+    }
 
     #[test]
     fn fcs_python_runtimes_map_to_their_versions() {
