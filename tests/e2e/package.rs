@@ -235,3 +235,44 @@ fn without_a_static_fclocal_package_says_how_to_build_one() {
     );
     assert!(!sandbox.path().join("out").exists());
 }
+
+#[test]
+fn the_package_never_swallows_the_project_or_copies_itself() {
+    let template = r#"
+ROSTemplateFormatVersion: '2015-09-01'
+Transform: 'Aliyun::Serverless-2018-04-03'
+Resources:
+  demo:
+    Type: 'Aliyun::Serverless::Service'
+    web:
+      Type: 'Aliyun::Serverless::Function'
+      Properties:
+        Handler: index.handler
+        Runtime: nodejs12
+        CodeUri: './'
+"#;
+    let sandbox = Sandbox::with_template(template);
+    sandbox.file("index.js", NODE_HANDLER.as_bytes());
+    // A package folder inside the code folder (CodeUri: ./) is left out of
+    // the copy, however often it is rewritten.
+    for _ in 0..2 {
+        let run = sandbox.run(&["package", "-o", "dist"]);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+    }
+    let code = sandbox.path().join("dist/demo/web");
+    assert!(code.join("index.js").is_file());
+    assert!(
+        !code.join("dist").exists(),
+        "the package is not copied into itself"
+    );
+
+    // An output folder holding the project is refused before anything is deleted.
+    std::fs::write(sandbox.path().join(".fclocal-package"), "").unwrap();
+    for output in [".", ".."] {
+        let run = sandbox.run(&["package", "-o", output]);
+        assert_eq!(run.code, Some(1), "{output}: {}", run.stdout);
+        assert!(run.stderr.contains("holds the project"), "{}", run.stderr);
+    }
+    assert!(sandbox.path().join("index.js").is_file());
+    assert!(sandbox.path().join("template.yml").is_file());
+}

@@ -75,13 +75,24 @@ pub fn bootstrap_script(handler: &str, serving: Serving) -> String {
 
 /// Writes the code folder of a Node.js or Python function into `dest`: a
 /// copy of `source` and its dependencies.
+///
+/// `output_root` (the whole package, canonical) is never copied: with
+/// `CodeUri: ./` it may sit inside `source`.
 pub fn write_source_function(
     dest: &Path,
     source: &Path,
     language: Language,
     runtime: &str,
+    output_root: &Path,
 ) -> anyhow::Result<()> {
-    copy_tree(source, dest)?;
+    let root = source
+        .canonicalize()
+        .with_context(|| format!("cannot read the code folder {}", source.display()))?;
+    let copy = TreeCopy {
+        root: &root,
+        exclude: output_root,
+    };
+    copy.copy(&root, dest)?;
     match language {
         Language::Node => install_node_dependencies(dest),
         Language::Python => install_python_dependencies(dest, runtime),
@@ -174,35 +185,64 @@ fn make_executable(path: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot make {} executable", path.display()))
 }
 
-/// Copies a folder recursively; symbolic links are copied as links
-/// (`node_modules/.bin`), [`SKIPPED`] folders are left out.
-fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
-    let entries =
-        std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?;
-    for entry in entries {
-        let entry = entry.with_context(|| format!("cannot read {}", from.display()))?;
-        let name = entry.file_name();
-        if SKIPPED.iter().any(|skipped| name == *skipped) {
-            continue;
+/// A recursive copy of one code folder.
+struct TreeCopy<'a> {
+    /// The code folder, canonical: links must stay inside it.
+    root: &'a Path,
+    /// A folder never copied (the package being written).
+    exclude: &'a Path,
+}
+
+impl TreeCopy<'_> {
+    /// Copies `from` into `to`; symbolic links that stay inside the code
+    /// folder are copied as links (`node_modules/.bin`), [`SKIPPED`] folders
+    /// and the package itself are left out. A link that leads out of the
+    /// code folder (or nowhere) is an error: deployed, it would break, or
+    /// ship a file from outside the project.
+    fn copy(&self, from: &Path, to: &Path) -> anyhow::Result<()> {
+        std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+        let entries =
+            std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot read {}", from.display()))?;
+            let name = entry.file_name();
+            let source = entry.path();
+            if SKIPPED.iter().any(|skipped| name == *skipped) || source == self.exclude {
+                continue;
+            }
+            let target = to.join(&name);
+            let kind = entry
+                .file_type()
+                .with_context(|| format!("cannot read {}", source.display()))?;
+            if kind.is_symlink() {
+                self.copy_link(&source, &target)?;
+            } else if kind.is_dir() {
+                self.copy(&source, &target)?;
+            } else {
+                copy_file(&source, &target)?;
+            }
         }
-        let source = entry.path();
-        let target = to.join(&name);
-        let kind = entry
-            .file_type()
-            .with_context(|| format!("cannot read {}", source.display()))?;
-        if kind.is_symlink() {
-            let link = std::fs::read_link(&source)
-                .with_context(|| format!("cannot read the link {}", source.display()))?;
-            std::os::unix::fs::symlink(&link, &target)
-                .with_context(|| format!("cannot create the link {}", target.display()))?;
-        } else if kind.is_dir() {
-            copy_tree(&source, &target)?;
-        } else {
-            copy_file(&source, &target)?;
-        }
+        Ok(())
     }
-    Ok(())
+
+    fn copy_link(&self, source: &Path, target: &Path) -> anyhow::Result<()> {
+        let link = std::fs::read_link(source)
+            .with_context(|| format!("cannot read the link {}", source.display()))?;
+        let inside = !link.is_absolute()
+            && source
+                .canonicalize()
+                .is_ok_and(|resolved| resolved.starts_with(self.root));
+        if !inside {
+            bail!(
+                "the link {} -> {} leads out of the code folder {} (or to nothing); FC gets only the folder: copy the file into it instead",
+                source.display(),
+                link.display(),
+                self.root.display()
+            );
+        }
+        std::os::unix::fs::symlink(&link, target)
+            .with_context(|| format!("cannot create the link {}", target.display()))
+    }
 }
 
 #[cfg(test)]
@@ -228,6 +268,29 @@ mod tests {
             assert!(
                 error.to_string().contains("cannot name a file"),
                 "{handler}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn links_out_of_the_code_folder_are_refused() {
+        let from = tempfile::tempdir().unwrap();
+        let root = from.path().join("code");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(from.path().join("secret"), "x").unwrap();
+        let root = root.canonicalize().unwrap();
+        let copy = TreeCopy {
+            root: &root,
+            exclude: Path::new("/nonexistent"),
+        };
+        for link in ["../secret", "/etc/hostname", "missing"] {
+            let _ = std::fs::remove_file(root.join("link"));
+            std::os::unix::fs::symlink(link, root.join("link")).unwrap();
+            let to = tempfile::tempdir().unwrap();
+            let error = copy.copy(&root, &to.path().join("out")).unwrap_err();
+            assert!(
+                error.to_string().contains("leads out of the code folder"),
+                "{link}: {error}"
             );
         }
     }
@@ -264,8 +327,18 @@ mod tests {
         std::fs::write(from.path().join("node_modules/a/i.js"), "y").unwrap();
         std::os::unix::fs::symlink("../a/i.js", from.path().join("node_modules/a/link")).unwrap();
         let to = tempfile::tempdir().unwrap();
-        copy_tree(from.path(), &to.path().join("out")).unwrap();
+        let root = from.path().canonicalize().unwrap();
+        let copy = TreeCopy {
+            root: &root,
+            exclude: &root.join("package"),
+        };
+        std::fs::create_dir_all(root.join("package/demo")).unwrap();
+        copy.copy(&root, &to.path().join("out")).unwrap();
         let out = to.path().join("out");
+        assert!(
+            !out.join("package").exists(),
+            "the package is not copied into itself"
+        );
         assert!(out.join("index.js").is_file());
         assert!(!out.join(".fclocal").exists());
         assert_eq!(

@@ -84,7 +84,11 @@ pub fn run(args: PackageArgs) -> anyhow::Result<ExitCode> {
     )?;
     reporter.finish();
 
+    check_output_location(&output_dir, &template_path, &functions)?;
     prepare_output(&output_dir)?;
+    let output_root = output_dir
+        .canonicalize()
+        .with_context(|| format!("cannot read {}", output_dir.display()))?;
     let mut wasm = wasm_specs.iter().zip(&components);
     for Packaged {
         spec,
@@ -96,7 +100,7 @@ pub fn run(args: PackageArgs) -> anyhow::Result<ExitCode> {
         let label = spec.label();
         match &spec.code {
             CodeLocation::Source { dir, language } => {
-                code_folder::write_source_function(&dest, dir, *language, runtime)
+                code_folder::write_source_function(&dest, dir, *language, runtime, &output_root)
                     .with_context(|| format!("cannot package {label}"))?;
                 output::stdout(&format!(
                     "{label}: {} code from {} ({runtime})\n",
@@ -150,6 +154,64 @@ struct Packaged {
     runtime: String,
     /// `CAPort`: where FC expects a custom runtime to listen.
     ca_port: Option<u16>,
+}
+
+/// Refuses an output folder that holds the project or a function's code:
+/// replacing it would delete them.
+fn check_output_location(
+    output: &Path,
+    template: &Path,
+    functions: &[Packaged],
+) -> anyhow::Result<()> {
+    let output = resolved(output);
+    let project = resolved(
+        template
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    );
+    if project.starts_with(&output) {
+        bail!(
+            "the output folder {} holds the project ({}); package into a folder of its own, e.g. `-o dist`",
+            output.display(),
+            template.display()
+        );
+    }
+    for Packaged { spec, .. } in functions {
+        let code = match &spec.code {
+            CodeLocation::Source { dir, .. } | CodeLocation::Crate { dir, .. } => dir.clone(),
+            CodeLocation::Component { path } => path.parent().unwrap_or(Path::new(".")).to_owned(),
+        };
+        if resolved(&code).starts_with(&output) {
+            bail!(
+                "the output folder {} holds the code of {} ({}); package into a folder of its own",
+                output.display(),
+                spec.label(),
+                code.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute with links and `..` resolved, as far as it exists
+/// (the rest appended as written).
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return rest.iter().rev().fold(real, |acc, part| acc.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
 }
 
 /// Empties `dir` for a new package: creates it, or replaces a folder an

@@ -54,24 +54,29 @@ pub fn is_static_executable(path: &Path) -> anyhow::Result<bool> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     elf_has_interpreter(&bytes)
         .map(|dynamic| !dynamic)
-        .with_context(|| format!("{} is not a 64-bit ELF executable", path.display()))
+        .with_context(|| format!("{} is not an x86-64 ELF executable", path.display()))
 }
 
-/// `PT_INTERP` in a little-endian ELF64 image's program headers; `None` when
-/// the bytes are not one.
+/// `PT_INTERP` in a little-endian x86-64 ELF64 image's program headers;
+/// `None` when the bytes are not one.
 fn elf_has_interpreter(bytes: &[u8]) -> Option<bool> {
     const PT_INTERP: u32 = 3;
+    /// `e_machine` of x86-64: FC's custom runtimes run on x86-64 only.
+    const EM_X86_64: u16 = 62;
     if bytes.get(0..4)? != b"\x7fELF" || *bytes.get(4)? != 2 || *bytes.get(5)? != 1 {
         return None;
     }
     let u16_at = |at: usize| Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?));
     let u64_at = |at: usize| Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?));
+    if u16_at(0x12)? != EM_X86_64 {
+        return None;
+    }
     let table = usize::try_from(u64_at(0x20)?).ok()?;
     let entry_size = usize::from(u16_at(0x36)?);
     let entries = usize::from(u16_at(0x38)?);
     for index in 0..entries {
         let at = table.checked_add(index.checked_mul(entry_size)?)?;
-        let kind = u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?);
+        let kind = u32::from_le_bytes(bytes.get(at..at.checked_add(4)?)?.try_into().ok()?);
         if kind == PT_INTERP {
             return Some(true);
         }
@@ -99,6 +104,7 @@ mod tests {
         image[0..4].copy_from_slice(b"\x7fELF");
         image[4] = 2;
         image[5] = 1;
+        image[0x12..0x14].copy_from_slice(&62u16.to_le_bytes());
         image[0x20..0x28].copy_from_slice(&64u64.to_le_bytes());
         image[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
         image[0x38..0x3a].copy_from_slice(&1u16.to_le_bytes());
@@ -106,5 +112,8 @@ mod tests {
         assert_eq!(elf_has_interpreter(&image), Some(false));
         image[64..68].copy_from_slice(&3u32.to_le_bytes());
         assert_eq!(elf_has_interpreter(&image), Some(true));
+        // An aarch64 image (183) is not one FC's custom runtime can run.
+        image[0x12..0x14].copy_from_slice(&183u16.to_le_bytes());
+        assert_eq!(elf_has_interpreter(&image), None);
     }
 }
