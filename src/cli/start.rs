@@ -27,6 +27,8 @@ use crate::progress::TerminalReporter;
 use crate::project::{Project, TemplateArgs};
 use crate::sls::{self, LogRoutes};
 
+mod forward;
+
 /// Serve HTTP triggers and the InvokeFunction API, fire timers, reload code.
 #[derive(Debug, Args)]
 pub struct StartArgs {
@@ -118,6 +120,8 @@ pub struct StartArgs {
     marbles: MarblesArgs,
     #[command(flatten)]
     host_args: HostArgs,
+    #[command(flatten)]
+    forward: forward::ForwardArgs,
 }
 
 /// Runs the server until a shutdown signal.
@@ -277,6 +281,15 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
             summary_targets: log_targets(&project),
         },
     );
+    // `--forward-logs`: every stored line also goes to the real Log Service.
+    let forwarding = forward::start(&args.forward, &args.host_args, &project, &tokio, address)?;
+    let log_routes = match &forwarding {
+        Some(forwarding) => {
+            banner_notes.push(forwarding.banner.clone());
+            log_routes.merge(forwarding.routes.clone())
+        }
+        None => log_routes,
+    };
     let log_routes = match &ledger {
         Some(ledger) => log_routes.merge(fclocal_ledger_api::router(ledger.clone())),
         None => log_routes,
@@ -346,6 +359,9 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
     }
     drop(pools);
     drop(host);
+    if let Some(forwarding) = forwarding {
+        forwarding.stop(&tokio, &store);
+    }
     store.close().context("cannot flush the logstore")?;
     output::status("Stopped; every log line is stored.");
     Ok(ExitCode::SUCCESS)

@@ -9,6 +9,7 @@ mod build;
 mod common;
 mod events;
 mod fc_api_versions;
+mod forward_logs;
 mod hardening_edge;
 mod hardening_neighbours;
 mod hardening_queries;

@@ -60,6 +60,26 @@ impl Server {
 
     /// [`Server::start`] with extra environment variables for the child.
     pub fn start_with_env(sandbox: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::spawn(sandbox, 0, args, env)
+    }
+
+    /// [`Server::start`] on a given port: a server restarted where a client
+    /// (e.g. a log forwarder) expects it. The port was this sandbox's
+    /// previous server's, freed when it exited.
+    pub fn start_on_port(sandbox: &Sandbox, port: u16, args: &[&str]) -> Server {
+        Server::spawn(sandbox, port, args, &[])
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.base
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {}", self.base))
+    }
+
+    fn spawn(sandbox: &Sandbox, port: u16, args: &[&str], env: &[(&str, &str)]) -> Server {
         // In a session of its own, as when a user starts it in a terminal:
         // Linux's autogroup scheduling then shares the CPU fairly between
         // this server and the other tests' processes, and the server's
@@ -68,12 +88,18 @@ impl Server {
         // child's pid is the server's.
         let mut child = Command::new(crate::common::SETSID)
             .arg(env!("CARGO_BIN_EXE_fclocal"))
-            .args(["start", "--port", "0"])
+            .args(["start", "--port", &port.to_string()])
             .args(args)
             .current_dir(sandbox.path())
             .env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID")
             .env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
             .env_remove("FCLOCAL_PORT")
+            // Log forwarding only where a test asks for it.
+            .env_remove("FCLOCAL_FORWARD_LOGS")
+            .env_remove("FCLOCAL_FORWARD_ACCESS_KEY_ID")
+            .env_remove("FCLOCAL_FORWARD_ACCESS_KEY_SECRET")
+            .env_remove("FCLOCAL_FORWARD_SECURITY_TOKEN")
+            .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
             // Later calls win: the test's own variables override the removals.
             .env_remove("FCLOCAL_MARBLES_EVENT_URL")
             // Language engines build once per checkout, shared by every test.

@@ -90,6 +90,7 @@
 //! | `reader/shards.rs` | one logstore's settings, its shards |
 //! | `reader/cursors.rs` | GetCursor, GetCursorTime |
 //! | `reader/pull.rs` | PullLogs |
+//! | `reader/follow.rs` | lines after a row id, in id order (log forwarding) |
 //! | `group.rs` | groups, cursors and shards as values |
 //! | `query.rs` | [`LogQuery`] → SQL, the keyword SQL function |
 //! | `search/` | SLS queries: [`SearchRequest`] → [`SearchResult`], [`QueryError`] |

@@ -47,7 +47,7 @@ impl Sql {
 }
 
 /// Columns read by [`crate::reader`], in this order.
-const SELECT: &str = "SELECT l.id, s.project, s.name, l.shard, l.seq, l.time_ns, \
+pub(crate) const SELECT: &str = "SELECT l.id, s.project, s.name, l.shard, l.seq, l.time_ns, \
     l.topic, l.source, l.tags, l.contents \
     FROM logs AS l JOIN logstores AS s ON s.id = l.logstore_id";
 

@@ -20,6 +20,8 @@ use crate::schema::{self, Role};
 pub(crate) mod budget;
 // SLS shard API: ListShards, GetCursor, GetCursorTime, PullLogs.
 mod cursors;
+// Reading in row-id order, for followers such as log forwarding.
+mod follow;
 mod pull;
 mod shards;
 

@@ -1,0 +1,182 @@
+//! `fclocal start --forward-logs ENDPOINT`: also send every stored line to
+//! the real Log Service (the `fclocal-sls-forward` crate does the work; this
+//! module reads the flags, picks the AccessKey and wires it into the server).
+//!
+//! The AccessKey: `--forward-access-key-id`/`--forward-access-key-secret`
+//! (`FCLOCAL_FORWARD_ACCESS_KEY_ID`/`_SECRET`, with
+//! `--forward-security-token`/`FCLOCAL_FORWARD_SECURITY_TOKEN` for an STS
+//! pair), else the usual `ALIBABA_CLOUD_ACCESS_KEY_ID`/`_SECRET` (and
+//! `ALIBABA_CLOUD_SECURITY_TOKEN`). The separate names exist because
+//! `fclocal start` also takes its *local* AccessKey pair (what SDKs sign
+//! local calls with) from the `ALIBABA_CLOUD_*` variables: with the
+//! `FCLOCAL_FORWARD_*` ones the real key reaches only the forwarder.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use fclocal_logstore::LogStore;
+use fclocal_sls_forward::{
+    Backoff, Endpoint, ForwardConfig, ForwardCredentials, Forwarder, HttpRemote,
+};
+
+use crate::cli::host_args::HostArgs;
+use crate::project::Project;
+
+/// How long shutdown keeps forwarding what is still stored.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Flags of log forwarding.
+#[derive(Debug, Args)]
+pub struct ForwardArgs {
+    /// Also send every stored log line to this Log Service endpoint (e.g.
+    /// cn-hangzhou.log.aliyuncs.com; https unless it is an IP address or
+    /// localhost, or says http://), into the project and logstore of its
+    /// service's LogConfig. Lines are stored locally first and forwarded in
+    /// the background; progress at GET /fclocal/forwarding.
+    #[arg(long, value_name = "ENDPOINT", env = "FCLOCAL_FORWARD_LOGS")]
+    forward_logs: Option<Endpoint>,
+    /// AccessKey ID that signs forwarded lines [default:
+    /// ALIBABA_CLOUD_ACCESS_KEY_ID].
+    #[arg(long, value_name = "ID", env = "FCLOCAL_FORWARD_ACCESS_KEY_ID")]
+    forward_access_key_id: Option<String>,
+    /// Its AccessKey secret [default: ALIBABA_CLOUD_ACCESS_KEY_SECRET].
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "FCLOCAL_FORWARD_ACCESS_KEY_SECRET",
+        hide_env_values = true
+    )]
+    forward_access_key_secret: Option<String>,
+    /// STS security token of that pair, if it is one [default:
+    /// ALIBABA_CLOUD_SECURITY_TOKEN with the ALIBABA_CLOUD_* pair].
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "FCLOCAL_FORWARD_SECURITY_TOKEN",
+        hide_env_values = true
+    )]
+    forward_security_token: Option<String>,
+    /// Longest wait between retries after failures (tests shorten it).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration, hide = true)]
+    forward_max_backoff: Duration,
+}
+
+/// Forwarding, running.
+pub struct Forwarding {
+    forwarder: Forwarder,
+    /// The banner line.
+    pub banner: String,
+    /// `GET /fclocal/forwarding`.
+    pub routes: axum::Router,
+}
+
+/// Starts forwarding if `--forward-logs` was given. Call inside the tokio
+/// runtime, after the logstore is open.
+pub fn start(
+    args: &ForwardArgs,
+    host_args: &HostArgs,
+    project: &Project,
+    tokio: &tokio::runtime::Runtime,
+    address: SocketAddr,
+) -> anyhow::Result<Option<Forwarding>> {
+    let Some(endpoint) = args.forward_logs.clone() else {
+        return Ok(None);
+    };
+    let credentials = credentials(args, host_args)?;
+    let projects: BTreeSet<String> = fclocal_invoke::all_specs(&project.app)
+        .into_iter()
+        .filter_map(|spec| spec.log_config.map(|target| target.project))
+        .collect();
+    anyhow::ensure!(
+        !projects.is_empty(),
+        "--forward-logs sends each line to its service's LogConfig project, and no service in the template has one: add `LogConfig: {{Project: ..., Logstore: ...}}` to a service"
+    );
+    let mut config = ForwardConfig::new(
+        endpoint.clone(),
+        credentials,
+        project.data_dir.join("forwarding.json"),
+    );
+    config.projects = Some(projects);
+    config.backoff = Backoff {
+        max: args.forward_max_backoff,
+        ..Backoff::default()
+    };
+    let key_id = config.credentials.pair.access_key_id.clone();
+    let remote = HttpRemote::new(endpoint.clone(), config.request_timeout);
+    let notice = Arc::new(|line: &str| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    });
+    let forwarder = Forwarder::start(config, &project.logs_db(), remote, notice)
+        .context("cannot start forwarding logs")?;
+    let status = tokio.block_on(forwarder.status());
+    let banner = format!(
+        "Forwarding logs to {endpoint} (AccessKey {key_id}): {} lines behind; progress: http://{address}/fclocal/forwarding",
+        status.backlog_lines
+    );
+    let routes = forwarder.router();
+    Ok(Some(Forwarding {
+        forwarder,
+        banner,
+        routes,
+    }))
+}
+
+impl Forwarding {
+    /// After the server stopped: forwards what is stored for a few seconds
+    /// more, then says how far it got.
+    pub fn stop(self, tokio: &tokio::runtime::Runtime, store: &LogStore) {
+        if let Err(error) = store.writer().flush_blocking() {
+            tracing::warn!("flushing the logstore before the last forwarding failed: {error}");
+        }
+        let status = tokio.block_on(self.forwarder.stop(SHUTDOWN_GRACE));
+        crate::output::status(&if status.backlog_lines == 0 {
+            format!("Every log line is forwarded to {}.", status.endpoint)
+        } else {
+            format!(
+                "{} log lines are not forwarded to {} yet; the next `fclocal start --forward-logs` sends them.",
+                status.backlog_lines, status.endpoint
+            )
+        });
+    }
+}
+
+/// The AccessKey of forwarding; see the module docs for the order.
+fn credentials(args: &ForwardArgs, host_args: &HostArgs) -> anyhow::Result<ForwardCredentials> {
+    let given = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
+    let (id, secret, token) = match (
+        given(&args.forward_access_key_id),
+        given(&args.forward_access_key_secret),
+    ) {
+        (Some(id), Some(secret)) => (id, secret, given(&args.forward_security_token)),
+        (None, None) => {
+            let id = host_args.access_key_id.clone();
+            let secret = host_args.access_key_secret.clone();
+            anyhow::ensure!(
+                !id.is_empty() && !secret.is_empty(),
+                "--forward-logs needs an AccessKey that may write to the project: set FCLOCAL_FORWARD_ACCESS_KEY_ID and FCLOCAL_FORWARD_ACCESS_KEY_SECRET (or --forward-access-key-id/--forward-access-key-secret), or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+            );
+            let token = given(&args.forward_security_token).or_else(|| {
+                std::env::var("ALIBABA_CLOUD_SECURITY_TOKEN")
+                    .ok()
+                    .filter(|token| !token.trim().is_empty())
+            });
+            (id, secret, token)
+        }
+        (Some(_), None) => anyhow::bail!(
+            "--forward-access-key-id (FCLOCAL_FORWARD_ACCESS_KEY_ID) is set but its secret is not: set --forward-access-key-secret (FCLOCAL_FORWARD_ACCESS_KEY_SECRET) too"
+        ),
+        (None, Some(_)) => anyhow::bail!(
+            "--forward-access-key-secret (FCLOCAL_FORWARD_ACCESS_KEY_SECRET) is set but its ID is not: set --forward-access-key-id (FCLOCAL_FORWARD_ACCESS_KEY_ID) too"
+        ),
+    };
+    Ok(ForwardCredentials {
+        pair: fclocal_sls_api::Credentials::new(id, secret),
+        security_token: token,
+    })
+}
