@@ -146,6 +146,7 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         "--client-timeout (FCLOCAL_CLIENT_TIMEOUT) must be longer than 0s, e.g. 10s"
     );
     let project = Project::load(&args.template)?;
+    let forwarding = forward::prepare(&args.forward, &args.host_args, &project)?;
     for warning in &project.warnings {
         output::status(&warning.to_string());
     }
@@ -282,7 +283,7 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
         },
     );
     // `--forward-logs`: every stored line also goes to the real Log Service.
-    let forwarding = forward::start(&args.forward, &args.host_args, &project, &tokio, address)?;
+    let forwarding = forward::start(forwarding, &project, &tokio, address)?;
     let log_routes = match &forwarding {
         Some(forwarding) => {
             banner_notes.push(forwarding.banner.clone());

@@ -283,3 +283,35 @@ fn forwarding_without_an_access_key_or_a_log_config_is_refused_at_start() {
         run.stderr
     );
 }
+
+#[test]
+fn a_wrong_secret_is_reported_with_the_fix_and_the_lines_wait() {
+    let remote_sandbox = Sandbox::with_template(TEMPLATE);
+    let remote = remote(&remote_sandbox, None);
+    let endpoint = format!("127.0.0.1:{}", remote.port());
+    let local_sandbox = Sandbox::with_template(TEMPLATE);
+    let local = Server::start_with_env(
+        &local_sandbox,
+        &["--no-watch", "--forward-logs", &endpoint],
+        &[
+            (
+                "FCLOCAL_FORWARD_ACCESS_KEY_ID",
+                &remote.credentials.access_key_id,
+            ),
+            ("FCLOCAL_FORWARD_ACCESS_KEY_SECRET", "not-the-secret"),
+        ],
+    );
+    invoke(&local, 1);
+    let failed = local.wait_for(&format!("Log forwarding to http://{endpoint} failed"));
+    for part in [
+        "answered 401 SignatureNotMatch to PutLogs for project test-log-project, logstore test-log-store",
+        "check the AccessKey given with --forward-access-key-id",
+    ] {
+        assert!(failed.contains(part), "{failed}");
+    }
+    let status = local.get("/fclocal/forwarding").json();
+    assert_eq!(status["state"], "failing", "{status:#}");
+    assert!(status["backlogLines"].as_u64().unwrap() >= 3, "{status:#}");
+    assert_eq!(status["forwardedLines"], 0, "{status:#}");
+    assert!(all_lines(&remote, Some(&remote.credentials)).is_empty());
+}

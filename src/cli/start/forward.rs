@@ -75,15 +75,16 @@ pub struct Forwarding {
     pub routes: axum::Router,
 }
 
-/// Starts forwarding if `--forward-logs` was given. Call inside the tokio
-/// runtime, after the logstore is open.
-pub fn start(
+/// Forwarding checked and configured, not started yet.
+pub struct Prepared(ForwardConfig);
+
+/// Checks the flags when `--forward-logs` was given, before anything is
+/// built, so a missing key or `LogConfig` fails at once.
+pub fn prepare(
     args: &ForwardArgs,
     host_args: &HostArgs,
     project: &Project,
-    tokio: &tokio::runtime::Runtime,
-    address: SocketAddr,
-) -> anyhow::Result<Option<Forwarding>> {
+) -> anyhow::Result<Option<Prepared>> {
     let Some(endpoint) = args.forward_logs.clone() else {
         return Ok(None);
     };
@@ -106,6 +107,20 @@ pub fn start(
         max: args.forward_max_backoff,
         ..Backoff::default()
     };
+    Ok(Some(Prepared(config)))
+}
+
+/// Starts forwarding. Call inside the tokio runtime, after the logstore is open.
+pub fn start(
+    prepared: Option<Prepared>,
+    project: &Project,
+    tokio: &tokio::runtime::Runtime,
+    address: SocketAddr,
+) -> anyhow::Result<Option<Forwarding>> {
+    let Some(Prepared(config)) = prepared else {
+        return Ok(None);
+    };
+    let endpoint = config.endpoint.clone();
     let key_id = config.credentials.pair.access_key_id.clone();
     let remote = HttpRemote::new(endpoint.clone(), config.request_timeout);
     let notice = Arc::new(|line: &str| {
