@@ -1,6 +1,6 @@
-//! The project a command works on: the template and the data directory
-//! (`.fclocal/` beside the template) holding the logstore, the compile cache
-//! and build records.
+//! The project a command works on: the project file (fun's `template.yml` or
+//! Serverless Devs' `s.yaml`) and the data directory (`.fclocal/` beside it)
+//! holding the logstore, the compile cache and build records.
 
 use std::path::{Path, PathBuf};
 
@@ -8,18 +8,20 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use fclocal_template::{App, Diagnostic, TemplateError};
 
-/// Where the template is and where fclocal keeps its data.
+/// The project files fclocal looks for, in order, when `-t` is not given:
+/// fun's template first (fclocal's own format), then Serverless Devs' (`s.yaml`
+/// beats `s.yml`, as in `s`).
+pub const PROJECT_FILES: [&str; 3] = ["template.yml", "s.yaml", "s.yml"];
+
+/// Where the project file is and where fclocal keeps its data.
 #[derive(Debug, Clone, Args)]
 pub struct TemplateArgs {
-    /// The Function Compute template (`Transform: Aliyun::Serverless-2018-04-03`).
-    #[arg(
-        short = 't',
-        long,
-        value_name = "FILE",
-        default_value = "template.yml",
-        env = "FCLOCAL_TEMPLATE"
-    )]
-    pub template: PathBuf,
+    /// The project file: a Function Compute `template.yml` (`Transform:
+    /// Aliyun::Serverless-2018-04-03`) or a Serverless Devs `s.yaml` (edition 3.0.0
+    /// with `component: fc3`, or 1.0.0 with `component: fc`)
+    /// [default: the first of template.yml, s.yaml, s.yml in the current directory].
+    #[arg(short = 't', long, value_name = "FILE", env = "FCLOCAL_TEMPLATE")]
+    pub template: Option<PathBuf>,
     /// Where fclocal keeps its logstore, compile cache and build records
     /// [default: `.fclocal` beside the template].
     #[arg(long, value_name = "DIR", env = "FCLOCAL_DATA_DIR")]
@@ -27,24 +29,41 @@ pub struct TemplateArgs {
 }
 
 impl TemplateArgs {
-    /// The template path, checked to exist, with a hint when it does not.
+    /// The project file: `-t`'s, checked to exist, or the first of
+    /// [`PROJECT_FILES`] in the current directory; with a hint when there is none.
     pub fn template_path(&self) -> anyhow::Result<PathBuf> {
-        if self.template.is_file() {
-            return Ok(self.template.clone());
-        }
         let cwd = std::env::current_dir().unwrap_or_default();
-        bail!(
-            "no template at {} (looked in {}); pass the template with `-t path/to/template.yml`, or run fclocal in the directory that holds it",
-            self.template.display(),
-            cwd.display()
-        )
+        match &self.template {
+            Some(template) if template.is_file() => Ok(template.clone()),
+            Some(template) => bail!(
+                "no template at {} (looked in {}); pass the project file with `-t path/to/template.yml` \
+                 (or `-t path/to/s.yaml`), or run fclocal in the directory that holds it",
+                template.display(),
+                cwd.display()
+            ),
+            None => match PROJECT_FILES
+                .iter()
+                .map(PathBuf::from)
+                .find(|p| p.is_file())
+            {
+                Some(found) => Ok(found),
+                None => bail!(
+                    "no template here: looked for {} in {}; pass the project file with `-t path/to/template.yml` \
+                     (or `-t path/to/s.yaml`), or run fclocal in the directory that holds it",
+                    PROJECT_FILES.join(", "),
+                    cwd.display()
+                ),
+            },
+        }
     }
 
-    /// The data directory, without reading the template.
+    /// The data directory, without reading the template: beside `-t`'s file, or
+    /// `.fclocal` in the current directory (where a found project file is).
     pub fn data_dir(&self) -> PathBuf {
         self.data_dir.clone().unwrap_or_else(|| {
             self.template
-                .parent()
+                .as_deref()
+                .and_then(Path::parent)
                 .filter(|dir| !dir.as_os_str().is_empty())
                 .unwrap_or(Path::new("."))
                 .join(".fclocal")

@@ -1,17 +1,17 @@
-//! `fclocal validate`: every problem in the template, with file:line:column,
-//! or a summary of what it declares; then the same for the ledger's network
-//! file, when there is one.
+//! `fclocal validate`: every problem in the project file (`template.yml` or
+//! `s.yaml`), with file:line:column, or a summary of what it declares; then the
+//! same for the ledger's network file, when there is one.
 
 use std::process::ExitCode;
 
 use clap::Args;
-use fclocal_template::{App, TemplateError, TriggerKind};
+use fclocal_template::{App, ProjectFormat, TemplateError, TriggerKind};
 
 use crate::ledger::{NetworkArgs, check_chaincode_code};
 use crate::output;
 use crate::project::TemplateArgs;
 
-/// Check template.yml and the ledger's network file.
+/// Check the project file (template.yml or s.yaml) and the ledger's network file.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     #[command(flatten)]
@@ -105,7 +105,8 @@ fn plural(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
 }
 
-/// `1 service, 3 functions (2 HTTP triggers, 1 timer trigger), 1 log project (1 logstore)`.
+/// `1 service, 3 functions (2 HTTP triggers, 1 timer trigger), 1 log project (1 logstore)`;
+/// an FC 3.0 `s.yaml` has no services to count: `FC 3.0, 3 functions (…)`.
 fn summary(app: &App) -> String {
     let functions = app.functions().count();
     let mut http = 0;
@@ -137,12 +138,22 @@ fn summary(app: &App) -> String {
         ));
     }
     let logstores: usize = app.log_projects.iter().map(|p| p.logstores.len()).sum();
-    format!(
-        "{}, {} ({}), {} ({})",
-        plural(app.services.len(), "service", "services"),
+    let functions = format!(
+        "{} ({})",
         plural(functions, "function", "functions"),
-        triggers.join(", "),
-        plural(app.log_projects.len(), "log project", "log projects"),
-        plural(logstores, "logstore", "logstores"),
-    )
+        triggers.join(", ")
+    );
+    match app.source {
+        ProjectFormat::ServerlessDevs3 => format!("FC 3.0, {functions}"),
+        ProjectFormat::ServerlessDevs1 => format!(
+            "FC 2.0, {}, {functions}",
+            plural(app.services.len(), "service", "services")
+        ),
+        ProjectFormat::FunTemplate => format!(
+            "{}, {functions}, {} ({})",
+            plural(app.services.len(), "service", "services"),
+            plural(app.log_projects.len(), "log project", "log projects"),
+            plural(logstores, "logstore", "logstores"),
+        ),
+    }
 }

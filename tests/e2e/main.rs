@@ -21,6 +21,7 @@ mod logs;
 mod logs_query;
 mod marbles;
 mod package;
+mod s_yaml;
 mod sdk;
 mod sdk_fc;
 mod sdk_sls;

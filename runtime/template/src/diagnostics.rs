@@ -109,6 +109,10 @@ impl Pos {
 pub(crate) struct Diags {
     file: PathBuf,
     items: Vec<Diagnostic>,
+    /// Places whose value could not be computed (an `s.yaml` variable that did not
+    /// resolve). The failure is reported once; what later checks say about the
+    /// placeholder left there would only repeat it.
+    muted: std::collections::HashSet<Pos>,
 }
 
 impl Diags {
@@ -116,7 +120,13 @@ impl Diags {
         Diags {
             file: file.to_path_buf(),
             items: Vec::new(),
+            muted: std::collections::HashSet::new(),
         }
+    }
+
+    /// Drops every later diagnostic at `pos` (see [`Diags::muted`]).
+    pub fn mute(&mut self, pos: Pos) {
+        self.muted.insert(pos);
     }
 
     pub fn error(&mut self, pos: Pos, message: impl Into<String>) {
@@ -128,6 +138,9 @@ impl Diags {
     }
 
     fn push(&mut self, pos: Pos, severity: Severity, message: String) {
+        if self.muted.contains(&pos) {
+            return;
+        }
         self.items.push(Diagnostic {
             file: self.file.clone(),
             line: pos.line.max(1),

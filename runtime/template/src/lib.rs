@@ -54,6 +54,7 @@ mod lookup;
 mod model;
 mod names;
 mod resolve;
+mod serverless_devs;
 mod trigger;
 mod yaml;
 
@@ -64,9 +65,10 @@ pub use crate::diagnostics::{Diagnostic, Severity, TemplateError};
 pub use crate::lookup::LookupError;
 pub use crate::model::{
     App, CodeLocation, Function, Language, LogConfig, LogProject, Logstore, MnsTopic, NasConfig,
-    NasMountPoint, Runtime, Service, VpcConfig,
+    NasMountPoint, ProjectFormat, Runtime, Service, VpcConfig,
 };
 pub use crate::names::{FunctionName, NameError, ServiceName, TriggerName};
+pub use crate::serverless_devs::variables::VariableSources;
 pub use crate::trigger::{
     AuthType, HttpMethod, HttpTrigger, MnsTopicTrigger, NotifyContentFormat, TimerTrigger, Trigger,
     TriggerKind,
@@ -84,26 +86,57 @@ pub struct Loaded {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Reads and validates the template at `path`. Relative `CodeUri`s are resolved against
-/// the template's directory; diagnostics name the file as `path` is written.
+/// Reads and validates the project file at `path`: a fun `template.yml`, or a
+/// Serverless Devs `s.yaml` (told apart by content: `edition:` marks `s.yaml`;
+/// by file name when neither format's keys are there). Relative `CodeUri`s
+/// (`code`) are resolved against the file's directory; diagnostics name the file
+/// as `path` is written. `${env('X')}` in an `s.yaml` reads the process
+/// environment and a `.env` file beside it ([`VariableSources::from_process`]).
 pub fn load(path: &Path) -> Result<Loaded, TemplateError> {
+    load_with(path, &VariableSources::from_process(&base_dir_of(path)))
+}
+
+/// [`load`], with the values `s.yaml` variables read given explicitly (tests, and
+/// callers that must not read the process environment).
+pub fn load_with(path: &Path, sources: &VariableSources) -> Result<Loaded, TemplateError> {
     let source = std::fs::read_to_string(path).map_err(|source| TemplateError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let base_dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    parse_str(&source, path, &base_dir)
+    parse_str_with(&source, path, &base_dir_of(path), sources)
 }
 
-/// Validates template text. `file` is only used to label diagnostics; relative
-/// `CodeUri`s are resolved against `base_dir` (and must exist there).
+/// The directory relative paths in the file at `path` are resolved against.
+fn base_dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Validates project text (`template.yml` or `s.yaml`, as [`load`] tells them apart).
+/// `file` labels diagnostics and names the format when the content does not;
+/// relative paths are resolved against `base_dir` (and must exist there). `s.yaml`
+/// variables read the process environment only (no `.env`).
 pub fn parse_str(source: &str, file: &Path, base_dir: &Path) -> Result<Loaded, TemplateError> {
+    let sources = VariableSources::with_dotenv(std::env::vars().collect(), "");
+    parse_str_with(source, file, base_dir, &sources)
+}
+
+/// [`parse_str`] with explicit values for `s.yaml` variables.
+pub fn parse_str_with(
+    source: &str,
+    file: &Path,
+    base_dir: &Path,
+    sources: &VariableSources,
+) -> Result<Loaded, TemplateError> {
     let mut diags = Diags::new(file);
-    let app = yaml::parse(source, &mut diags)
-        .map(|root| resolve::resolve(&root, file, base_dir, &mut diags));
+    let root = yaml::parse(source, &mut diags);
+    let app = if serverless_devs::is_serverless_devs(root.as_ref(), file) {
+        root.map(|root| serverless_devs::resolve(&root, file, base_dir, sources, &mut diags))
+    } else {
+        root.map(|root| resolve::resolve(&root, file, base_dir, &mut diags))
+    };
     let (errors, warnings) = diags.finish();
     match app {
         Some(app) if errors.is_empty() => Ok(Loaded { app, warnings }),
@@ -111,4 +144,11 @@ pub fn parse_str(source: &str, file: &Path, base_dir: &Path) -> Result<Loaded, T
             diagnostics: errors,
         }),
     }
+}
+
+/// Whether `path` names a Serverless Devs project file by its name alone (`s.yaml`,
+/// `s.yml`, `s-prod.yaml`…), for callers choosing how to describe a file before
+/// reading it.
+pub fn is_serverless_devs_file_name(path: &Path) -> bool {
+    serverless_devs::is_serverless_devs(None, path)
 }

@@ -131,6 +131,7 @@ mod tests {
 
     fn app(services: Vec<Service>) -> App {
         App {
+            source: crate::ProjectFormat::FunTemplate,
             template_path: "template.yml".into(),
             base_dir: ".".into(),
             services,

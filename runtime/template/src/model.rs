@@ -10,6 +10,11 @@ use crate::trigger::Trigger;
 /// projects and MNS topics it declares, all in template order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
+    /// Which project format the app was read from. Nothing downstream needs it to
+    /// run functions; it tells FC 3.0 apps (`s.yaml` edition 3, where functions
+    /// stand alone and HTTP triggers serve at the function's root path) from FC 2.0
+    /// ones.
+    pub source: ProjectFormat,
     /// The template file, as given to [`crate::load`].
     pub template_path: PathBuf,
     /// The directory relative paths (`CodeUri`) were resolved against: the template's
@@ -21,6 +26,36 @@ pub struct App {
     pub log_projects: Vec<LogProject>,
     /// `Aliyun::Serverless::MNSTopic` resources.
     pub mns_topics: Vec<MnsTopic>,
+}
+
+/// The project file an [`App`] was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProjectFormat {
+    /// fun's `template.yml` (`Transform: Aliyun::Serverless-2018-04-03`): FC 2.0.
+    FunTemplate,
+    /// Serverless Devs `s.yaml`, `edition: 3.0.0` with the `fc3` component: FC 3.0.
+    /// Each function is its own service, named after it (`hello` → `hello/hello`;
+    /// `svc$fn`, FC 3.0's name for an FC 2.0 function, → `svc/fn`).
+    ServerlessDevs3,
+    /// Serverless Devs `s.yaml`, `edition: 1.0.0` with the `fc` component: FC 2.0
+    /// services and functions, as `template.yml` declares them.
+    ServerlessDevs1,
+}
+
+impl ProjectFormat {
+    /// Whether the app is an FC 3.0 project (functions without services).
+    pub fn is_fc3(self) -> bool {
+        self == ProjectFormat::ServerlessDevs3
+    }
+
+    /// How the format is named in messages: `template.yml`, `s.yaml (edition 3.0.0)`.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            ProjectFormat::FunTemplate => "template.yml",
+            ProjectFormat::ServerlessDevs3 => "s.yaml (edition 3.0.0, fc3)",
+            ProjectFormat::ServerlessDevs1 => "s.yaml (edition 1.0.0, fc)",
+        }
+    }
 }
 
 /// An `Aliyun::Serverless::Service`: a group of functions sharing a role, network and

@@ -98,6 +98,10 @@ pub enum HttpMethod {
     Head,
     /// `PATCH`.
     Patch,
+    /// `OPTIONS`: FC 3.0 HTTP triggers (`s.yaml` edition 3) may list it, so the
+    /// function answers CORS preflights itself; not in [`HttpMethod::ALL`], which
+    /// is FC 2.0's list.
+    Options,
 }
 
 impl HttpMethod {
@@ -120,8 +124,20 @@ impl HttpMethod {
             HttpMethod::Delete => "DELETE",
             HttpMethod::Head => "HEAD",
             HttpMethod::Patch => "PATCH",
+            HttpMethod::Options => "OPTIONS",
         }
     }
+
+    /// FC 3.0's methods (fc3 `schema.json`): [`HttpMethod::ALL`] and `OPTIONS`.
+    pub const FC3: [HttpMethod; 7] = [
+        HttpMethod::Get,
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Delete,
+        HttpMethod::Head,
+        HttpMethod::Patch,
+        HttpMethod::Options,
+    ];
 
     /// Parses a method written all uppercase or all lowercase (`GET`, `get`).
     pub fn from_template(text: &str) -> Option<HttpMethod> {

@@ -5,6 +5,10 @@
 //! - `tests/ui/valid/<name>.yml` must load; a summary of the resolved app and its warnings
 //!   must equal `<name>.out`.
 //!
+//! - `tests/ui/s-yaml/{invalid,valid}/<name>.yaml`: the same for Serverless Devs
+//!   `s.yaml` files (both editions), loaded with a fixed environment
+//!   ([`s_yaml_sources`]) so `${env('…')}` resolves the same on every machine.
+//!
 //! Re-run with `BLESS=1 cargo test -p fclocal-template --test ui` to rewrite the expected
 //! files after an intended change, then review the diff.
 //!
@@ -16,7 +20,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use fclocal_template::{
-    App, CodeLocation, Function, Loaded, LogConfig, Service, Trigger, TriggerKind, load,
+    App, CodeLocation, Function, Loaded, LogConfig, Service, TemplateError, Trigger, TriggerKind,
+    VariableSources, load, load_with,
 };
 
 fn bless() -> bool {
@@ -25,11 +30,16 @@ fn bless() -> bool {
 
 /// The `.yml` files in `tests/ui/<dir>`, sorted.
 fn cases(dir: &str) -> Vec<PathBuf> {
+    cases_with(dir, "yml")
+}
+
+/// The `.<ext>` files in `tests/ui/<dir>`, sorted.
+fn cases_with(dir: &str, ext: &str) -> Vec<PathBuf> {
     let dir = Path::new("tests/ui").join(dir);
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
         .collect();
     files.sort();
     files
@@ -53,9 +63,14 @@ fn compare(expected: &Path, actual: &str, failures: &mut Vec<String>) {
 
 /// Reports expected-output files with no template beside them (left over after a rename).
 fn orphans(dir: &str, ext: &str, failures: &mut Vec<String>) {
+    orphans_of(dir, ext, "yml", failures);
+}
+
+/// Reports `.<ext>` files with no `.<source>` beside them.
+fn orphans_of(dir: &str, ext: &str, source: &str, failures: &mut Vec<String>) {
     for entry in fs::read_dir(Path::new("tests/ui").join(dir)).expect("ui dir") {
         let path = entry.expect("directory entry").path();
-        if path.extension().is_some_and(|e| e == ext) && !path.with_extension("yml").exists() {
+        if path.extension().is_some_and(|e| e == ext) && !path.with_extension(source).exists() {
             failures.push(format!("{} has no .yml beside it", path.display()));
         }
     }
@@ -108,15 +123,144 @@ fn valid_templates_resolve() {
     finish(failures);
 }
 
+/// What `s.yaml` variables read in the golden tests: `REGION` and the account id set,
+/// nothing else (so `${env('…')}` of anything else is unset).
+fn s_yaml_sources() -> VariableSources {
+    VariableSources::with_dotenv(
+        [
+            ("REGION".to_owned(), "cn-shanghai".to_owned()),
+            ("STAGE".to_owned(), "test".to_owned()),
+            ("FCLOCAL_ACCOUNT_ID".to_owned(), "1122334455".to_owned()),
+        ]
+        .into(),
+        "",
+    )
+}
+
+/// Runs the golden cases in `tests/ui/<dir>`: each `.yaml` must fail with its `.err`
+/// (`valid == false`) or load with its `.out`.
+fn golden_s_yaml(dir: &str, valid: bool) -> Vec<String> {
+    let cases = cases_with(dir, "yaml");
+    assert!(cases.len() >= 3, "only {} cases in {dir}", cases.len());
+    let sources = s_yaml_sources();
+    let mut failures = Vec::new();
+    for path in &cases {
+        match (load_with(path, &sources), valid) {
+            (Ok(loaded), true) => compare(
+                &path.with_extension("out"),
+                &summary(&loaded),
+                &mut failures,
+            ),
+            (Err(err), false) => compare(
+                &path.with_extension("err"),
+                &format!("{err}\n"),
+                &mut failures,
+            ),
+            (Ok(_), false) => {
+                failures.push(format!("{} loaded, but should be invalid", path.display()))
+            }
+            (Err(err), true) => failures.push(format!("{} failed to load:\n{err}", path.display())),
+        }
+    }
+    orphans_of(
+        dir,
+        if valid { "out" } else { "err" },
+        "yaml",
+        &mut failures,
+    );
+    failures
+}
+
+#[test]
+fn invalid_s_yaml_files_report_every_problem() {
+    finish(golden_s_yaml("s-yaml/invalid", false));
+}
+
+#[test]
+fn valid_s_yaml_files_resolve() {
+    finish(golden_s_yaml("s-yaml/valid", true));
+}
+
+#[test]
+fn the_formats_are_told_apart_by_content_then_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = s_yaml_sources();
+    // `edition:` makes any file an s.yaml; fun's keys make `s.yaml` a template.
+    let s_yaml_named_oddly = dir.path().join("project.yml");
+    fs::write(
+        &s_yaml_named_oddly,
+        "edition: 3.0.0\nname: x\nresources: {}\n",
+    )
+    .unwrap();
+    let loaded = load_with(&s_yaml_named_oddly, &sources).expect("an empty s.yaml is valid");
+    assert_eq!(
+        loaded.app.source,
+        fclocal_template::ProjectFormat::ServerlessDevs3
+    );
+    let template_named_s = dir.path().join("s.yaml");
+    fs::write(
+        &template_named_s,
+        "ROSTemplateFormatVersion: '2015-09-01'\nTransform: 'Aliyun::Serverless-2018-04-03'\nResources: {}\n",
+    )
+    .unwrap();
+    let loaded = load_with(&template_named_s, &sources).expect("an empty template is valid");
+    assert_eq!(
+        loaded.app.source,
+        fclocal_template::ProjectFormat::FunTemplate
+    );
+    // Neither: the name decides which format's errors explain it.
+    let neither = dir.path().join("s.yml");
+    fs::write(&neither, "name: x\n").unwrap();
+    let Err(TemplateError::Invalid { diagnostics }) = load_with(&neither, &sources) else {
+        panic!("should be invalid");
+    };
+    assert!(
+        diagnostics[0]
+            .message
+            .contains("missing required property `edition`"),
+        "{diagnostics:?}"
+    );
+    let neither = dir.path().join("template.yml");
+    fs::write(&neither, "name: x\n").unwrap();
+    let Err(TemplateError::Invalid { diagnostics }) = load_with(&neither, &sources) else {
+        panic!("should be invalid");
+    };
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.message.contains("ROSTemplateFormatVersion")),
+        "{diagnostics:?}"
+    );
+}
+
+#[test]
+fn dotenv_beside_an_s_yaml_fills_env_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join(".env"),
+        "FCLOCAL_DOTENV_TEST_DESC=from dotenv\n",
+    )
+    .unwrap();
+    let sources = VariableSources::from_process(dir.path());
+    assert_eq!(
+        sources
+            .env
+            .get("FCLOCAL_DOTENV_TEST_DESC")
+            .map(String::as_str),
+        Some("from dotenv")
+    );
+}
+
 /// A compact, complete rendering of a loaded app, so any change in resolution shows up.
 fn summary(loaded: &Loaded) -> String {
     let app = &loaded.app;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "template {} (base dir {})",
+        "template {} (base dir {}, {})",
         app.template_path.display(),
-        app.base_dir.display()
+        app.base_dir.display(),
+        app.source.display_name()
     );
     for service in &app.services {
         write_service(&mut out, service);

@@ -14,7 +14,7 @@ use crate::diagnostics::{Diags, Pos};
 use crate::model::{CodeLocation, Language, Runtime};
 
 /// Every runtime FC 2.0 / fun / s accept (fun `function.js`, FC's runtime list).
-pub(super) const RUNTIMES: [&str; 25] = [
+pub(crate) const RUNTIMES: [&str; 25] = [
     "nodejs6",
     "nodejs8",
     "nodejs10",
@@ -51,10 +51,52 @@ const NODE_RUNTIMES: [&str; 7] = [
 const PYTHON_RUNTIMES: [&str; 4] = ["python3", "python3.9", "python3.10", "python3.12"];
 
 /// What fclocal runs, for messages.
-pub(super) const RUNS: &str = "`custom` (a WebAssembly component), nodejs8 to nodejs20, and python3, python3.9, python3.10, python3.12";
+pub(crate) const RUNS: &str = "`custom` (a WebAssembly component), nodejs8 to nodejs20, and python3, python3.9, python3.10, python3.12";
+
+/// How a project format spells the properties code messages name: fun's
+/// `template.yml` (`Runtime`, `Handler`, `CodeUri`) or Serverless Devs'
+/// `s.yaml` (`runtime`, `handler`, `code`), so each error names the key the
+/// user wrote.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Keys {
+    pub runtime: &'static str,
+    pub handler: &'static str,
+    pub code: &'static str,
+    /// The runtime a WebAssembly function declares.
+    pub custom: &'static str,
+}
+
+impl Keys {
+    /// `template.yml`.
+    pub const FUN: Keys = Keys {
+        runtime: "Runtime",
+        handler: "Handler",
+        code: "CodeUri",
+        custom: "custom",
+    };
+    /// `s.yaml`, both editions.
+    pub const S_YAML: Keys = Keys {
+        runtime: "runtime",
+        handler: "handler",
+        code: "code",
+        custom: "custom.debian10",
+    };
+}
 
 /// Checks `Runtime`; the runtime when fclocal can run it.
-pub(super) fn check_runtime(runtime: &str, pos: Pos, ctx: &str, d: &mut Diags) -> Option<Runtime> {
+pub(crate) fn check_runtime(
+    runtime: &str,
+    pos: Pos,
+    ctx: &str,
+    keys: &Keys,
+    d: &mut Diags,
+) -> Option<Runtime> {
+    let Keys {
+        runtime: k_runtime,
+        handler: k_handler,
+        code: k_code,
+        custom: k_custom,
+    } = *keys;
     if runtime == "custom" {
         return Some(Runtime::Custom);
     }
@@ -78,7 +120,7 @@ pub(super) fn check_runtime(runtime: &str, pos: Pos, ctx: &str, d: &mut Diags) -
                 "{ctx}: runtime `{runtime}` cannot run locally: fclocal runs {RUNS}. \
                  To port it, rewrite the handler in Node.js or Python (FC's own handler APIs), or in Rust with \
                  fclocal-sdk (see functions/hello in the fclocal repository) built as a component and declared \
-                 `Runtime: custom`, `Handler: <name>.wasm`, `CodeUri: <crate dir>`"
+                 `{k_runtime}: {k_custom}`, `{k_handler}: <name>.wasm`, `{k_code}: <crate dir>`"
             ),
         );
     } else {
@@ -96,16 +138,18 @@ pub(super) fn check_runtime(runtime: &str, pos: Pos, ctx: &str, d: &mut Diags) -
 
 /// Checks a Node.js or Python `Handler`: FC's `file.export` /
 /// `module.function`, split at the last dot.
-pub(super) fn check_source_handler(
+pub(crate) fn check_source_handler(
     handler: &str,
     language: Language,
     pos: Pos,
     ctx: &str,
+    keys: &Keys,
     d: &mut Diags,
 ) -> bool {
+    let k_handler = keys.handler;
     let example = match language {
-        Language::Node => "`Handler: index.handler` (exports.handler in index.js)",
-        Language::Python => "`Handler: index.handler` (def handler in index.py)",
+        Language::Node => format!("`{k_handler}: index.handler` (exports.handler in index.js)"),
+        Language::Python => format!("`{k_handler}: index.handler` (def handler in index.py)"),
     };
     let valid = handler.rsplit_once('.').is_some_and(|(file, export)| {
         !file.is_empty() && !export.is_empty() && !file.ends_with('/')
@@ -114,7 +158,7 @@ pub(super) fn check_source_handler(
         d.error(
             pos,
             format!(
-                "{ctx}: Handler `{handler}` must name a file and what it exports, separated by a dot, e.g. {example}"
+                "{ctx}: {k_handler} `{handler}` must name a file and what it exports, separated by a dot, e.g. {example}"
             ),
         );
     }
@@ -123,20 +167,22 @@ pub(super) fn check_source_handler(
 
 /// Resolves `CodeUri` for a Node.js or Python function: the folder FC
 /// mounts at `/code`.
-pub(super) fn resolve_source(
+pub(crate) fn resolve_source(
     code_uri: &str,
     pos: Pos,
     language: Language,
     base_dir: &Path,
     ctx: &str,
+    keys: &Keys,
     d: &mut Diags,
 ) -> Option<CodeLocation> {
+    let k_code = keys.code;
     let lower = code_uri.to_ascii_lowercase();
     if lower.starts_with("oss://") || lower.ends_with(".zip") {
         d.error(
             pos,
             format!(
-                "{ctx}: CodeUri `{code_uri}` is {}; fclocal runs local {} code: point CodeUri at the folder holding it",
+                "{ctx}: {k_code} `{code_uri}` is {}; fclocal runs local {} code: point {k_code} at the folder holding it",
                 if lower.ends_with(".zip") { "a zip archive" } else { "in OSS" },
                 language.display_name()
             ),
@@ -144,7 +190,7 @@ pub(super) fn resolve_source(
         return None;
     }
     if code_uri.trim().is_empty() {
-        d.error(pos, format!("{ctx}: CodeUri is empty"));
+        d.error(pos, format!("{ctx}: {k_code} is empty"));
         return None;
     }
     let path = normalize(&base_dir.join(code_uri));
@@ -158,7 +204,7 @@ pub(super) fn resolve_source(
             d.error(
                 pos,
                 format!(
-                    "{ctx}: CodeUri `{code_uri}` is a file; point it at the folder holding it (FC mounts that folder at /code)"
+                    "{ctx}: {k_code} `{code_uri}` is a file; point it at the folder holding it (FC mounts that folder at /code)"
                 ),
             );
             None
@@ -166,7 +212,7 @@ pub(super) fn resolve_source(
         Err(_) => {
             d.error(
                 pos,
-                format!("{ctx}: CodeUri `{code_uri}` does not exist (relative to {shown_base})"),
+                format!("{ctx}: {k_code} `{code_uri}` does not exist (relative to {shown_base})"),
             );
             None
         }
@@ -174,15 +220,27 @@ pub(super) fn resolve_source(
 }
 
 /// Checks that `Handler` names a component file; true when it does.
-pub(super) fn check_handler(handler: &str, pos: Pos, ctx: &str, d: &mut Diags) -> bool {
+pub(crate) fn check_handler(
+    handler: &str,
+    pos: Pos,
+    ctx: &str,
+    keys: &Keys,
+    d: &mut Diags,
+) -> bool {
+    let Keys {
+        runtime: k_runtime,
+        handler: k_handler,
+        code: k_code,
+        custom: k_custom,
+    } = *keys;
     let stem = handler.strip_suffix(".wasm");
     if stem.is_none_or(str::is_empty) {
         d.error(
             pos,
             format!(
-                "{ctx}: Handler `{handler}` is not a WebAssembly component: with `Runtime: custom`, fclocal expects \
-                 the Handler to name the component file, e.g. `Handler: process-event.wasm`, built from the crate \
-                 in CodeUri or found in the CodeUri directory"
+                "{ctx}: {k_handler} `{handler}` is not a WebAssembly component: with `{k_runtime}: {k_custom}`, fclocal expects \
+                 the {k_handler} to name the component file, e.g. `{k_handler}: process-event.wasm`, built from the crate \
+                 in {k_code} or found in the {k_code} directory"
             ),
         );
         return false;
@@ -191,7 +249,7 @@ pub(super) fn check_handler(handler: &str, pos: Pos, ctx: &str, d: &mut Diags) -
         d.error(
             pos,
             format!(
-                "{ctx}: Handler `{handler}` must be a file name such as `process-event.wasm`; put the directory in CodeUri"
+                "{ctx}: {k_handler} `{handler}` must be a file name such as `process-event.wasm`; put the directory in {k_code}"
             ),
         );
         return false;
@@ -200,20 +258,26 @@ pub(super) fn check_handler(handler: &str, pos: Pos, ctx: &str, d: &mut Diags) -
 }
 
 /// Resolves `CodeUri` (relative to `base_dir`) for a component named `handler`.
-pub(super) fn resolve(
+pub(crate) fn resolve(
     code_uri: &str,
     pos: Pos,
     handler: &str,
     base_dir: &Path,
     ctx: &str,
+    keys: &Keys,
     d: &mut Diags,
 ) -> Option<CodeLocation> {
+    let Keys {
+        handler: k_handler,
+        code: k_code,
+        ..
+    } = *keys;
     let lower = code_uri.to_ascii_lowercase();
     if lower.starts_with("oss://") {
         d.error(
             pos,
             format!(
-                "{ctx}: CodeUri `{code_uri}` is in OSS; fclocal runs local code only: point CodeUri at the crate \
+                "{ctx}: {k_code} `{code_uri}` is in OSS; fclocal runs local code only: point {k_code} at the crate \
                  that builds the component, or at the directory or `.wasm` file that holds it"
             ),
         );
@@ -226,14 +290,14 @@ pub(super) fn resolve(
         d.error(
             pos,
             format!(
-                "{ctx}: CodeUri `{code_uri}` is a `{ext}` archive, which fclocal cannot run: it runs WebAssembly \
-                 components; point CodeUri at the crate that builds `{handler}`, or at the directory or `.wasm` file that holds it"
+                "{ctx}: {k_code} `{code_uri}` is a `{ext}` archive, which fclocal cannot run: it runs WebAssembly \
+                 components; point {k_code} at the crate that builds `{handler}`, or at the directory or `.wasm` file that holds it"
             ),
         );
         return None;
     }
     if code_uri.trim().is_empty() {
-        d.error(pos, format!("{ctx}: CodeUri is empty"));
+        d.error(pos, format!("{ctx}: {k_code} is empty"));
         return None;
     }
     let path = normalize(&base_dir.join(code_uri));
@@ -241,7 +305,7 @@ pub(super) fn resolve(
     let Ok(meta) = std::fs::metadata(&path) else {
         d.error(
             pos,
-            format!("{ctx}: CodeUri `{code_uri}` does not exist (relative to {shown_base})"),
+            format!("{ctx}: {k_code} `{code_uri}` does not exist (relative to {shown_base})"),
         );
         return None;
     };
@@ -252,7 +316,7 @@ pub(super) fn resolve(
         d.error(
             pos,
             format!(
-                "{ctx}: CodeUri `{code_uri}` is a file but not a `.wasm` component; point it at the component, \
+                "{ctx}: {k_code} `{code_uri}` is a file but not a `.wasm` component; point it at the component, \
                  the directory holding `{handler}`, or the crate that builds it"
             ),
         );
@@ -271,8 +335,8 @@ pub(super) fn resolve(
     d.error(
         pos,
         format!(
-            "{ctx}: CodeUri `{code_uri}` holds neither a Cargo.toml (a crate fclocal builds) nor the component \
-             `{handler}` named by Handler (relative to {shown_base})"
+            "{ctx}: {k_code} `{code_uri}` holds neither a Cargo.toml (a crate fclocal builds) nor the component \
+             `{handler}` named by {k_handler} (relative to {shown_base})"
         ),
     );
     None
@@ -322,7 +386,9 @@ mod tests {
         std::fs::write(base.join("notes.txt"), "").unwrap();
 
         let mut d = Diags::new(Path::new("t.yml"));
-        let run = |uri: &str, d: &mut Diags| resolve(uri, Pos::START, "hello.wasm", base, "f", d);
+        let run = |uri: &str, d: &mut Diags| {
+            resolve(uri, Pos::START, "hello.wasm", base, "f", &Keys::FUN, d)
+        };
         assert_eq!(
             run("./crate", &mut d),
             Some(CodeLocation::Crate {

@@ -9,7 +9,7 @@ use crate::yaml::{Entry, Value};
 /// FC's limit on the total size of names and values.
 const MAX_TOTAL_BYTES: usize = 4096;
 
-pub(super) fn resolve(entry: &Entry, ctx: &str, d: &mut Diags) -> Vec<(String, String)> {
+pub(crate) fn resolve(entry: &Entry, ctx: &str, d: &mut Diags) -> Vec<(String, String)> {
     let Some(map) = expect_mapping(&entry.value, "EnvironmentVariables", ctx, d) else {
         return Vec::new();
     };

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
+use super::code_uri::{self, Keys};
 use super::props::{Props, did_you_mean_type, expect_list, expect_mapping, narrow, unknown_key};
-use super::{FUNCTION, code_uri, env, triggers};
+use super::{FUNCTION, env, triggers};
 use crate::diagnostics::Diags;
 use crate::model::{Function, Runtime};
 use crate::names::FunctionName;
@@ -102,7 +103,7 @@ pub(super) fn resolve(
     let runtime_name =
         p.required_string("Runtime", &format!(" (fclocal runs {})", code_uri::RUNS), d);
     let runtime = match (&runtime_name, p.get("Runtime")) {
-        (Some(r), Some(node)) => code_uri::check_runtime(r, node.pos, &ctx, d),
+        (Some(r), Some(node)) => code_uri::check_runtime(r, node.pos, &ctx, &Keys::FUN, d),
         _ => None, // missing or mistyped: already reported; keep checking the rest
     };
     // A missing `Runtime` is reported above; check the rest as for `custom`
@@ -121,7 +122,7 @@ pub(super) fn resolve(
                 )
                 .filter(|h| {
                     p.get("Handler")
-                        .is_some_and(|n| code_uri::check_handler(h, n.pos, &ctx, d))
+                        .is_some_and(|n| code_uri::check_handler(h, n.pos, &ctx, &Keys::FUN, d))
                 });
             let code_uri = p.required_string(
                 "CodeUri",
@@ -130,7 +131,7 @@ pub(super) fn resolve(
             );
             match (handler, code_uri, p.get("CodeUri")) {
                 (Some(handler), Some(uri), Some(node)) => {
-                    code_uri::resolve(&uri, node.pos, &handler, base_dir, &ctx, d)
+                    code_uri::resolve(&uri, node.pos, &handler, base_dir, &ctx, &Keys::FUN, d)
                         .map(|code| (handler, code))
                 }
                 _ => None,
@@ -146,7 +147,7 @@ pub(super) fn resolve(
                 )
                 .filter(|h| {
                     p.get("Handler").is_some_and(|n| {
-                        code_uri::check_source_handler(h, language, n.pos, &ctx, d)
+                        code_uri::check_source_handler(h, language, n.pos, &ctx, &Keys::FUN, d)
                     })
                 });
             let code_uri = p.required_string(
@@ -155,10 +156,16 @@ pub(super) fn resolve(
                 d,
             );
             match (handler, code_uri, p.get("CodeUri")) {
-                (Some(handler), Some(uri), Some(node)) => {
-                    code_uri::resolve_source(&uri, node.pos, language, base_dir, &ctx, d)
-                        .map(|code| (handler, code))
-                }
+                (Some(handler), Some(uri), Some(node)) => code_uri::resolve_source(
+                    &uri,
+                    node.pos,
+                    language,
+                    base_dir,
+                    &ctx,
+                    &Keys::FUN,
+                    d,
+                )
+                .map(|code| (handler, code)),
                 _ => None,
             }
         }

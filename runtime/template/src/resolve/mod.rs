@@ -1,10 +1,10 @@
 //! The template tree → the resolved [`App`]: the root, the `Resources` dispatch and the
 //! checks that span resources. Each resource kind has its own module.
 
-mod code_uri;
-mod env;
+pub(crate) mod code_uri;
+pub(crate) mod env;
 mod function;
-mod props;
+pub(crate) mod props;
 mod resources;
 mod service;
 mod triggers;
@@ -12,7 +12,7 @@ mod triggers;
 use std::path::Path;
 
 use crate::diagnostics::{Diags, Pos};
-use crate::model::{App, LogConfig};
+use crate::model::{App, LogConfig, ProjectFormat};
 use crate::yaml::{Entry, Mapping, Node};
 use props::{Props, did_you_mean, did_you_mean_type, suggest, unknown_key};
 
@@ -47,6 +47,7 @@ const TOP_LEVEL_TYPES: [&str; 7] = [
 /// valid and is only handed out when `d` has no errors.
 pub(crate) fn resolve(root: &Node, template_path: &Path, base_dir: &Path, d: &mut Diags) -> App {
     let mut app = App {
+        source: ProjectFormat::FunTemplate,
         template_path: template_path.to_path_buf(),
         base_dir: base_dir.to_path_buf(),
         services: Vec::new(),
