@@ -52,8 +52,8 @@ impl App {
         self.functions().next()
     }
 
-    /// Finds a function by `service/function`, or by a bare `function` name when exactly
-    /// one service declares it.
+    /// Finds a function by `service/function` (or FC 3.0's `service$function`), or by
+    /// a bare `function` name when exactly one service declares it.
     pub fn find_function(&self, spec: &str) -> Result<(&Service, &Function), LookupError> {
         let not_found = || LookupError::NotFound {
             spec: spec.to_owned(),
@@ -62,7 +62,7 @@ impl App {
                 .map(|(s, f)| format!("{}/{}", s.name, f.name))
                 .collect(),
         };
-        if let Some((service, function)) = spec.split_once('/') {
+        if let Some((service, function)) = spec.split_once('/').or_else(|| spec.split_once('$')) {
             return self
                 .services
                 .iter()
@@ -149,6 +149,10 @@ mod tests {
         let app = app(vec![service("a", &["x", "y"]), service("b", &["x", "z"])]);
         assert_eq!(
             names(app.find_function("b/x").unwrap()),
+            ("b".into(), "x".into())
+        );
+        assert_eq!(
+            names(app.find_function("b$x").unwrap()),
             ("b".into(), "x".into())
         );
         assert_eq!(
