@@ -2,7 +2,9 @@
 //! Function Compute. It serves one WebAssembly function on FC's
 //! custom-runtime contract (`fclocal_custom_runtime`) at
 //! `0.0.0.0:$FC_SERVER_PORT`, with the engine, limits and instance pools of
-//! `fclocal start`.
+//! `fclocal start`. Off FC (no `FC_FUNC_CODE_PATH` or `FC_INSTANCE_ID`) it
+//! listens on 127.0.0.1 unless `--host` says otherwise: the contract has no
+//! authentication, and functions may get the developer's own credentials.
 //!
 //! Settings come from FC's environment variables (`FC_FUNCTION_NAME`,
 //! `FC_FUNCTION_MEMORY_SIZE`, `FC_REGION`, ...) unless a flag says
@@ -19,13 +21,15 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use fclocal_custom_runtime::{
-    DEFAULT_PORT, FunctionConfig, RuntimeName, ServedFunction, StdoutEcho, serve,
-};
+use fclocal_custom_runtime::{FunctionConfig, RuntimeName, ServedFunction, StdoutEcho, serve};
 use fclocal_engine::{Credentials, EngineConfig, PoolingMode, Runtime};
 use fclocal_invoke::{FunctionHost, HostSettings, PoolConfig, Pools};
 
 use crate::output;
+
+mod process_env;
+
+use process_env::{fc_marker, function_environment, listen_host, port_from_env, skipped_warning};
 
 /// Serve one function on Function Compute's custom-runtime contract.
 #[derive(Debug, Args)]
@@ -41,9 +45,11 @@ pub struct ServeFunctionArgs {
     /// The code folder a language engine mounts at `/code`.
     #[arg(long, value_name = "DIR", default_value = ".")]
     code_dir: PathBuf,
-    /// The address to listen on; FC reaches only 0.0.0.0 (or *).
-    #[arg(long, value_name = "ADDRESS", default_value = "0.0.0.0")]
-    host: IpAddr,
+    /// The address to listen on [default: 0.0.0.0 when FC's environment is
+    /// present (FC_FUNC_CODE_PATH or FC_INSTANCE_ID set), since FC reaches
+    /// only 0.0.0.0; else 127.0.0.1, since nothing authenticates callers].
+    #[arg(long, value_name = "ADDRESS")]
+    host: Option<IpAddr>,
     /// The port [default: $FC_SERVER_PORT, else $FC_CUSTOM_LISTEN_PORT,
     /// else 9000]; 0 takes a free port (the address is printed to stderr).
     #[arg(long, value_name = "PORT")]
@@ -139,10 +145,13 @@ pub fn run(args: ServeFunctionArgs) -> anyhow::Result<ExitCode> {
         instance_concurrency: args.instance_concurrency,
         // The process's environment is the function's on FC: its
         // EnvironmentVariables and FC's own (FC_* are then set over them).
-        environment: std::env::vars().collect(),
+        environment: function_environment(std::env::vars_os(), |name| {
+            output::status(&skipped_warning(name));
+        }),
         component: args.component.clone(),
     };
     let spec = config.spec()?;
+    let host = listen_host(args.host, fc_marker());
     let port = match args.port {
         Some(port) => port,
         None => port_from_env()?,
@@ -161,16 +170,17 @@ pub fn run(args: ServeFunctionArgs) -> anyhow::Result<ExitCode> {
             access_key_secret: env_or_empty("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
             security_token: env_or_empty("ALIBABA_CLOUD_SECURITY_TOKEN"),
         },
-        log_source: args.host.to_string(),
+        log_source: host.address.to_string(),
         ..HostSettings::default()
     };
-    let host = Arc::new(FunctionHost::echoing(
+    let echo = StdoutEcho::start().context("cannot start the stdout writer")?;
+    let function_host = Arc::new(FunctionHost::echoing(
         runtime,
-        Arc::new(StdoutEcho),
+        Arc::new(echo.clone()),
         settings,
     ));
     let pools = Pools::new(
-        host,
+        function_host,
         PoolConfig {
             max_instances: args.max_instances.max(1),
             // FC freezes and stops the whole process; nothing to reclaim.
@@ -188,38 +198,29 @@ pub fn run(args: ServeFunctionArgs) -> anyhow::Result<ExitCode> {
     tokio.block_on(async move {
         let function = ServedFunction::load(pools, spec, &args.component)
             .with_context(|| format!("cannot load {}", args.component.display()))?;
-        let listener = tokio::net::TcpListener::bind((args.host, port))
+        let listener = tokio::net::TcpListener::bind((host.address, port))
             .await
             .with_context(|| {
                 format!(
                     "cannot listen on {}:{port}; is another runtime using the port? (FC sets FC_SERVER_PORT)",
-                    args.host
+                    host.address
                 )
             })?;
         let address = listener.local_addr().context("cannot read the listening address")?;
+        // The address ends the line: scripts read everything after
+        // `listening on `.
         output::status(&format!(
-            "fclocal serve-function: {} ({}) listening on {address}",
+            "fclocal serve-function: {} ({}) on {}; listening on {address}",
             function.label(),
-            function.kind().describe()
+            function.kind().describe(),
+            host.why
         ));
         serve(listener, Arc::new(function), shutdown_signal()).await;
+        // Every line of the last invocations reaches FC before the exit.
+        echo.flush();
         output::status("fclocal serve-function: stopped");
         Ok(ExitCode::SUCCESS)
     })
-}
-
-/// `FC_SERVER_PORT` (fc-docker's images, Serverless Devs), else
-/// `FC_CUSTOM_LISTEN_PORT` (FC's documented variable), else 9000.
-fn port_from_env() -> anyhow::Result<u16> {
-    for name in ["FC_SERVER_PORT", "FC_CUSTOM_LISTEN_PORT"] {
-        if let Ok(value) = std::env::var(name) {
-            return value
-                .trim()
-                .parse()
-                .with_context(|| format!("{name} must be a port number, got {value:?}"));
-        }
-    }
-    Ok(DEFAULT_PORT)
 }
 
 fn env_or_empty(name: &str) -> String {

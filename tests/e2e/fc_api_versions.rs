@@ -139,6 +139,27 @@ fn a_body_changed_after_signing_and_a_stale_date_are_refused() {
     let unsigned = server.send("GET", "/2021-04-06/services", &moved, b"");
     assert_eq!(unsigned.status, 400);
     assert_eq!(unsigned.json()["ErrorCode"], "MissingRequiredHeader");
+
+    // The same request again, its date still fresh: its nonce was used.
+    let once = acs3_headers(
+        &server,
+        "POST",
+        INVOKE_2023,
+        vec![],
+        br#"{"action":"ok"}"#,
+        SystemTime::now(),
+    );
+    let first = server.send("POST", INVOKE_2023, &once, br#"{"action":"ok"}"#);
+    assert_eq!(first.status, 200, "{}", first.text());
+    let replayed = server.send("POST", INVOKE_2023, &once, br#"{"action":"ok"}"#);
+    assert_eq!(replayed.status, 403, "{}", replayed.text());
+    assert_eq!(replayed.json()["Code"], "SignatureNonceUsed");
+    assert!(
+        replayed.json()["Message"]
+            .as_str()
+            .unwrap()
+            .contains("already received")
+    );
 }
 
 #[test]

@@ -14,10 +14,14 @@
 //!   `x-fc-status: 404` with FC's error body;
 //! - stdout holds FC's framing (`FC Initialize|Invoke Start|End
 //!   RequestId: <id>`) and the function's lines (`<time> <id> [LEVEL] msg`),
-//!   nothing else, checked line by line.
+//!   nothing else, checked line by line;
+//! - requests that must overlap are held at a [`Gate`] by the hostile
+//!   guest's `hold` action, never timed.
 
+mod gate;
 mod harness;
 
+use gate::Gate;
 use harness::{Answer, Runtime, assert_framed, assert_log_line, fc_headers};
 
 #[test]
@@ -338,34 +342,55 @@ fn an_http_function_gets_the_original_request_and_its_answer_goes_back() {
     );
 }
 
-#[test]
-fn concurrent_requests_share_one_instance_up_to_instance_concurrency() {
+/// Sends `requests` `hold` invocations to a runtime with
+/// `FCLOCAL_INSTANCE_CONCURRENCY=concurrency`: the first, then — once it
+/// waits at the gate, holding its instance — the rest at once. The gate
+/// opens only when two wait at it at once, that is when a second instance
+/// exists. Returns the counts they answered, sorted.
+fn held_counts(concurrency: &str, requests: usize) -> Vec<String> {
+    let gate = Gate::opening_at(2);
     let runtime = Runtime::start(
         "hostile",
         "hostile.wasm",
-        &[("FCLOCAL_INSTANCE_CONCURRENCY", "4")],
+        &[("FCLOCAL_INSTANCE_CONCURRENCY", concurrency)],
     );
-    let no_init = [("x-fc-function-initializer", "")];
-    let counts: Vec<String> = std::thread::scope(|scope| {
-        let calls: Vec<_> = (0..4)
+    let event = format!(r#"{{"action": "hold", "url": "{}"}}"#, gate.url());
+    // The gate, not a deadline, ends the calls: the timeout is only a bound.
+    let headers = [
+        ("x-fc-function-initializer", ""),
+        ("x-fc-function-timeout", "120"),
+    ];
+    let invoke = |i: usize| {
+        let answer = runtime.invoke(&format!("c-{i}"), &event, &headers);
+        answer.expect_success();
+        answer.text()
+    };
+    let mut counts: Vec<String> = std::thread::scope(|scope| {
+        let first = scope.spawn(|| invoke(0));
+        gate.wait_arrived(1);
+        let rest: Vec<_> = (1..requests)
             .map(|i| {
-                let runtime = &runtime;
-                scope.spawn(move || {
-                    runtime
-                        .invoke(&format!("c-{i}"), r#"{"action": "state"}"#, &no_init)
-                        .text()
-                })
+                let invoke = &invoke;
+                scope.spawn(move || invoke(i))
             })
             .collect();
-        calls.into_iter().map(|call| call.join().unwrap()).collect()
+        std::iter::once(first)
+            .chain(rest)
+            .map(|call| call.join().unwrap())
+            .collect()
     });
-    let mut counts = counts;
+    assert_eq!(gate.arrived(), requests, "every call held at the gate");
     counts.sort();
-    assert_eq!(counts, ["1", "2", "3", "4"], "one instance served all four");
 
     // Each invocation's frames pair up, whatever the order of arrival.
-    let lines = runtime.stdout_lines(8);
-    for i in 0..4 {
+    let mut lines: Vec<String> = Vec::new();
+    let ends = |lines: &[String]| {
+        (0..requests).all(|i| lines.contains(&format!("FC Invoke End RequestId: c-{i}")))
+    };
+    while !ends(&lines) {
+        lines.extend(runtime.stdout_lines(1));
+    }
+    for i in 0..requests {
         let start = lines
             .iter()
             .position(|line| *line == format!("FC Invoke Start RequestId: c-{i}"));
@@ -377,6 +402,83 @@ fn concurrent_requests_share_one_instance_up_to_instance_concurrency() {
             "{lines:?}"
         );
     }
+    counts
+}
+
+#[test]
+fn concurrent_requests_share_one_instance_up_to_instance_concurrency() {
+    // InstanceConcurrency 4: while the first call holds its instance, four
+    // more arrive; three queue on it and fill it, so only the fifth starts
+    // a second instance, reaches the gate and lets everyone go. The first
+    // instance counts to 4, the second to 1.
+    assert_eq!(held_counts("4", 5), ["1", "1", "2", "3", "4"]);
+}
+
+#[test]
+fn with_instance_concurrency_1_overlapping_requests_take_separate_instances() {
+    // The control: the same overlap with InstanceConcurrency 1 puts the
+    // second call on an instance of its own (a queue on the first would
+    // never reach the gate).
+    assert_eq!(held_counts("1", 2), ["1", "1"]);
+}
+
+#[test]
+fn without_fcs_environment_it_listens_on_this_machine_only() {
+    let runtime = Runtime::start_configured(
+        "hello",
+        "hello.wasm",
+        |command| {
+            command
+                .env_remove("FC_FUNC_CODE_PATH")
+                .env_remove("FC_INSTANCE_ID");
+        },
+        "127.0.0.1",
+    );
+    let listening = runtime.startup.last().expect("the listening line");
+    assert!(
+        listening.contains("no FC environment") && listening.contains("--host 0.0.0.0"),
+        "the status line says why: {listening}"
+    );
+    runtime
+        .invoke("local-1", r#"{"name": "local"}"#, &[])
+        .expect_success();
+}
+
+#[test]
+fn variables_that_are_not_utf8_are_skipped_with_a_warning_and_serving_goes_on() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+
+    let runtime = Runtime::start_configured(
+        "hostile",
+        "hostile.wasm",
+        |command| {
+            command
+                .env(OsStr::from_bytes(b"BAD_\xffNAME"), "x")
+                .env("BAD_VALUE", OsStr::from_bytes(b"caf\xe9"))
+                .env("GREETING", "hi");
+        },
+        "0.0.0.0",
+    );
+    for name in ["BAD_\u{fffd}NAME", "BAD_VALUE"] {
+        assert!(
+            runtime.startup.iter().any(|line| line.contains(&format!(
+                "warning: environment variable {name} is not valid UTF-8"
+            ))),
+            "{name} is named: {:#?}",
+            runtime.startup
+        );
+    }
+    let env = runtime
+        .invoke(
+            "env-1",
+            r#"{"action": "env"}"#,
+            &[("x-fc-function-initializer", "")],
+        )
+        .expect_success()
+        .json();
+    assert_eq!(env["GREETING"], "hi", "{env}");
+    assert!(env.get("BAD_VALUE").is_none(), "{env}");
 }
 
 #[test]

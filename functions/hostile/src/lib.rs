@@ -13,7 +13,7 @@ use fclocal_sdk::{Context, EventFunction, FunctionError};
 use serde::Deserialize;
 use serde_json::json;
 
-/// Invocations of `state` in this instance.
+/// Invocations of `state` and `hold` in this instance.
 static STATE: AtomicU64 = AtomicU64::new(0);
 /// Runs of `initialize` in this instance.
 static INITIALIZED: AtomicU64 = AtomicU64::new(0);
@@ -81,6 +81,11 @@ impl EventFunction for Hostile {
             }
             "put-log" => text(put_log()),
             "state" => text((STATE.fetch_add(1, Ordering::Relaxed) + 1).to_string()),
+            "hold" => {
+                let count = STATE.fetch_add(1, Ordering::Relaxed) + 1;
+                hold(&required(parsed.url, "url")?)?;
+                text(count.to_string())
+            }
             "sleep" => {
                 std::thread::sleep(Duration::from_millis(required(parsed.ms, "ms")?));
                 text("ok".into())
@@ -113,6 +118,18 @@ fn required<T>(value: Option<T>, name: &str) -> Result<T, FunctionError> {
     value.ok_or_else(|| {
         FunctionError::new(format!("this action needs `{name}`")).with_type("InvalidEvent")
     })
+}
+
+/// GETs `url` and returns once it answers 200, so the test serving `url`
+/// decides when the invocation ends: requests it holds are in flight
+/// together for certain, which no amount of guest work could promise.
+fn hold(url: &str) -> Result<(), FunctionError> {
+    let failed = |why: String| FunctionError::new(format!("hold: {why}")).with_type("HoldFailed");
+    match fclocal_sdk::outbound::get(url) {
+        Ok(resp) if resp.status() == 200 => Ok(()),
+        Ok(resp) => Err(failed(format!("{url} answered {}", resp.status()))),
+        Err(e) => Err(failed(e.to_string())),
+    }
 }
 
 /// Burns CPU forever without calling the host: only an epoch deadline (or

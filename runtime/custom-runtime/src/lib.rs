@@ -27,7 +27,7 @@
 //! - `answer`: responses: results, FC's error bodies, `x-fc-status`.
 //! - `function`: [`ServedFunction`], the one function, its spec kept in step with the headers.
 //! - `server`: the router and [`serve`].
-//! - `stdout`: [`StdoutEcho`], one log line at a time to stdout.
+//! - `stdout`: [`StdoutEcho`], log lines to stdout through one writer thread, in order.
 //! - `config`: [`FunctionConfig`], what the command line says about the function.
 //! - `error`: [`BadRequest`], [`ConfigError`].
 
@@ -44,4 +44,4 @@ pub use config::{DEFAULT_PORT, FunctionConfig, RuntimeName};
 pub use error::{BadRequest, ConfigError};
 pub use function::ServedFunction;
 pub use server::{MAX_BODY_BYTES, router, serve};
-pub use stdout::StdoutEcho;
+pub use stdout::{LINE_BOUND, StdoutEcho};

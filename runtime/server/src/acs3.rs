@@ -28,6 +28,17 @@
 //!   and `x-acs-content-sha256` must be among them: the first keeps a
 //!   captured request from being replayed after 15 minutes, the second
 //!   covers the body, whose hash [`verify_payload`] checks once it is read.
+//!   `host` must be too when the request has one (both SDK families sign
+//!   it), so a request captured on its way to another endpoint cannot be
+//!   sent here; and so must `x-acs-signature-nonce` when it is present.
+//! - Within those 15 minutes a captured request could still be sent again:
+//!   each nonce of an accepted request is remembered ([`SeenNonces`]) until
+//!   its `x-acs-date` goes stale, and a second request with it is refused
+//!   with `SignatureNonceUsed`, the gateway's code. The SDKs make a new
+//!   nonce for every attempt, retries included.
+//! - Signatures are compared in constant time (`Mac::verify_slice` on the
+//!   decoded bytes), so response timing says nothing about how much of a
+//!   guessed signature was right.
 
 use std::time::{Duration, SystemTime};
 
@@ -37,6 +48,7 @@ use http::{HeaderMap, StatusCode};
 use sha2::{Digest, Sha256};
 
 use crate::fc_error::FcError;
+pub use crate::nonces::SeenNonces;
 use crate::signature::{Credentials, MAX_SKEW};
 
 /// The algorithm name, first word of `Authorization`.
@@ -45,6 +57,8 @@ pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
 pub const CONTENT_SHA256: &str = "x-acs-content-sha256";
 /// The header carrying the signing time, `2026-12-07T10:00:00Z`.
 pub const DATE: &str = "x-acs-date";
+/// The header carrying a value the client makes new for every request.
+pub const NONCE: &str = "x-acs-signature-nonce";
 
 /// What of a request the signature covers.
 #[derive(Debug, Clone, Copy)]
@@ -182,6 +196,18 @@ pub fn canonical_request(
 
 /// `hex(HMAC-SHA256(secret, "ACS3-HMAC-SHA256\n" + hex(SHA-256(canonical))))`.
 pub fn sign(secret: &str, canonical_request: &str) -> String {
+    hex::encode(mac(secret, canonical_request).finalize().into_bytes())
+}
+
+/// Whether `signature` (hex, either case) is [`sign`]'s answer, compared
+/// in constant time; text that is not hex matches nothing.
+fn signature_matches(secret: &str, canonical_request: &str, signature: &str) -> bool {
+    hex::decode(signature)
+        .is_ok_and(|bytes| mac(secret, canonical_request).verify_slice(&bytes).is_ok())
+}
+
+/// The HMAC of the string to sign, before it is finalized.
+fn mac(secret: &str, canonical_request: &str) -> Hmac<Sha256> {
     let string_to_sign = format!(
         "{ALGORITHM}\n{}",
         hex::encode(Sha256::digest(canonical_request.as_bytes()))
@@ -189,7 +215,7 @@ pub fn sign(secret: &str, canonical_request: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(string_to_sign.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    mac
 }
 
 /// The `Authorization` value a Node.js SDK would send for `request`: it
@@ -224,12 +250,14 @@ pub fn format_date(time: SystemTime) -> String {
         .to_string()
 }
 
-/// Checks an ACS3 signature; the error is FC's answer (400 for a missing
-/// header, 403 for a wrong key, a stale date or a signature that does not
-/// match, naming the canonical request the server computed).
+/// Checks an ACS3 signature and remembers its nonce in `nonces`; the error
+/// is FC's answer (400 for a missing or malformed header, 403 for a wrong
+/// key, a stale date, a signature that does not match, naming the canonical
+/// request the server computed, or a nonce already used).
 pub fn verify(
     credentials: &Credentials,
     request: &SignedRequest<'_>,
+    nonces: &SeenNonces,
     now: SystemTime,
 ) -> Result<(), FcError> {
     let header = |name: &str| {
@@ -250,7 +278,8 @@ pub fn verify(
     let forbidden = |code, message: String| FcError::new(StatusCode::FORBIDDEN, code, message);
     let value = header("authorization").ok_or_else(|| missing("Authorization"))?;
     let authorization = parse_authorization(value).ok_or_else(|| {
-        forbidden(
+        FcError::new(
+            StatusCode::BAD_REQUEST,
             "InvalidArgument",
             format!(
                 "the `Authorization` header must read `{ALGORITHM} Credential=<AccessKeyId>,SignedHeaders=<a;b>,Signature=<hex>`"
@@ -291,11 +320,22 @@ pub fn verify(
             ),
         ));
     }
-    for required in [DATE, CONTENT_SHA256] {
-        if !authorization.signed_headers.contains(&required) {
+    // `host` and the nonce only when sent: a request without them has
+    // nothing there to protect.
+    let present = |name: &str| request.headers.contains_key(name);
+    let required = [
+        (DATE, true),
+        (CONTENT_SHA256, true),
+        ("host", present("host")),
+        (NONCE, present(NONCE)),
+    ];
+    for (name, _) in required.iter().filter(|(_, needed)| *needed) {
+        if !authorization.signed_headers.contains(name) {
             return Err(forbidden(
                 "SignatureNotMatch",
-                format!("`{required}` must be one of the SignedHeaders"),
+                format!(
+                    "`{name}` must be one of the SignedHeaders (the Alibaba Cloud SDKs sign it)"
+                ),
             ));
         }
     }
@@ -306,28 +346,49 @@ pub fn verify(
         payload,
     );
     let matches = |canonical: &str| {
-        sign(&credentials.access_key_secret, canonical) == authorization.signature
+        signature_matches(
+            &credentials.access_key_secret,
+            canonical,
+            authorization.signature,
+        )
     };
-    if matches(&as_sent) {
-        return Ok(());
-    }
     let normalized = normalized_path(request.path);
-    if normalized != request.path
-        && matches(&canonical_request(
-            request,
-            &normalized,
-            &authorization.signed_headers,
-            payload,
-        ))
-    {
-        return Ok(());
+    let signed = matches(&as_sent)
+        || (normalized != request.path
+            && matches(&canonical_request(
+                request,
+                &normalized,
+                &authorization.signed_headers,
+                payload,
+            )));
+    if !signed {
+        return Err(forbidden(
+            "SignatureNotMatch",
+            format!(
+                "the request signature does not match (check the AccessKeySecret in the `fclocal start` banner); the server signed this canonical request: {as_sent:?}"
+            ),
+        ));
     }
-    Err(forbidden(
-        "SignatureNotMatch",
-        format!(
-            "the request signature does not match (check the AccessKeySecret in the `fclocal start` banner); the server signed this canonical request: {as_sent:?}"
-        ),
-    ))
+    // Only a verified request's nonce is remembered: one nobody could sign
+    // must not push a real one out of the bounded memory.
+    // Until then the date keeps the request fresh; after it, the date
+    // refuses it.
+    let stale_from = signed_at.checked_add(MAX_SKEW).unwrap_or(signed_at);
+    let nonce = request
+        .headers
+        .get(NONCE)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()));
+    if let Some(nonce) = nonce
+        && !nonces.first_use(&nonce, stale_from, now)
+    {
+        return Err(forbidden(
+            "SignatureNonceUsed",
+            format!(
+                "Specified signature nonce was used already: a request with `{NONCE}: {nonce}` was already received in the last 15 minutes; send each request with a new nonce (the Alibaba Cloud SDKs do)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// `x-acs-content-sha256` of `body`: its hex SHA-256.
@@ -357,193 +418,4 @@ pub fn verify_payload(headers: &HeaderMap, body: &[u8]) -> Result<(), FcError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn credentials() -> Credentials {
-        Credentials {
-            access_key_id: "ak".into(),
-            access_key_secret: "secret".into(),
-        }
-    }
-
-    /// The headers the Python SDK (alibabacloud-fc20230330) sets for an
-    /// async InvokeFunction of `demo$hostile`.
-    fn python_sdk_headers(date: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        for (name, value) in [
-            ("host", "127.0.0.1:8000"),
-            ("x-acs-version", "2023-03-30"),
-            ("x-acs-action", "InvokeFunction"),
-            ("user-agent", "ua"),
-            ("x-acs-date", date),
-            ("x-acs-signature-nonce", "nonce-1"),
-            ("accept", "application/json"),
-            ("content-type", "application/octet-stream"),
-            ("x-fc-invocation-type", "Async"),
-            (
-                "x-acs-content-sha256",
-                "1bb3500df45f76f3ad7b7bb1cdf725295f3b03bfe3fc57ef4d7e6b9f17585dd4",
-            ),
-        ] {
-            headers.insert(name, value.parse().unwrap());
-        }
-        headers
-    }
-
-    /// Adds the `Authorization` a Node.js SDK would send.
-    fn sign_into(headers: &mut HeaderMap, method: &str, path: &str, query: Option<&str>) {
-        let value = authorization(
-            &credentials(),
-            &SignedRequest {
-                method,
-                path,
-                query,
-                headers,
-            },
-        );
-        headers.insert("authorization", value.parse().unwrap());
-    }
-
-    const PATH: &str = "/2023-03-30/functions/demo%24hostile/invocations";
-    const QUERY: &str = "qualifier=LATEST&b=a+b%2Fc";
-
-    #[test]
-    fn the_python_sdks_signature_verifies() {
-        // Computed by alibabacloud_openapi_util 0.2.4
-        // `Client.get_authorization(request, 'ACS3-HMAC-SHA256', sha256('{"action":"ok"}'), 'ak', 'secret')`
-        // with the headers above and query {'qualifier': 'LATEST', 'b': 'a b/c'}.
-        let mut headers = python_sdk_headers("2026-12-07T10:00:00Z");
-        headers.insert(
-            "authorization",
-            "ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=accept;content-type;host;user-agent;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version;x-fc-invocation-type,Signature=b2e260a004de04ccafd1df076fe1447f4579167bb198ca72ab80162abcec5b28"
-                .parse()
-                .unwrap(),
-        );
-        let request = SignedRequest {
-            method: "POST",
-            path: PATH,
-            query: Some(QUERY),
-            headers: &headers,
-        };
-        let signed_at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_637_600);
-        assert_eq!(format_date(signed_at), "2026-12-07T10:00:00Z");
-        verify(
-            &credentials(),
-            &request,
-            signed_at + Duration::from_secs(60),
-        )
-        .unwrap();
-        verify_payload(&headers, br#"{"action":"ok"}"#).unwrap();
-        let tampered = verify_payload(&headers, br#"{"action":"evil"}"#).unwrap_err();
-        assert_eq!(tampered.code, "SignatureNotMatch");
-
-        // A signed header changed in transit no longer verifies.
-        let mut changed = headers.clone();
-        changed.insert("x-fc-invocation-type", "Sync".parse().unwrap());
-        let request = SignedRequest {
-            headers: &changed,
-            ..request
-        };
-        let error = verify(&credentials(), &request, signed_at).unwrap_err();
-        assert_eq!(
-            (error.status, error.code),
-            (StatusCode::FORBIDDEN, "SignatureNotMatch")
-        );
-    }
-
-    #[test]
-    fn the_canonical_query_sorts_and_encodes_values() {
-        assert_eq!(
-            canonical_query(Some("qualifier=LATEST&b=a+b%2Fc&a=%7E*'")),
-            "a=~%2A%27&b=a%20b%2Fc&qualifier=LATEST"
-        );
-        assert_eq!(canonical_query(None), "");
-        assert_eq!(canonical_query(Some("limit=")), "limit=");
-    }
-
-    #[test]
-    fn a_path_sent_less_encoded_than_signed_still_verifies() {
-        let now = SystemTime::now();
-        let mut headers = python_sdk_headers(&format_date(now));
-        sign_into(
-            &mut headers,
-            "GET",
-            "/2023-03-30/functions/demo%24hostile",
-            None,
-        );
-        let sent = SignedRequest {
-            method: "GET",
-            path: "/2023-03-30/functions/demo$hostile",
-            query: None,
-            headers: &headers,
-        };
-        verify(&credentials(), &sent, now).unwrap();
-    }
-
-    #[test]
-    fn stale_dates_wrong_keys_and_missing_headers_get_fcs_answers() {
-        let now = SystemTime::now();
-        let old = now - Duration::from_secs(20 * 60);
-        let mut headers = python_sdk_headers(&format_date(old));
-        sign_into(
-            &mut headers,
-            "GET",
-            "/2023-03-30/functions",
-            Some("limit=2"),
-        );
-        let request = SignedRequest {
-            method: "GET",
-            path: "/2023-03-30/functions",
-            query: Some("limit=2"),
-            headers: &headers,
-        };
-        assert_eq!(
-            verify(&credentials(), &request, now).unwrap_err().code,
-            "RequestTimeTooSkewed"
-        );
-        verify(&credentials(), &request, old).unwrap();
-        let other = Credentials {
-            access_key_id: "other".into(),
-            access_key_secret: "secret".into(),
-        };
-        assert_eq!(
-            verify(&other, &request, old).unwrap_err().code,
-            "InvalidAccessKeyId"
-        );
-        let wrong_secret = Credentials {
-            access_key_id: "ak".into(),
-            access_key_secret: "wrong".into(),
-        };
-        assert_eq!(
-            verify(&wrong_secret, &request, old).unwrap_err().code,
-            "SignatureNotMatch"
-        );
-        let bare = HeaderMap::new();
-        let unsigned = SignedRequest {
-            headers: &bare,
-            ..request
-        };
-        let missing = verify(&credentials(), &unsigned, now).unwrap_err();
-        assert_eq!(
-            (missing.status, missing.code),
-            (StatusCode::BAD_REQUEST, "MissingRequiredHeader")
-        );
-    }
-
-    #[test]
-    fn authorization_headers_parse() {
-        assert_eq!(
-            parse_authorization(
-                "ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host;x-acs-date,Signature=ab"
-            ),
-            Some(Authorization {
-                key_id: "ak",
-                signed_headers: vec!["host", "x-acs-date"],
-                signature: "ab",
-            })
-        );
-        assert_eq!(parse_authorization("FC ak:sig"), None);
-        assert!(is_acs3("ACS3-HMAC-SHA256 Credential=ak"));
-    }
-}
+mod tests;

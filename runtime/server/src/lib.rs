@@ -16,7 +16,8 @@
 //! - `dispatch`: FC URL routing; `proxy`: HTTP triggers; `fc_api`: FC's API
 //!   versions (routing, signatures, management reads); `invocations`: the
 //!   InvokeFunction API; `admin`: `/fclocal/…` (health, instances, timers, test clock).
-//! - `signature`: FC's request signature; `acs3`: ACS3-HMAC-SHA256; `headers`: `x-fc-*` response headers,
+//! - `signature`: FC's request signature; `acs3`: ACS3-HMAC-SHA256; `nonces`: its
+//!   nonces already used; `headers`: `x-fc-*` response headers,
 //!   reserved headers, CORS; `fc_error`: FC's error answers; `body`: size limits.
 //! - `state`: what handlers share, the route table.
 //! - `timer_target`: timer firings on the pools; `reload`: hot reload.
@@ -34,6 +35,7 @@ mod fc_error;
 mod headers;
 mod idle_body;
 mod invocations;
+mod nonces;
 mod proxy;
 mod reload;
 mod serve;

@@ -173,6 +173,7 @@ pub async fn run(
         address: bound,
         credentials: options.credentials.clone(),
         verify_signatures: options.verify_signatures,
+        nonces: crate::nonces::SeenNonces::default(),
         limits: options.limits,
         scheduler: scheduler.clone(),
         test_clock,

@@ -110,10 +110,23 @@ fn string_to_sign_in(
 
 /// `base64(HMAC-SHA256(secret, string_to_sign))`.
 pub fn sign(secret: &str, string_to_sign: &str) -> String {
+    BASE64.encode(mac(secret, string_to_sign).finalize().into_bytes())
+}
+
+/// Whether `signature` (base64) is [`sign`]'s answer, compared in constant
+/// time so response timing says nothing about how much of a guessed
+/// signature was right; text that is not base64 matches nothing.
+fn signature_matches(secret: &str, string_to_sign: &str, signature: &str) -> bool {
+    BASE64
+        .decode(signature)
+        .is_ok_and(|bytes| mac(secret, string_to_sign).verify_slice(&bytes).is_ok())
+}
+
+fn mac(secret: &str, string_to_sign: &str) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(string_to_sign.as_bytes());
-    BASE64.encode(mac.finalize().into_bytes())
+    mac
 }
 
 /// The `Authorization` header value for a request.
@@ -191,7 +204,7 @@ pub fn verify(
     }
     let text = string_to_sign(method, path, headers, queries);
     let as_sent = || string_to_sign_in(QueryOrder::AsSent, method, path, headers, queries);
-    let matches = |text: &str| signature == sign(&credentials.access_key_secret, text);
+    let matches = |text: &str| signature_matches(&credentials.access_key_secret, text, signature);
     let signed = matches(&text) || (queries.is_some() && matches(&as_sent()));
     if !signed {
         return Err(forbidden(
@@ -292,6 +305,16 @@ mod tests {
             sign("key", "data"),
             "UDH+PZicbRU3oBP6bnOdojRj/a7DtwE32Cjjas4iG9A="
         );
+    }
+
+    #[test]
+    fn signatures_compare_as_decoded_bytes() {
+        let signature = sign("key", "data");
+        assert!(signature_matches("key", "data", &signature));
+        assert!(!signature_matches("other", "data", &signature));
+        assert!(!signature_matches("key", "data", &signature[..20]));
+        assert!(!signature_matches("key", "data", "not base64!"));
+        assert!(!signature_matches("key", "data", ""));
     }
 
     #[test]

@@ -149,6 +149,8 @@ pub struct AppState {
     pub credentials: Credentials,
     /// Whether signatures are checked (`--no-auth` turns it off).
     pub verify_signatures: bool,
+    /// The nonces of ACS3-signed requests already accepted (replays are refused).
+    pub nonces: crate::nonces::SeenNonces,
     /// Request-size limits.
     pub limits: RequestLimits,
     /// The timer scheduler.

@@ -2,6 +2,10 @@
 //! into a clean folder, starts `fclocal serve-function` there with FC's
 //! environment only, reads the address it prints on stderr, sends requests
 //! with FC's common headers, and reads stdout line by line.
+//!
+//! FC's environment includes `FC_FUNC_CODE_PATH` and `FC_INSTANCE_ID`, so
+//! the runtime listens on 0.0.0.0 as on FC; [`Runtime::start_configured`]
+//! can take them away.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -38,6 +42,8 @@ pub(super) struct Runtime {
     _folder: tempfile::TempDir,
     stdout: Mutex<Receiver<String>>,
     stderr: Mutex<Receiver<String>>,
+    /// What it printed on stderr up to and including the listening line.
+    pub(super) startup: Vec<String>,
     base: String,
     agent: ureq::Agent,
 }
@@ -102,6 +108,24 @@ impl Runtime {
     /// Packs `guest`'s component as `file` into a clean folder and starts
     /// the bootstrap's command there, with FC's environment plus `env`.
     pub(super) fn start(guest: &str, file: &str, env: &[(&str, &str)]) -> Runtime {
+        Runtime::start_configured(
+            guest,
+            file,
+            |command| {
+                command.envs(env.iter().copied());
+            },
+            "0.0.0.0",
+        )
+    }
+
+    /// [`Runtime::start`] whose command `configure` changes last (after
+    /// FC's environment is set), expecting it to listen on `host`.
+    pub(super) fn start_configured(
+        guest: &str,
+        file: &str,
+        configure: impl FnOnce(&mut Command),
+        host: &str,
+    ) -> Runtime {
         let folder = tempfile::tempdir().expect("a package folder");
         std::fs::copy(fclocal_test_support::guest(guest), folder.path().join(file))
             .expect("the component is packed");
@@ -110,7 +134,7 @@ impl Runtime {
             .arg(env!("CARGO_BIN_EXE_fclocal"))
             .args(["serve-function", "--component", &format!("./{file}")])
             .env("FC_FUNCTION_HANDLER", file);
-        Runtime::spawn(folder, command, env)
+        Runtime::spawn(folder, command, configure, host)
     }
 
     /// Copies a function folder written by `fclocal package` into a clean
@@ -127,24 +151,34 @@ impl Runtime {
         assert!(copied.success(), "cannot copy {}", package.display());
         let mut command = Command::new(SETSID);
         command.arg("./bootstrap").env("PATH", "/usr/bin:/bin");
-        Runtime::spawn(folder, command, env)
+        let configure = |command: &mut Command| {
+            command.envs(env.iter().copied());
+        };
+        Runtime::spawn(folder, command, configure, "0.0.0.0")
     }
 
     /// Starts `command` in `folder` with FC's environment only (plus what
-    /// `command` sets and `env`), and waits for the address it listens on.
-    fn spawn(folder: tempfile::TempDir, mut command: Command, env: &[(&str, &str)]) -> Runtime {
+    /// `command` sets, then what `configure` does), and waits for it to
+    /// print that it listens on `host`.
+    fn spawn(
+        folder: tempfile::TempDir,
+        mut command: Command,
+        configure: impl FnOnce(&mut Command),
+        host: &str,
+    ) -> Runtime {
         // `env_clear` keeps the variables set on `command` before it.
         let preset: Vec<(std::ffi::OsString, std::ffi::OsString)> = command
             .get_envs()
             .filter_map(|(name, value)| Some((name.to_owned(), value?.to_owned())))
             .collect();
-        let mut child = command
+        command
             .current_dir(folder.path())
             .env_clear()
             .envs(preset)
             .env("FC_SERVER_PORT", "0")
-            .envs(FC_ENV)
-            .envs(env.iter().copied())
+            .envs(FC_ENV);
+        configure(&mut command);
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -162,22 +196,29 @@ impl Runtime {
             _folder: folder,
             stdout: Mutex::new(stdout),
             stderr: Mutex::new(stderr),
+            startup: Vec::new(),
             base: String::new(),
             agent,
         };
-        let listening = runtime.stderr_line(" listening on 0.0.0.0:");
+        runtime.startup = runtime.stderr_lines_until(&format!(" listening on {host}:"));
+        let listening = runtime.startup.last().expect("the listening line");
         let port = listening.rsplit(':').next().expect("a port");
         runtime.base = format!("http://127.0.0.1:{port}");
         runtime
     }
 
-    /// The first stderr line containing `needle`.
-    pub(super) fn stderr_line(&self, needle: &str) -> String {
+    /// stderr lines up to and including the first containing `needle`.
+    fn stderr_lines_until(&self, needle: &str) -> Vec<String> {
         let mut seen = Vec::new();
         loop {
             match self.stderr.lock().unwrap().recv_timeout(PATIENCE) {
-                Ok(line) if line.contains(needle) => return line,
-                Ok(line) => seen.push(line),
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    seen.push(line);
+                    if found {
+                        return seen;
+                    }
+                }
                 Err(_) => panic!(
                     "the runtime never printed {needle:?} on stderr; it printed:\n{}",
                     seen.join("\n")

@@ -43,6 +43,7 @@ pub fn authenticate(
                 query: request.uri().query(),
                 headers: request.headers(),
             },
+            &state.nonces,
             now,
         )
     } else {

@@ -97,18 +97,11 @@ async fn serve(
             ),
         )),
         read => {
-            // The name the client used, with the port the server listens
-            // on when the client's Host leaves it out (@alicloud/fc2 does).
             let host = request
                 .headers()
                 .get(http::header::HOST)
-                .and_then(|value| value.to_str().ok())
-                .filter(|host| !host.is_empty());
-            let base = match host {
-                Some(host) if host.contains(':') => format!("http://{host}"),
-                Some(host) => format!("http://{host}:{}", state.address.port()),
-                None => format!("http://{}", state.address),
-            };
+                .and_then(|value| value.to_str().ok());
+            let base = base_url(host, state.address);
             let settings = state.pools.host().settings();
             let urls = Urls {
                 base,
@@ -121,10 +114,47 @@ async fn serve(
     }
 }
 
+/// The base of the URLs an answer reports (trigger URLs): the name the
+/// client used, with the port the server listens on when the client's Host
+/// leaves it out (@alicloud/fc2 does). The Host is parsed as an authority,
+/// so the colons of an IPv6 literal (`[::1]`) are not taken for a port; a
+/// Host that is no authority gives way to the listening address.
+fn base_url(host: Option<&str>, address: std::net::SocketAddr) -> String {
+    match host.and_then(|host| host.parse::<http::uri::Authority>().ok()) {
+        Some(authority) if authority.port_u16().is_some() => format!("http://{authority}"),
+        Some(authority) => format!("http://{}:{}", authority.host(), address.port()),
+        None => format!("http://{address}"),
+    }
+}
+
 /// The read calls `version` has, for messages and the banner.
 pub fn read_calls(version: ApiVersion) -> &'static str {
     match version {
         ApiVersion::V2023 => "ListFunctions, GetFunction, ListTriggers, GetTrigger",
         _ => "ListServices, GetService, ListFunctions, GetFunction, ListTriggers, GetTrigger",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base_url;
+
+    #[test]
+    fn the_base_url_keeps_the_clients_name_and_finds_the_port() {
+        let address: std::net::SocketAddr = "127.0.0.1:8000".parse().unwrap();
+        let v6: std::net::SocketAddr = "[::1]:8000".parse().unwrap();
+        for (host, expected) in [
+            (Some("localhost:9000"), "http://localhost:9000"),
+            (Some("localhost"), "http://localhost:8000"),
+            (Some("[::1]"), "http://[::1]:8000"),
+            (Some("[::1]:9000"), "http://[::1]:9000"),
+            (Some(""), "http://127.0.0.1:8000"),
+            (Some("a b"), "http://127.0.0.1:8000"),
+            (None, "http://127.0.0.1:8000"),
+        ] {
+            assert_eq!(base_url(host, address), expected, "{host:?}");
+        }
+        assert_eq!(base_url(None, v6), "http://[::1]:8000");
+        assert_eq!(base_url(Some("[::1]"), v6), "http://[::1]:8000");
     }
 }
