@@ -282,6 +282,38 @@ fn forwarding_without_an_access_key_or_a_log_config_is_refused_at_start() {
         "{}",
         run.stderr
     );
+
+    let run = sandbox
+        .run_with_env(
+            &[&start[..], &["--forward-max-backoff", "0s"]].concat(),
+            &keys,
+        )
+        .expect_code(2);
+    assert!(
+        run.stderr.contains("0s is too short") && run.stderr.contains("at least 100ms"),
+        "{}",
+        run.stderr
+    );
+
+    // A token with a line break inside could never be sent: refused at
+    // start, naming where it came from (a trailing one is trimmed).
+    let sandbox = Sandbox::with_template(TEMPLATE);
+    let bad_token = [
+        keys[0],
+        keys[1],
+        (
+            "FCLOCAL_FORWARD_SECURITY_TOKEN",
+            std::ffi::OsStr::new("STS.first\nsecond\n"),
+        ),
+    ];
+    let run = sandbox.run_with_env(&start, &bad_token).expect_code(1);
+    assert!(
+        run.stderr.contains(
+            "the value of --forward-security-token (FCLOCAL_FORWARD_SECURITY_TOKEN) has a line break at character 10"
+        ),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

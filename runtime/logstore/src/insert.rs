@@ -13,13 +13,16 @@ use crate::batch::Pending;
 use crate::catalog::{Catalog, OpenedGroup, StoreState};
 use crate::codec;
 use crate::group::{GroupAppend, ShardChoice};
+use crate::migrations::NEXT_LOG_ID;
 use crate::model::{LogRecord, to_unix_nanos};
 use crate::routing::shard_for_hash_key;
 
 /// The line insert, cached on the connection.
+/// Ids are explicit (see `migrations.rs`, version 4): SQLite's own choice, `max(id) + 1`,
+/// would reuse the ids of the newest lines after a sweep deleted them.
 const INSERT_LOG: &str = "INSERT INTO logs
-    (logstore_id, shard, seq, time_ns, topic, source, tags, contents)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    (id, logstore_id, shard, seq, time_ns, topic, source, tags, contents)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 /// The group insert, cached on the connection.
 const INSERT_GROUP: &str = "INSERT INTO loggroups
@@ -51,11 +54,15 @@ pub(crate) fn insert_all<'a>(
     items: impl Iterator<Item = &'a Pending>,
     now: SystemTime,
 ) -> rusqlite::Result<()> {
+    let next_id = conn
+        .prepare_cached(NEXT_LOG_ID)?
+        .query_row([], |row| row.get(0))?;
     let mut rows = Rows {
         conn,
         log: conn.prepare_cached(INSERT_LOG)?,
         group: conn.prepare_cached(INSERT_GROUP)?,
         bufs,
+        next_id,
     };
     for item in items {
         match item {
@@ -113,6 +120,9 @@ struct Rows<'c> {
     log: CachedStatement<'c>,
     group: CachedStatement<'c>,
     bufs: &'c mut Buffers,
+    /// The id of the next line inserted (read once per transaction: this writer is the
+    /// only one, and a rolled-back transaction reads it again).
+    next_id: i64,
 }
 
 /// The fields SLS keeps per group rather than per line.
@@ -159,7 +169,10 @@ impl Rows<'_> {
             };
             let contents =
                 codec::encode_into(&mut self.bufs.contents, &rec.contents).map_err(to_sql_err)?;
+            let id = self.next_id;
+            self.next_id += 1;
             self.log.execute(params![
+                id,
                 row.store_id,
                 row.shard,
                 // Sequence numbers stay far below i64::MAX.
@@ -170,7 +183,7 @@ impl Rows<'_> {
                 tags,
                 contents,
             ])?;
-            row.add(seq, self.conn.last_insert_rowid());
+            row.add(seq, id);
         }
         for (row, _) in &open {
             self.finish(row)?;
@@ -201,7 +214,10 @@ impl Rows<'_> {
             let seq = row.take_seq(state);
             let contents =
                 codec::encode_into(&mut self.bufs.contents, &log.contents).map_err(to_sql_err)?;
+            let id = self.next_id;
+            self.next_id += 1;
             self.log.execute(params![
+                id,
                 row.store_id,
                 row.shard,
                 seq as i64,
@@ -211,7 +227,7 @@ impl Rows<'_> {
                 tags,
                 contents,
             ])?;
-            row.add(seq, self.conn.last_insert_rowid());
+            row.add(seq, id);
         }
         self.finish(&row)
     }

@@ -66,7 +66,8 @@
 //! - **Reading from another process**: [`LogReader::open`] reads a database that a running
 //!   `fclocal` is writing, without starting a writer.
 //! - **Schema versions**: `PRAGMA user_version` counts applied migrations; version 2 adds the
-//!   FTS5 index over content values (`src/migrations.rs`).
+//!   FTS5 index over content values, version 4 keeps line ids from ever being reused after
+//!   a TTL sweep and gives each database an identity (`src/migrations.rs`).
 //! - **SLS queries**: [`LogReader::search`] runs `search | SQL` (reference/sls.md §5–6) parsed
 //!   by `fclocal-sls-query`: the search compiles to FTS5 matches plus exact SQL functions over
 //!   the `logs_by_time` range, the SQL runs on SQLite with `log` = the matching lines and

@@ -91,6 +91,28 @@
 //!   every existing line becomes a group of its own, with `group_seq = seq` (and
 //!   `next_group = next_seq`) and, for lack of a receive time, the running maximum of the
 //!   line times along the shard as `received_at_ns`.
+//!
+//! # Version 4: line ids are never reused; the database has an identity
+//!
+//! ```text
+//! meta (only = 1 PK,                -- a single row
+//!       database_id   TEXT,         -- 32 random hex digits, made once by this migration
+//!       retired_up_to INTEGER)      -- the highest logs.id a TTL sweep ever deleted
+//! ```
+//!
+//! Design notes:
+//! - `logs.id` is `INTEGER PRIMARY KEY` without `AUTOINCREMENT`, so SQLite would hand out
+//!   `max(id) + 1` again after a sweep deleted the newest rows (or 1 once it deleted them
+//!   all). A follower that remembers the last id it handled (`--forward-logs`) would then
+//!   skip the next lines silently. Instead of rebuilding `logs` with `AUTOINCREMENT` (a
+//!   copy of every line), the sweep raises `retired_up_to` to the largest id it deletes and
+//!   the writer gives each line an explicit id above both `max(id)` and `retired_up_to`
+//!   (`insert.rs`): ids only ever grow, across sweeps and restarts.
+//! - `database_id` tells a follower that `logs.db` was deleted and created afresh (ids
+//!   start at 1 again): it keeps the id beside its position and starts over when the two
+//!   differ. `randomblob` makes it inside the migration, so existing files get one too.
+//! - Existing files start with `retired_up_to = max(id)`: what was swept before is unknown,
+//!   and ids at or below the newest kept line are never handed out anyway.
 
 /// Application id written to the database header (`FCLS`), so a foreign SQLite file is told
 /// apart from an fclocal logstore.
@@ -206,7 +228,23 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 
     CREATE INDEX loggroups_by_received ON loggroups (logstore_id, shard, received_at_ns);
     "#,
+    // 4: ids never reused after a sweep; the database's identity.
+    r#"
+    CREATE TABLE meta (
+        only          INTEGER PRIMARY KEY CHECK (only = 1),
+        database_id   TEXT NOT NULL,
+        retired_up_to INTEGER NOT NULL
+    ) STRICT;
+
+    INSERT INTO meta (only, database_id, retired_up_to)
+        VALUES (1, lower(hex(randomblob(16))), coalesce((SELECT max(id) FROM logs), 0));
+    "#,
 ];
+
+/// The id the writer gives the next line: above every id in `logs` and every id a sweep
+/// deleted (version 4), so ids are never handed out twice.
+pub(crate) const NEXT_LOG_ID: &str =
+    "SELECT max(coalesce((SELECT max(id) FROM logs), 0), (SELECT retired_up_to FROM meta)) + 1";
 
 /// The schema version this build creates and understands.
 pub(crate) fn latest_version() -> i64 {

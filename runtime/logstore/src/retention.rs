@@ -1,6 +1,9 @@
 //! TTL retention: deleting lines older than their logstore's `ttl_days`, and the groups
 //! (`loggroups` rows) that lost all their lines. Groups expire by their lines' log times,
-//! like the lines themselves; `shards.next_group` is left alone, so cursors keep growing.
+//! like the lines themselves; `shards.next_group` is left alone, so cursors keep growing,
+//! and `meta.retired_up_to` is raised to the largest line id deleted, so line ids keep
+//! growing too (followers such as `--forward-logs` rely on that; see `migrations.rs`,
+//! version 4).
 //!
 //! Runs on the writer thread (it is a write), between append transactions, as one
 //! transaction per sweep. A logstore with `ttl_days >= 3650` ([`TTL_FOREVER_DAYS`]) is never
@@ -27,38 +30,45 @@ pub(crate) fn sweep(conn: &mut Connection, now: SystemTime) -> rusqlite::Result<
             .collect::<rusqlite::Result<_>>()?
     };
     let mut deleted = 0u64;
+    let mut largest_id = None;
     for (id, ttl_days) in stores {
         if ttl_days >= i64::from(TTL_FOREVER_DAYS) {
             continue;
         }
         let cutoff = now_ns.saturating_sub(ttl_days.saturating_mul(DAY_NS));
-        let (lines, newest) = delete_lines(&tx, id, cutoff)?;
+        let (lines, newest, largest) = delete_lines(&tx, id, cutoff)?;
         deleted += lines;
+        largest_id = largest_id.max(largest);
         for (shard, max_seq) in newest.into_iter().enumerate() {
             if let Some(max_seq) = max_seq {
                 delete_empty_groups(&tx, id, shard, max_seq)?;
             }
         }
     }
+    if let Some(largest_id) = largest_id {
+        tx.prepare_cached("UPDATE meta SET retired_up_to = max(retired_up_to, ?1)")?
+            .execute([largest_id])?;
+    }
     tx.commit()?;
     Ok(deleted)
 }
 
-/// Deletes the expired lines of one logstore; returns how many, and per shard the highest
-/// `seq` deleted (`None` for shards that lost nothing).
-fn delete_lines(
-    conn: &Connection,
-    logstore_id: i64,
-    cutoff: i64,
-) -> rusqlite::Result<(u64, Vec<Option<i64>>)> {
+/// What [`delete_lines`] deleted: how many lines, per shard the highest `seq` (`None` for
+/// shards that lost nothing), and the largest line id (`None` if nothing went).
+type Deleted = (u64, Vec<Option<i64>>, Option<i64>);
+
+/// Deletes the expired lines of one logstore.
+fn delete_lines(conn: &Connection, logstore_id: i64, cutoff: i64) -> rusqlite::Result<Deleted> {
     let mut delete = conn.prepare_cached(
-        "DELETE FROM logs WHERE logstore_id = ?1 AND time_ns < ?2 RETURNING shard, seq",
+        "DELETE FROM logs WHERE logstore_id = ?1 AND time_ns < ?2 RETURNING shard, seq, id",
     )?;
     let mut rows = delete.query(params![logstore_id, cutoff])?;
     let mut count = 0u64;
     let mut newest: Vec<Option<i64>> = Vec::new();
+    let mut largest_id = None;
     while let Some(row) = rows.next()? {
         count += 1;
+        largest_id = largest_id.max(Some(row.get::<_, i64>(2)?));
         let shard = usize::try_from(row.get::<_, i64>(0)?).unwrap_or(0);
         let seq: i64 = row.get(1)?;
         if newest.len() <= shard {
@@ -66,7 +76,7 @@ fn delete_lines(
         }
         newest[shard] = newest[shard].max(Some(seq));
     }
-    Ok((count, newest))
+    Ok((count, newest, largest_id))
 }
 
 /// Deletes the `loggroups` rows of `shard` that no longer have a line. Only groups that

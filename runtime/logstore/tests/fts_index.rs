@@ -97,7 +97,7 @@ fn the_migration_indexes_existing_lines() {
     conn.execute_batch(
         "DROP TRIGGER logs_fts_enqueue; DROP TRIGGER logs_fts_delete; DROP INDEX logs_by_id;
          DROP TABLE logs_fts; DROP TABLE logs_fts_pending;
-         DROP TABLE loggroups;
+         DROP TABLE loggroups; DROP TABLE meta;
          ALTER TABLE shards DROP COLUMN next_group; ALTER TABLE shards DROP COLUMN created;
          PRAGMA user_version = 1;",
     )

@@ -5,7 +5,8 @@
 //! `first`, `2 × first`, `4 × first`… up to `max`. Errors that waiting will
 //! not fix (a wrong AccessKey, a missing project or logstore) are retried
 //! every `max`, so fixing the cloud side resumes forwarding without a
-//! restart, yet the forwarder never spins.
+//! restart, yet the forwarder never spins: no wait is shorter than
+//! [`Backoff::MIN_WAIT`], whatever the configuration says.
 
 use std::time::Duration;
 
@@ -29,6 +30,9 @@ impl Default for Backoff {
 }
 
 impl Backoff {
+    /// The shortest wait: a zero `first` or `max` would retry in a tight loop.
+    pub const MIN_WAIT: Duration = Duration::from_millis(100);
+
     /// The wait after `failures` consecutive transient failures (1 = the
     /// first failure).
     pub fn transient(&self, failures: u32) -> Duration {
@@ -37,11 +41,12 @@ impl Backoff {
             .checked_mul(1u32 << doublings)
             .unwrap_or(self.max)
             .min(self.max)
+            .max(Self::MIN_WAIT)
     }
 
     /// The wait after an error that needs fixing on the remote side.
     pub fn stuck(&self) -> Duration {
-        self.max
+        self.max.max(Self::MIN_WAIT)
     }
 }
 
@@ -68,5 +73,16 @@ mod tests {
             max: Duration::from_secs(1),
         };
         assert_eq!(backoff.transient(1), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn zero_waits_are_raised_so_retries_never_spin() {
+        let backoff = Backoff {
+            first: Duration::ZERO,
+            max: Duration::ZERO,
+        };
+        assert_eq!(backoff.transient(1), Backoff::MIN_WAIT);
+        assert_eq!(backoff.transient(9), Backoff::MIN_WAIT);
+        assert_eq!(backoff.stuck(), Backoff::MIN_WAIT);
     }
 }

@@ -1,30 +1,27 @@
-//! The forwarding loop, and [`Forwarder`], the handle that starts, watches
-//! and stops it.
+//! [`Forwarder`], the handle that starts, watches and stops the forwarding
+//! loop (`worker.rs`).
 //!
-//! The queue is the local logstore itself: the loop reads a batch of lines
-//! after its cursor (bounded in lines and bytes), plans it into groups
-//! ([`crate::plan`]), sends the groups in order, and only when all of them
-//! are accepted moves the cursor past the batch and records it
-//! ([`crate::progress`]). While the remote is down the loop waits and
-//! retries the group it is on, holding one batch; memory stays flat however
-//! long the outage, and invocations never wait on forwarding (they only
-//! ever talk to the logstore writer).
+//! The loop runs as a task of its own. A second, tiny task waits on it, so
+//! a loop that dies (a panic: a bug) does not go unnoticed: the status turns
+//! to `stopped` with the reason in `lastError`, and a notice says that lines
+//! wait in the local logstore for the next start.
 
-use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use fclocal_logstore::{LogReader, LogStoreError};
+use fclocal_sls_api::Clock;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle};
+use tokio::time::Instant;
 
 use crate::config::ForwardConfig;
-use crate::plan::{DropReason, Dropped, Outgoing, plan};
 use crate::progress::{Progress, ProgressError};
-use crate::remote::{Failure, Remote, RemoteError};
-use crate::request;
-use crate::source::LineSource;
+use crate::remote::Remote;
+use crate::source::{LineSource, panic_message};
 use crate::status::{Board, ForwardStatus, State, timestamp};
+use crate::worker::Worker;
 
 /// Prints a status line (the server's console), for events people should
 /// see: failures, recoveries, lines set aside.
@@ -36,6 +33,9 @@ pub enum ForwardError {
     /// The progress file is unreadable.
     #[error(transparent)]
     Progress(#[from] ProgressError),
+    /// The logstore cannot be read.
+    #[error("cannot read the local logstore to forward it")]
+    Logstore(#[source] LogStoreError),
 }
 
 /// Running forwarding.
@@ -43,8 +43,14 @@ pub struct Forwarder {
     board: Arc<Board>,
     source: LineSource,
     projects: Option<Vec<String>>,
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
+    /// `Some(deadline)` asks the loop to stop (see [`Forwarder::stop`]).
+    stop: watch::Sender<Option<Instant>>,
+    /// Ends the loop when it overstays shutdown.
+    worker: AbortHandle,
+    /// The task watching the loop; it ends when the loop does.
+    watcher: JoinHandle<()>,
+    /// How long one request may take (bounds waiting for the last one).
+    request_timeout: Duration,
 }
 
 impl std::fmt::Debug for Forwarder {
@@ -65,39 +71,52 @@ impl Forwarder {
         notice: Notice,
     ) -> Result<Forwarder, ForwardError> {
         let endpoint = config.endpoint.to_string();
-        let progress = Progress::new(&config.progress_path, &endpoint);
-        let cursor = progress.load()?;
+        let reader = LogReader::open(db).map_err(ForwardError::Logstore)?;
+        let database_id = reader.database_id().map_err(ForwardError::Logstore)?;
+        let progress = Progress::new(&config.progress_path, &endpoint, &database_id);
+        let resume = progress.load()?;
+        if resume.other_database {
+            notice(&format!(
+                "{} records log-forwarding progress of another logstore database than {} (it was deleted or replaced): forwarding to {endpoint} starts from its first line",
+                config.progress_path.display(),
+                db.display()
+            ));
+        }
         let projects = config
             .projects
             .as_ref()
             .map(|set| set.iter().cloned().collect::<Vec<_>>());
         let board = Arc::new(Board::new(
-            endpoint,
+            endpoint.clone(),
             config.credentials.pair.access_key_id.clone(),
             projects.clone(),
-            cursor,
+            resume.cursor,
         ));
-        let source = LineSource::new(db);
-        let (stop, stopping) = watch::channel(false);
-        let worker = Worker {
+        let source = LineSource::with_reader(db, reader);
+        let (stop, stopping) = watch::channel(None);
+        let request_timeout = config.request_timeout;
+        let clock = config.clock.clone();
+        let worker = Worker::new(
             config,
             remote,
-            source: source.clone(),
-            board: board.clone(),
-            progress: Arc::new(progress),
-            notice,
+            source.clone(),
+            board.clone(),
+            Arc::new(progress),
+            notice.clone(),
             stopping,
-            cursor,
-            failures: 0,
-            shown_error: None,
-        };
-        let task = tokio::spawn(worker.run());
+            resume.cursor,
+        );
+        let worker = tokio::spawn(worker.run());
+        let abort = worker.abort_handle();
+        let watcher = tokio::spawn(watch_worker(worker, board.clone(), notice, endpoint, clock));
         Ok(Forwarder {
             board,
             source,
             projects,
             stop,
-            task,
+            worker: abort,
+            watcher,
+            request_timeout,
         })
     }
 
@@ -120,19 +139,52 @@ impl Forwarder {
         )
     }
 
-    /// Stops forwarding: lines already stored are still sent for up to
-    /// `grace` (one more attempt if the remote is failing), then the loop
-    /// ends; what was not sent is sent by the next start.
+    /// Stops forwarding. No new batch is read; the groups of the batch being
+    /// sent still go for up to `grace` (one more attempt if the remote is
+    /// failing), each recorded as it is accepted. A request already under
+    /// way when `grace` ends may finish (it is bounded by the request
+    /// timeout): cutting it off could leave SLS with lines the progress
+    /// file does not know about, sent again by the next start. What was not
+    /// sent is sent by the next start.
     pub async fn stop(self, grace: Duration) -> ForwardStatus {
-        let _ = self.stop.send(true);
-        let mut task = self.task;
-        if tokio::time::timeout(grace, &mut task).await.is_err() {
-            task.abort();
-            let _ = task.await;
+        let _ = self.stop.send(Some(Instant::now() + grace));
+        let mut watcher = self.watcher;
+        let limit = grace.saturating_add(self.request_timeout);
+        if tokio::time::timeout(limit, &mut watcher).await.is_err() {
+            self.worker.abort();
+            let _ = watcher.await;
         }
         self.board.update(|status| status.state = State::Stopped);
         current_status(&self.board, &self.source, self.projects).await
     }
+}
+
+/// Waits for the loop to end; reports it if it died.
+async fn watch_worker(
+    worker: JoinHandle<()>,
+    board: Arc<Board>,
+    notice: Notice,
+    endpoint: String,
+    clock: Clock,
+) {
+    let Err(join) = worker.await else {
+        return;
+    };
+    if join.is_cancelled() {
+        // `Forwarder::stop` ended it after the grace period.
+        return;
+    }
+    let message = format!(
+        "log forwarding to {endpoint} stopped after an internal error ({}); lines wait in the local logstore and the next `fclocal start --forward-logs` sends them; this is a bug in fclocal, please report it",
+        panic_message(join.into_panic())
+    );
+    tracing::error!("{message}");
+    board.update(|status| {
+        status.state = State::Stopped;
+        status.last_error = Some(message.clone());
+        status.last_error_at = Some(timestamp(clock.now()));
+    });
+    notice(&message);
 }
 
 /// The board's status with a freshly counted backlog.
@@ -154,282 +206,4 @@ pub(crate) async fn current_status(
         Err(error) => tracing::warn!("cannot count the log-forwarding backlog: {error}"),
     }
     status
-}
-
-/// The loop's state.
-struct Worker<R> {
-    config: ForwardConfig,
-    remote: R,
-    source: LineSource,
-    board: Arc<Board>,
-    progress: Arc<Progress>,
-    notice: Notice,
-    stopping: watch::Receiver<bool>,
-    /// Every line up to this id is forwarded.
-    cursor: i64,
-    /// Consecutive failed attempts.
-    failures: u32,
-    /// The last error printed, so a repeated one is printed once.
-    shown_error: Option<String>,
-}
-
-/// How a wait ended.
-enum Woke {
-    /// The time passed.
-    Elapsed,
-    /// Shutdown began.
-    Stopping,
-}
-
-impl<R: Remote> Worker<R> {
-    async fn run(mut self) {
-        loop {
-            let lines = match self
-                .source
-                .lines_after(
-                    self.cursor,
-                    self.config.max_batch_lines,
-                    self.config.max_batch_bytes,
-                )
-                .await
-            {
-                Ok(lines) => lines,
-                Err(error) => {
-                    let message = format!("cannot read the local logstore to forward it: {error}");
-                    tracing::error!("{message}");
-                    self.board.update(|status| {
-                        status.last_error = Some(message);
-                        status.last_error_at = Some(timestamp(self.config.clock.now()));
-                    });
-                    if self.is_stopping() {
-                        return;
-                    }
-                    self.wait(self.config.backoff.stuck()).await;
-                    continue;
-                }
-            };
-            let Some(last_id) = lines.last().map(|line| line.id) else {
-                self.caught_up().await;
-                if self.is_stopping() {
-                    return;
-                }
-                self.wait(self.config.poll_interval).await;
-                continue;
-            };
-            let planned = plan(&lines, self.config.clock.now(), |project| {
-                self.config.forwards(project)
-            });
-            drop(lines);
-            self.set_aside(&planned.dropped);
-            if !self.send_all(planned.groups.into()).await {
-                return;
-            }
-            self.commit(last_id).await;
-        }
-    }
-
-    /// Sends `queue` in order; false when shutdown cut it short.
-    async fn send_all(&mut self, mut queue: VecDeque<Outgoing>) -> bool {
-        while let Some(outgoing) = queue.pop_front() {
-            let result = match request::put_logs(
-                &self.config.endpoint,
-                &self.config.credentials,
-                &outgoing,
-                self.config.clock.now(),
-            ) {
-                Ok(put) => self.remote.put(put).await,
-                Err(error) => Err(RemoteError {
-                    failure: Failure::Content,
-                    status: None,
-                    code: None,
-                    message: error.to_string(),
-                }),
-            };
-            match result {
-                Ok(()) => self.accepted(&outgoing),
-                Err(error) if error.failure == Failure::Content => match outgoing.halves() {
-                    Some((first, second)) => {
-                        queue.push_front(second);
-                        queue.push_front(first);
-                    }
-                    None => self.set_aside(&[Dropped {
-                        id: outgoing.ids[0],
-                        project: outgoing.project.clone(),
-                        logstore: outgoing.logstore.clone(),
-                        reason: DropReason::Refused {
-                            error: error.message,
-                        },
-                    }]),
-                },
-                Err(error) => {
-                    let stopping = self.is_stopping();
-                    let delay = match error.failure {
-                        Failure::Stuck => self.config.backoff.stuck(),
-                        _ => self.config.backoff.transient(self.failures + 1),
-                    };
-                    self.failed(&error, delay);
-                    if stopping {
-                        // The final attempt failed: the next start resends.
-                        return false;
-                    }
-                    // Woken by shutdown: retry once right away, as the final attempt.
-                    let _ = self.wait(delay).await;
-                    queue.push_front(outgoing);
-                }
-            }
-        }
-        true
-    }
-
-    fn accepted(&mut self, outgoing: &Outgoing) {
-        if self.failures > 0 {
-            (self.notice)(&format!(
-                "Log forwarding to {} works again after {} failed attempt(s)",
-                self.config.endpoint, self.failures
-            ));
-        }
-        self.failures = 0;
-        self.shown_error = None;
-        let now = timestamp(self.config.clock.now());
-        let lines = outgoing.ids.len() as u64;
-        self.board.update(|status| {
-            status.forwarded_lines += lines;
-            status.forwarded_groups += 1;
-            status.failed_attempts = 0;
-            status.last_success_at = Some(now);
-            status.state = State::Forwarding;
-        });
-    }
-
-    fn failed(&mut self, error: &RemoteError, retry_in: Duration) {
-        self.failures = self.failures.saturating_add(1);
-        let now = timestamp(self.config.clock.now());
-        let failures = u64::from(self.failures);
-        self.board.update(|status| {
-            status.state = State::Failing;
-            status.failed_attempts = failures;
-            status.last_error = Some(error.message.clone());
-            status.last_error_at = Some(now);
-        });
-        tracing::warn!(
-            "log forwarding failed (attempt {}): {}",
-            self.failures,
-            error.message
-        );
-        if self.shown_error.as_deref() != Some(error.message.as_str()) {
-            (self.notice)(&format!(
-                "Log forwarding to {} failed: {}; lines wait in the local logstore, next attempt in {:?} (progress: GET /fclocal/forwarding)",
-                self.config.endpoint, error.message, retry_in
-            ));
-            self.shown_error = Some(error.message.clone());
-        }
-    }
-
-    /// Counts and reports lines SLS refuses, one status line per logstore and reason.
-    fn set_aside(&mut self, dropped: &[Dropped]) {
-        if dropped.is_empty() {
-            return;
-        }
-        let mut runs: Vec<(&Dropped, i64, usize)> = Vec::new();
-        for line in dropped {
-            match runs.last_mut() {
-                Some((first, last, count))
-                    if first.project == line.project
-                        && first.logstore == line.logstore
-                        && first.reason == line.reason =>
-                {
-                    *last = line.id;
-                    *count += 1;
-                }
-                _ => runs.push((line, line.id, 1)),
-            }
-        }
-        let mut last_drop = String::new();
-        for (first, last, count) in runs {
-            last_drop = format!(
-                "{count} line(s) of {}/{} (ids {}..={last}): {}",
-                first.project, first.logstore, first.id, first.reason
-            );
-            (self.notice)(&format!(
-                "Log forwarding to {} set aside {last_drop}; they stay in the local logstore",
-                self.config.endpoint
-            ));
-        }
-        let count = dropped.len() as u64;
-        self.board.update(|status| {
-            status.dropped_lines += count;
-            status.last_drop = Some(last_drop);
-        });
-    }
-
-    /// Moves the cursor past a fully sent batch and records it.
-    async fn commit(&mut self, last_id: i64) {
-        self.cursor = last_id;
-        self.persist().await;
-        self.board.update(|status| {
-            status.forwarded_up_to_id = last_id;
-            status.newest_stored_id = status.newest_stored_id.max(last_id);
-        });
-    }
-
-    async fn persist(&self) {
-        let progress = self.progress.clone();
-        let cursor = self.cursor;
-        let stored = tokio::task::spawn_blocking(move || progress.store(cursor)).await;
-        match stored {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => {
-                // Forwarding goes on; a restart before the next successful
-                // write sends these lines again.
-                tracing::error!("{error}");
-                self.board
-                    .update(|status| status.last_error = Some(error.to_string()));
-            }
-            Err(join) => tracing::error!("recording log-forwarding progress failed: {join}"),
-        }
-    }
-
-    /// Nothing new: refresh the backlog figures, and step back if the store's
-    /// newest id is below the cursor (a fresh database, or a sweep of the
-    /// newest lines: see `fclocal_logstore`'s `reader/follow.rs`).
-    async fn caught_up(&mut self) {
-        let projects = self
-            .config
-            .projects
-            .as_ref()
-            .map(|set| set.iter().cloned().collect());
-        let Ok((newest, behind)) = self.source.backlog(self.cursor, projects).await else {
-            return;
-        };
-        if newest < self.cursor {
-            tracing::warn!(
-                "the logstore's newest line id {newest} is below the forwarded id {}; following from {newest}",
-                self.cursor
-            );
-            self.commit(newest).await;
-        }
-        self.board.update(|status| {
-            status.newest_stored_id = newest;
-            status.backlog_lines = behind;
-            if status.state != State::Failing {
-                status.state = State::CaughtUp;
-            }
-        });
-    }
-
-    /// Whether shutdown began (or the [`Forwarder`] is gone, which ends the loop too).
-    fn is_stopping(&self) -> bool {
-        *self.stopping.borrow() || self.stopping.has_changed().is_err()
-    }
-
-    /// Waits `delay`, or less if shutdown begins.
-    async fn wait(&mut self, delay: Duration) -> Woke {
-        if self.is_stopping() {
-            return Woke::Stopping;
-        }
-        tokio::select! {
-            () = tokio::time::sleep(delay) => Woke::Elapsed,
-            _ = self.stopping.changed() => Woke::Stopping,
-        }
-    }
 }

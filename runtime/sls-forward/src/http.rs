@@ -134,17 +134,23 @@ impl HttpRemote {
         let body = Limited::new(response.into_body(), MAX_ANSWER)
             .collect()
             .await
-            .map(|collected| collected.to_bytes())
-            .map_err(|error| {
-                RemoteError::connection(format!(
-                    "reading the answer of {} failed: {error}",
-                    self.endpoint
-                ))
-            })?;
-        self.connections.lock().await.insert(project_host, sender);
+            .map(|collected| collected.to_bytes());
         if (200..300).contains(&status) {
+            // SLS took the lines: a body that breaks off or runs long
+            // changes nothing (resending would duplicate them), but the
+            // connection is not reused.
+            if body.is_ok() {
+                self.connections.lock().await.insert(project_host, sender);
+            }
             return Ok(());
         }
+        let body = body.map_err(|error| {
+            RemoteError::connection(format!(
+                "reading the {status} answer of {} failed: {error}",
+                self.endpoint
+            ))
+        })?;
+        self.connections.lock().await.insert(project_host, sender);
         Err(classify(
             &self.endpoint.to_string(),
             &request.project,
@@ -164,5 +170,80 @@ impl Remote for HttpRemote {
                 self.endpoint, self.timeout
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::ForwardCredentials;
+    use crate::plan::Outgoing;
+
+    /// A server answering one request with `answer`, then closing.
+    async fn answering(answer: &'static [u8]) -> Endpoint {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 4096];
+            // Headers, then the body the Content-Length names.
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = stream.read(&mut buffer).await.unwrap();
+                request.extend_from_slice(&buffer[..n]);
+            }
+            stream.write_all(answer).await.unwrap();
+            stream.shutdown().await.unwrap();
+        });
+        format!("http://127.0.0.1:{port}").parse().unwrap()
+    }
+
+    fn request(endpoint: &Endpoint) -> PutRequest {
+        let outgoing = Outgoing {
+            project: "p".into(),
+            logstore: "ls".into(),
+            group: fclocal_sls_api::LogGroup::default(),
+            ids: vec![],
+        };
+        let credentials = ForwardCredentials {
+            pair: fclocal_sls_api::Credentials::new("id", "secret"),
+            security_token: None,
+        };
+        crate::request::put_logs(
+            endpoint,
+            &credentials,
+            &outgoing,
+            std::time::SystemTime::now(),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_2xx_is_a_success_even_when_its_body_breaks_off_or_runs_long() {
+        let cut_short = answering(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{}").await;
+        let remote = HttpRemote::new(cut_short.clone(), Duration::from_secs(30));
+        remote.put(request(&cut_short)).await.unwrap();
+
+        let long: &'static [u8] = {
+            let mut answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+                MAX_ANSWER + 1
+            )
+            .into_bytes();
+            answer.resize(answer.len() + MAX_ANSWER + 1, b' ');
+            answer.leak()
+        };
+        let too_long = answering(long).await;
+        let remote = HttpRemote::new(too_long.clone(), Duration::from_secs(30));
+        remote.put(request(&too_long)).await.unwrap();
+
+        let failed =
+            answering(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 100\r\n\r\n{}").await;
+        let remote = HttpRemote::new(failed.clone(), Duration::from_secs(30));
+        let error = remote.put(request(&failed)).await.unwrap_err();
+        assert!(error.message.contains("reading the 500 answer"), "{error}");
     }
 }

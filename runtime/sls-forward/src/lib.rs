@@ -24,10 +24,13 @@
 //!
 //! - **Never lost locally**: forwarding only reads the logstore; lines are
 //!   stored first whatever the remote does.
-//! - **Every line, at least once, in order**: a cursor (the highest local
-//!   row id forwarded) moves only after SLS accepted every group of a batch,
-//!   and is kept in `.fclocal/forwarding.json` ([`progress`]). A crash
-//!   between SLS's 200 and that write resends at most that one batch.
+//! - **Every line, at least once, in order**: a cursor (every local row id
+//!   up to it forwarded) moves after each group SLS accepts, to just below
+//!   the lowest line of the batch still unsent, and is kept in
+//!   `.fclocal/forwarding.json` with the logstore database's identity
+//!   ([`progress`]). A crash between SLS's 200 and that write resends that
+//!   one group; a stop resends nothing. Line ids are never reused, even
+//!   after a TTL sweep (see `fclocal_logstore`'s `reader/follow.rs`).
 //! - **Bounded memory, invocations never wait**: the queue is the logstore;
 //!   the forwarder holds one batch (4,096 lines or 8 MiB) and reads through a
 //!   reader connection of its own.
@@ -36,8 +39,9 @@
 //!   project or logstore, wrong AccessKey) are retried every 30 s, printed
 //!   once, and shown at `GET /fclocal/forwarding`; lines SLS can never take
 //!   (outside its 7-day window, too large, or refused for their content,
-//!   found by splitting the group) are set aside *and counted*, never
-//!   dropped silently.
+//!   found by splitting the group, see `delivery.rs`) are set aside *and
+//!   counted*, never dropped silently. A loop that dies of a bug is
+//!   reported (`forwarder.rs`), not left looking alive.
 //!
 //! # Layout
 //!
@@ -52,11 +56,15 @@
 //! | `http.rs` | [`HttpRemote`]: hyper over TCP or rustls |
 //! | `backoff.rs` | [`Backoff`] |
 //! | `progress.rs` | the durable cursor |
-//! | `forwarder.rs` | the loop and the [`Forwarder`] handle |
+//! | `forwarder.rs` | the [`Forwarder`] handle: start, watch, stop |
+//! | `worker.rs` | the loop: batches, progress after each group |
+//! | `delivery.rs` | one group: retries, splitting a refused group |
+//! | `set_aside.rs` | reporting lines set aside, one line per kind |
 //! | `status.rs`, `routes.rs` | [`ForwardStatus`] and `GET /fclocal/forwarding` |
 
 pub mod backoff;
 pub mod config;
+mod delivery;
 pub mod endpoint;
 pub mod forwarder;
 pub mod http;
@@ -65,8 +73,10 @@ pub mod progress;
 pub mod remote;
 pub mod request;
 pub mod routes;
+mod set_aside;
 pub mod source;
 pub mod status;
+mod worker;
 
 pub use backoff::Backoff;
 pub use config::{ForwardConfig, ForwardCredentials};

@@ -92,6 +92,10 @@ pub fn classify(
             .trim()
             .to_owned()
     });
+    // Printed to the console: the far side must not be able to send
+    // terminal escapes or fake extra lines.
+    let said = printable(&said);
+    let code = code.map(|code| printable(&code));
     let code_str = code.as_deref().unwrap_or("");
     let what = format!(
         "{endpoint} answered {status} {code_str} to PutLogs for project {project}, logstore {logstore}: {said}"
@@ -114,6 +118,13 @@ pub fn classify(
         code,
         message: format!("{what} ({hint})"),
     }
+}
+
+/// `text` with control characters (escapes, line breaks) turned into spaces.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// What to do about an error that waiting will not fix.
@@ -172,5 +183,19 @@ mod tests {
         assert!(message.contains("create the project"), "{message}");
         let plain = classify("e", "p", "ls", 502, b"Bad Gateway");
         assert!(plain.message.contains("Bad Gateway"), "{}", plain.message);
+    }
+
+    #[test]
+    fn control_characters_of_the_answer_are_not_printed() {
+        let body =
+            br#"{"errorCode":"Odd\u001b[2J","errorMessage":"red \u001b[31mtext\nfake line"}"#;
+        let error = classify("e", "p", "ls", 400, body);
+        assert!(!error.message.chars().any(char::is_control), "{error:?}");
+        assert!(
+            error.message.contains("red  [31mtext fake line"),
+            "{error:?}"
+        );
+        let plain = classify("e", "p", "ls", 502, b"Bad\x1b[0m\r\nGateway");
+        assert!(!plain.message.chars().any(char::is_control), "{plain:?}");
     }
 }

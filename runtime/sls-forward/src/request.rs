@@ -43,7 +43,7 @@ pub struct PutRequest {
 /// header value.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "cannot build a PutLogs request for {project}/{logstore}: {what} is not a valid HTTP header value"
+    "cannot build a PutLogs request for {project}/{logstore}: {what} is not a valid HTTP header value (it holds a line break, another control character or non-ASCII text); correct it and restart fclocal"
 )]
 pub struct RequestError {
     /// The project.

@@ -15,6 +15,9 @@ use crate::remote::{Failure, Remote, RemoteError};
 use crate::request::PutRequest;
 use crate::{Backoff, ForwardConfig, ForwardCredentials, Forwarder, State};
 
+/// How long (virtual time) a test waits for an event before failing.
+const HOUR: Duration = Duration::from_secs(3600);
+
 /// What the fake remote received, and what it answers.
 #[derive(Default)]
 struct Log {
@@ -26,19 +29,35 @@ struct Log {
     script: VecDeque<RemoteError>,
 }
 
+/// The fake SLS: records and answers requests. Each request first takes a
+/// permit of `gate` (plenty by default), so a test can hold requests in
+/// flight.
 #[derive(Clone)]
-struct FakeRemote(Arc<Mutex<Log>>, Arc<tokio::sync::watch::Sender<usize>>);
+struct FakeRemote(
+    Arc<Mutex<Log>>,
+    Arc<tokio::sync::watch::Sender<usize>>,
+    Arc<tokio::sync::Semaphore>,
+);
 
 impl Default for FakeRemote {
     fn default() -> FakeRemote {
-        FakeRemote(Arc::default(), Arc::new(tokio::sync::watch::Sender::new(0)))
+        FakeRemote(
+            Arc::default(),
+            Arc::new(tokio::sync::watch::Sender::new(0)),
+            Arc::new(tokio::sync::Semaphore::new(1 << 20)),
+        )
     }
 }
 
 impl FakeRemote {
     /// Waits (without spinning, so paused time moves) for `n` attempts.
     async fn attempts(&self, n: usize) {
-        let _ = self.1.subscribe().wait_for(|seen| *seen >= n).await;
+        let mut seen = self.1.subscribe();
+        // Paused time: an hour passes at once if nothing else is left to run.
+        tokio::time::timeout(HOUR, seen.wait_for(|seen| *seen >= n))
+            .await
+            .unwrap_or_else(|_| panic!("no attempt {n} within an hour"))
+            .unwrap();
     }
 
     fn fail_next(&self, errors: impl IntoIterator<Item = RemoteError>) {
@@ -63,11 +82,35 @@ impl FakeRemote {
     }
 }
 
+impl FakeRemote {
+    /// Lets only `n` more requests through until [`FakeRemote::open`].
+    fn hold_after(&self, n: usize) {
+        let permits = self.2.available_permits();
+        self.2.forget_permits(permits - n);
+    }
+
+    fn open(&self) {
+        self.2.add_permits(1 << 20);
+    }
+
+    fn gaps_ms(&self) -> Vec<u128> {
+        let attempts = self.0.lock().unwrap().attempts.clone();
+        attempts
+            .windows(2)
+            .map(|pair| (pair[1] - pair[0]).as_millis())
+            .collect()
+    }
+}
+
 impl Remote for FakeRemote {
     async fn put(&self, request: PutRequest) -> Result<(), RemoteError> {
+        {
+            let mut log = self.0.lock().unwrap();
+            log.attempts.push(Instant::now());
+            self.1.send_replace(log.attempts.len());
+        }
+        self.2.acquire().await.unwrap().forget();
         let mut log = self.0.lock().unwrap();
-        log.attempts.push(Instant::now());
-        self.1.send_replace(log.attempts.len());
         if let Some(error) = log.script.pop_front() {
             return Err(error);
         }
@@ -88,12 +131,15 @@ impl Remote for FakeRemote {
             .unwrap();
         let body = lz4_flex::block::decompress(&request.body, raw).unwrap();
         let group = LogGroup::decode(body.as_slice()).unwrap();
-        if group
-            .logs
-            .iter()
-            .flat_map(|l| &l.contents)
-            .any(|c| c.value == "refused")
-        {
+        let said = |text: &str| {
+            group
+                .logs
+                .iter()
+                .flat_map(|l| &l.contents)
+                .any(|c| c.value == text)
+        };
+        assert!(!said("panic"), "the fake remote panics, as asked");
+        if said("refused") {
             return Err(RemoteError {
                 failure: Failure::Content,
                 status: Some(400),
@@ -108,11 +154,13 @@ impl Remote for FakeRemote {
 }
 
 struct Setup {
-    _dir: tempfile::TempDir,
-    store: LogStore,
+    dir: tempfile::TempDir,
+    store: Option<LogStore>,
     config: ForwardConfig,
     remote: FakeRemote,
     notices: Arc<Mutex<Vec<String>>>,
+    /// How many notices were printed, for waiting on them.
+    printed: Arc<tokio::sync::watch::Sender<usize>>,
 }
 
 impl Setup {
@@ -129,20 +177,48 @@ impl Setup {
         );
         config.projects = Some(["p".to_owned()].into());
         Setup {
-            _dir: dir,
-            store,
+            dir,
+            store: Some(store),
             config,
             remote: FakeRemote::default(),
             notices: Arc::default(),
+            printed: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
     }
 
+    fn store(&self) -> &LogStore {
+        self.store.as_ref().unwrap()
+    }
+
+    /// Deletes `logs.db` and creates it again, empty.
+    fn recreate_store(&mut self) {
+        self.store.take().unwrap().close().unwrap();
+        for file in ["logs.db", "logs.db-wal", "logs.db-shm"] {
+            let _ = std::fs::remove_file(self.dir.path().join(file));
+        }
+        self.store = Some(LogStore::open(&self.dir.path().join("logs.db")).unwrap());
+    }
+
+    /// Waits for the `n`th notice and returns them all.
+    async fn notices(&self, n: usize) -> Vec<String> {
+        let mut printed = self.printed.subscribe();
+        tokio::time::timeout(HOUR, printed.wait_for(|seen| *seen >= n))
+            .await
+            .unwrap_or_else(|_| panic!("no notice {n} within an hour"))
+            .unwrap();
+        self.notices.lock().unwrap().clone()
+    }
+
     fn write(&self, project: &str, messages: &[&str]) -> i64 {
+        self.write_to(project, "ls", messages)
+    }
+
+    fn write_to(&self, project: &str, logstore: &str, messages: &[&str]) -> i64 {
         let records = messages
             .iter()
             .map(|message| LogRecord {
                 project: project.into(),
-                logstore: "ls".into(),
+                logstore: logstore.into(),
                 time: SystemTime::now(),
                 topic: "svc".into(),
                 source: String::new(),
@@ -153,19 +229,24 @@ impl Setup {
                 ],
             })
             .collect();
-        let writer = self.store.writer();
+        let writer = self.store().writer();
         writer.append(records).unwrap();
         writer.flush_blocking().unwrap();
-        self.store.reader().unwrap().newest_id().unwrap()
+        self.store().reader().unwrap().newest_id().unwrap()
     }
 
     fn start(&self) -> Forwarder {
         let notices = self.notices.clone();
+        let printed = self.printed.clone();
         Forwarder::start(
             self.config.clone(),
-            self.store.path(),
+            self.store().path(),
             self.remote.clone(),
-            Arc::new(move |line: &str| notices.lock().unwrap().push(line.to_owned())),
+            Arc::new(move |line: &str| {
+                let mut notices = notices.lock().unwrap();
+                notices.push(line.to_owned());
+                printed.send_replace(notices.len());
+            }),
         )
         .unwrap()
     }
@@ -280,10 +361,12 @@ async fn a_refused_line_is_found_set_aside_and_counted_and_the_rest_go() {
     assert_eq!(status.dropped_lines, 1);
     let drop = status.last_drop.unwrap();
     assert!(
-        drop.contains("p/ls (ids 3..=3): refused by SLS: a refused line"),
+        drop.contains("p/ls (ids 3): refused by SLS: a refused line"),
         "{drop}"
     );
     assert!(setup.notices.lock().unwrap()[0].contains("set aside 1 line(s)"));
+    // Whole group, [a b], [refused d e], [refused], [d e]: a pause before each split request.
+    assert_eq!(setup.remote.gaps_ms(), [500, 500, 500, 500]);
     forwarder.stop(Duration::from_secs(5)).await;
 }
 
@@ -301,4 +384,147 @@ async fn stopping_while_the_remote_is_down_ends_after_one_more_attempt_and_keeps
     assert_eq!(status.backlog_lines, 1);
     assert_eq!(setup.remote.0.lock().unwrap().attempts.len(), 2);
     assert!(setup.remote.messages().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn lines_written_after_a_sweep_of_the_newest_lines_are_forwarded() {
+    let setup = Setup::new();
+    let first = setup.write("p", &["one", "two"]);
+    let forwarder = setup.start();
+    forwarder.board().forwarded(first).await;
+    // Every line is past its 30-day TTL (the sweep's clock is a parameter).
+    let later = SystemTime::now() + Duration::from_secs(31 * 86_400);
+    assert_eq!(setup.store().sweep_expired(later).unwrap(), 2);
+    let next = setup.write("p", &["three"]);
+    assert!(next > first, "ids are not reused: {next} after {first}");
+    forwarder.board().forwarded(next).await;
+    assert_eq!(setup.remote.messages(), ["one", "two", "three"]);
+    let status = forwarder.stop(Duration::from_secs(5)).await;
+    assert_eq!((status.backlog_lines, status.dropped_lines), (0, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_recreated_logstore_database_is_forwarded_from_its_first_line() {
+    let mut setup = Setup::new();
+    let id = setup.write("p", &["one", "two", "three"]);
+    let forwarder = setup.start();
+    forwarder.board().forwarded(id).await;
+    forwarder.stop(Duration::from_secs(5)).await;
+
+    setup.recreate_store();
+    let fresh = setup.write("p", &["fresh"]);
+    assert_eq!(fresh, 1);
+    let forwarder = setup.start();
+    assert!(
+        setup.notices.lock().unwrap()[0].contains("another logstore database"),
+        "{:?}",
+        setup.notices.lock().unwrap()
+    );
+    forwarder.board().forwarded(fresh).await;
+    assert_eq!(setup.remote.messages(), ["one", "two", "three", "fresh"]);
+    forwarder.stop(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_that_cannot_be_built_waits_for_a_fix_and_sets_nothing_aside() {
+    let mut setup = Setup::new();
+    setup.config.credentials.security_token = Some("token\n".into());
+    setup.write("p", &["one", "two"]);
+    let forwarder = setup.start();
+    let notices = setup.notices(1).await;
+    assert!(
+        notices[0].contains("the security token is not a valid HTTP header value"),
+        "{notices:?}"
+    );
+    assert!(notices[0].contains("next attempt in 30s"), "{notices:?}");
+    let status = forwarder.stop(Duration::from_secs(5)).await;
+    assert_eq!(status.dropped_lines, 0);
+    assert_eq!(status.backlog_lines, 2);
+    assert!(setup.remote.0.lock().unwrap().attempts.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_group_refused_in_both_halves_the_same_way_is_retried_not_split_to_nothing() {
+    let setup = Setup::new();
+    setup.write("p", &["refused", "b", "c", "refused"]);
+    let forwarder = setup.start();
+    setup.remote.attempts(5).await;
+    // The group, its halves after a pause each, then the halves again 30 s on.
+    assert_eq!(setup.remote.gaps_ms(), [500, 500, 30_500, 500]);
+    let status = forwarder.status().await;
+    assert_eq!(status.state, State::Failing);
+    assert_eq!(status.dropped_lines, 0);
+    let error = status.last_error.unwrap();
+    assert!(error.contains("both halves of the group"), "{error}");
+    let notices = setup.notices.lock().unwrap().clone();
+    assert_eq!(notices.len(), 1, "printed once: {notices:?}");
+    let status = forwarder.stop(Duration::from_secs(5)).await;
+    assert_eq!((status.dropped_lines, status.backlog_lines), (0, 4));
+    assert!(setup.remote.messages().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_during_a_backlog_keeps_what_was_accepted_and_resends_nothing() {
+    let mut setup = Setup::new();
+    setup.config.request_timeout = Duration::from_secs(10);
+    let a = setup.write_to("p", "one", &["a"]);
+    setup.write_to("p", "two", &["b"]);
+    setup.write_to("p", "three", &["c"]);
+    // The first group is accepted; the second hangs until the stop gives up on it.
+    setup.remote.hold_after(1);
+    let forwarder = setup.start();
+    setup.remote.attempts(2).await;
+    let status = forwarder.stop(Duration::from_secs(5)).await;
+    assert_eq!(
+        status.forwarded_up_to_id, a,
+        "recorded after the first group"
+    );
+    assert_eq!(status.backlog_lines, 2);
+
+    setup.remote.open();
+    let forwarder = setup.start();
+    forwarder.board().forwarded(a + 2).await;
+    assert_eq!(setup.remote.messages(), ["a", "b", "c"]);
+    forwarder.stop(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_new_batch_is_read_once_stopping() {
+    let mut setup = Setup::new();
+    setup.config.max_batch_lines = 1;
+    let one = setup.write("p", &["one"]);
+    setup.write("p", &["two", "three"]);
+    setup.remote.hold_after(0);
+    let forwarder = setup.start();
+    setup.remote.attempts(1).await;
+    let stopping = tokio::spawn(forwarder.stop(Duration::from_secs(5)));
+    // Let the stop be asked for (it then waits on the loop), then answer.
+    tokio::task::yield_now().await;
+    setup.remote.open();
+    let status = stopping.await.unwrap();
+    assert_eq!(setup.remote.messages(), ["one"]);
+    assert_eq!(status.forwarded_up_to_id, one);
+    assert_eq!(status.backlog_lines, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_forwarder_that_dies_says_so() {
+    let setup = Setup::new();
+    setup.write("p", &["panic"]);
+    let forwarder = setup.start();
+    let notices = setup.notices(1).await;
+    assert!(
+        notices[0].contains("stopped after an internal error (the fake remote panics, as asked)"),
+        "{notices:?}"
+    );
+    let status = forwarder.status().await;
+    assert_eq!(status.state, State::Stopped);
+    assert!(
+        status
+            .last_error
+            .unwrap()
+            .contains("lines wait in the local logstore"),
+    );
+    assert_eq!(status.backlog_lines, 1);
+    forwarder.stop(Duration::from_secs(5)).await;
 }

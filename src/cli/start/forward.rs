@@ -61,8 +61,9 @@ pub struct ForwardArgs {
         hide_env_values = true
     )]
     forward_security_token: Option<String>,
-    /// Longest wait between retries after failures (tests shorten it).
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration, hide = true)]
+    /// Longest wait between retries after failures (tests shorten it); at
+    /// least 100ms.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = max_backoff, hide = true)]
     forward_max_backoff: Duration,
 }
 
@@ -161,27 +162,65 @@ impl Forwarding {
     }
 }
 
-/// The AccessKey of forwarding; see the module docs for the order.
+/// `--forward-max-backoff`: a duration of at least [`Backoff::MIN_WAIT`].
+fn max_backoff(text: &str) -> Result<Duration, String> {
+    let wait = humantime::parse_duration(text).map_err(|error| error.to_string())?;
+    if wait < Backoff::MIN_WAIT {
+        return Err(format!(
+            "{text} is too short: a shorter wait would retry a failing Log Service in a tight loop; give at least {}",
+            humantime::format_duration(Backoff::MIN_WAIT)
+        ));
+    }
+    Ok(wait)
+}
+
+/// Names of the flag and variables the forwarding pair came from, for errors.
+const FORWARD_NAMES: [&str; 3] = [
+    "--forward-access-key-id (FCLOCAL_FORWARD_ACCESS_KEY_ID)",
+    "--forward-access-key-secret (FCLOCAL_FORWARD_ACCESS_KEY_SECRET)",
+    "--forward-security-token (FCLOCAL_FORWARD_SECURITY_TOKEN)",
+];
+/// The same for the `ALIBABA_CLOUD_*` pair.
+const CLOUD_NAMES: [&str; 3] = [
+    "ALIBABA_CLOUD_ACCESS_KEY_ID (--access-key-id)",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET (--access-key-secret)",
+    "ALIBABA_CLOUD_SECURITY_TOKEN",
+];
+
+/// The AccessKey of forwarding; see the module docs for the order. Values
+/// are trimmed (a pasted key or an STS token read from a file often ends
+/// with a line break) and must be printable ASCII: they travel in HTTP
+/// headers, and one that cannot would fail every request.
 fn credentials(args: &ForwardArgs, host_args: &HostArgs) -> anyhow::Result<ForwardCredentials> {
     let given = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
-    let (id, secret, token) = match (
+    let (id, secret, token, names) = match (
         given(&args.forward_access_key_id),
         given(&args.forward_access_key_secret),
     ) {
-        (Some(id), Some(secret)) => (id, secret, given(&args.forward_security_token)),
+        (Some(id), Some(secret)) => (
+            id,
+            secret,
+            given(&args.forward_security_token),
+            FORWARD_NAMES,
+        ),
         (None, None) => {
             let id = host_args.access_key_id.clone();
             let secret = host_args.access_key_secret.clone();
             anyhow::ensure!(
-                !id.is_empty() && !secret.is_empty(),
+                !id.trim().is_empty() && !secret.trim().is_empty(),
                 "--forward-logs needs an AccessKey that may write to the project: set FCLOCAL_FORWARD_ACCESS_KEY_ID and FCLOCAL_FORWARD_ACCESS_KEY_SECRET (or --forward-access-key-id/--forward-access-key-secret), or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"
             );
-            let token = given(&args.forward_security_token).or_else(|| {
-                std::env::var("ALIBABA_CLOUD_SECURITY_TOKEN")
+            let mut names = CLOUD_NAMES;
+            let token = match given(&args.forward_security_token) {
+                Some(token) => {
+                    names[2] = FORWARD_NAMES[2];
+                    Some(token)
+                }
+                None => std::env::var("ALIBABA_CLOUD_SECURITY_TOKEN")
                     .ok()
-                    .filter(|token| !token.trim().is_empty())
-            });
-            (id, secret, token)
+                    .filter(|token| !token.trim().is_empty()),
+            };
+            (id, secret, token, names)
         }
         (Some(_), None) => anyhow::bail!(
             "--forward-access-key-id (FCLOCAL_FORWARD_ACCESS_KEY_ID) is set but its secret is not: set --forward-access-key-secret (FCLOCAL_FORWARD_ACCESS_KEY_SECRET) too"
@@ -190,8 +229,80 @@ fn credentials(args: &ForwardArgs, host_args: &HostArgs) -> anyhow::Result<Forwa
             "--forward-access-key-secret (FCLOCAL_FORWARD_ACCESS_KEY_SECRET) is set but its ID is not: set --forward-access-key-id (FCLOCAL_FORWARD_ACCESS_KEY_ID) too"
         ),
     };
+    let id = header_safe(&id, names[0])?;
+    let secret = header_safe(&secret, names[1])?;
+    let token = token
+        .map(|token| header_safe(&token, names[2]))
+        .transpose()?;
     Ok(ForwardCredentials {
         pair: fclocal_sls_api::Credentials::new(id, secret),
         security_token: token,
     })
+}
+
+/// `value` without surrounding whitespace, if what is left is printable
+/// ASCII without spaces (AccessKeys and STS tokens are); `name` says where
+/// it came from.
+fn header_safe(value: &str, name: &str) -> anyhow::Result<String> {
+    let value = value.trim();
+    if let Some((at, bad)) = value
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !c.is_ascii_graphic())
+    {
+        anyhow::bail!(
+            "the value of {name} has {} at character {}: AccessKeys and STS tokens are printable ASCII without spaces, so it was probably copied with something extra; set it again",
+            describe(bad),
+            at + 1
+        );
+    }
+    Ok(value.to_owned())
+}
+
+/// A character for an error message, without printing a control character.
+fn describe(c: char) -> String {
+    match c {
+        '\n' | '\r' => "a line break".to_owned(),
+        ' ' => "a space".to_owned(),
+        c if c.is_control() => format!("the control character U+{:04X}", u32::from(c)),
+        c => format!("the non-ASCII character {c:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_max_backoff_that_would_spin_is_refused() {
+        assert_eq!(max_backoff("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(max_backoff("100ms"), Ok(Duration::from_millis(100)));
+        let error = max_backoff("0s").unwrap_err();
+        assert!(error.contains("0s is too short"), "{error}");
+        assert!(error.contains("at least 100ms"), "{error}");
+        assert!(max_backoff("soon").is_err());
+    }
+
+    #[test]
+    fn credentials_are_trimmed_and_bad_characters_named_with_their_source() {
+        assert_eq!(header_safe(" tok+/= \n", "x").unwrap(), "tok+/=");
+        let error = header_safe("STS.tok\nen", FORWARD_NAMES[2])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(
+                "the value of --forward-security-token (FCLOCAL_FORWARD_SECURITY_TOKEN) has a line break at character 8"
+            ),
+            "{error}"
+        );
+        let error = header_safe("LTAIé", CLOUD_NAMES[0])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"), "{error}");
+        assert!(
+            error.contains("non-ASCII character 'é' at character 5"),
+            "{error}"
+        );
+        assert!(error.contains("set it again"), "{error}");
+    }
 }

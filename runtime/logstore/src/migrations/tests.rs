@@ -102,3 +102,74 @@ fn version_1_lines_become_one_line_groups() {
     );
     store.close().expect("close");
 }
+
+#[test]
+fn version_3_files_get_an_identity_and_ids_above_their_lines_without_a_rebuild() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("logs.db");
+    let logs_sql = |conn: &Connection| -> String {
+        conn.query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'logs'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("logs table")
+    };
+    let before = {
+        let conn = Connection::open(&path).expect("sqlite");
+        for sql in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).expect("versions 1 to 3");
+        }
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .expect("app id");
+        conn.pragma_update(None, "user_version", 3)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO projects (name, created) VALUES ('p', 1000);
+             INSERT INTO logstores (id, project, name, ttl_days, shard_count, created,
+                                    last_modified)
+                 VALUES (7, 'p', 'ls', 30, 1, 1000, 1000);
+             INSERT INTO shards (logstore_id, shard, next_seq, next_group) VALUES (7, 0, 3, 3);
+             INSERT INTO logs (id, logstore_id, shard, seq, time_ns, topic, source, contents)
+                 VALUES (1, 7, 0, 0, 1, 't', '', '{}'), (2, 7, 0, 1, 2, 't', '', '{}'),
+                        (5, 7, 0, 2, 3, 't', '', '{}');",
+        )
+        .expect("lines");
+        logs_sql(&conn)
+    };
+
+    let store = LogStore::open(&path).expect("migrates");
+    let reader = store.reader().expect("reader");
+    let id = reader.database_id().expect("database id");
+    assert!(
+        id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    assert_eq!(reader.newest_id().expect("newest"), 5);
+    let w = store.writer();
+    w.append_group(GroupAppend {
+        project: "p".into(),
+        logstore: "ls".into(),
+        shard: ShardChoice::Shard(0),
+        received_at: UNIX_EPOCH + Duration::from_secs(5),
+        topic: String::new(),
+        source: String::new(),
+        tags: Vec::new(),
+        logs: vec![GroupLog {
+            time: UNIX_EPOCH + Duration::from_secs(40),
+            contents: Vec::new(),
+        }],
+    })
+    .expect("append");
+    w.flush_blocking().expect("flush");
+    let ids: Vec<i64> = reader
+        .lines_after(0, 10, usize::MAX)
+        .expect("lines")
+        .iter()
+        .map(|line| line.id)
+        .collect();
+    assert_eq!(ids, [1, 2, 5, 6]);
+    store.close().expect("close");
+    let conn = Connection::open(&path).expect("sqlite");
+    assert_eq!(logs_sql(&conn), before, "the logs table is not rebuilt");
+}

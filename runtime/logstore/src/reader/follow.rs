@@ -1,13 +1,14 @@
 //! [`LogReader`] calls for followers that walk the whole store in append order, such as
-//! `fclocal start --forward-logs`: "the lines after row id N", the newest id, and how many
-//! lines are still ahead of a follower.
+//! `fclocal start --forward-logs`: "the lines after row id N", the newest id, how many
+//! lines are still ahead of a follower, and which database this is.
 //!
-//! Row ids grow with every commit (one writer, one transaction at a time), and a reader
-//! only ever sees whole commits, so a follower that remembers the last id it handled sees
-//! every later line exactly once: a line with a smaller id can never appear after it.
-//! The one exception is a TTL sweep that deletes the very newest rows of the database:
-//! SQLite may then hand those ids out again (see `migrations.rs`), so a follower whose
-//! remembered id is above [`LogReader::newest_id`] should move back to it.
+//! Row ids grow with every commit (one writer, one transaction at a time) and are never
+//! handed out twice, not even after a TTL sweep deleted the newest rows (`migrations.rs`,
+//! version 4), and a reader only ever sees whole commits, so a follower that remembers the
+//! last id it handled sees every later line exactly once: a line with a smaller id can
+//! never appear after it. What can start ids over is a new database file (`logs.db`
+//! deleted, or another data directory): a follower keeps [`LogReader::database_id`] beside
+//! its id and starts from 0 when it changes.
 
 use rusqlite::params;
 
@@ -51,12 +52,26 @@ impl LogReader {
         Ok(out)
     }
 
-    /// The highest row id in the store, 0 when it holds no line.
+    /// The highest row id the store ever gave a line (kept or since swept), 0 when it
+    /// never held one. Later lines get higher ids.
     pub fn newest_id(&self) -> Result<i64> {
         self.conn
-            .prepare_cached("SELECT coalesce(max(id), 0) FROM logs")
+            .prepare_cached(
+                "SELECT max(coalesce((SELECT max(id) FROM logs), 0),
+                            (SELECT retired_up_to FROM meta))",
+            )
             .and_then(|mut s| s.query_row([], |row| row.get(0)))
             .ctx(&self.path, "reading the newest line id")
+    }
+
+    /// This database's identity: random, made when the file was created (or first opened
+    /// by an fclocal with schema version 4), so a file deleted and created again, whose
+    /// ids start over, has another one.
+    pub fn database_id(&self) -> Result<String> {
+        self.conn
+            .prepare_cached("SELECT database_id FROM meta")
+            .and_then(|mut s| s.query_row([], |row| row.get(0)))
+            .ctx(&self.path, "reading the database id")
     }
 
     /// How many lines have a row id above `after`, counting only lines of `projects`
@@ -146,5 +161,63 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = LogStore::open(&dir.path().join("logs.db")).unwrap();
         assert_eq!(store.reader().unwrap().newest_id().unwrap(), 0);
+    }
+
+    #[test]
+    fn ids_keep_growing_after_a_sweep_deleted_the_newest_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LogStore::open(&dir.path().join("logs.db")).unwrap();
+        let writer = store.writer();
+        writer
+            .append(vec![record("a", "one"), record("a", "two")])
+            .unwrap();
+        writer.flush_blocking().unwrap();
+        // Every line is past its 30-day TTL: the newest ids go too.
+        let later = UNIX_EPOCH + Duration::from_secs(1_800_000_000 + 31 * 86_400);
+        assert_eq!(store.sweep_expired(later).unwrap(), 2);
+        let reader = store.reader().unwrap();
+        assert_eq!(reader.newest_id().unwrap(), 2, "swept ids still count");
+
+        writer.append(vec![record("a", "three")]).unwrap();
+        writer.flush_blocking().unwrap();
+        let after = reader.lines_after(2, 100, usize::MAX).unwrap();
+        let seen: Vec<(i64, Option<&str>)> =
+            after.iter().map(|l| (l.id, l.get("message"))).collect();
+        assert_eq!(seen, [(3, Some("three"))]);
+
+        // Also after a restart: the high-water mark is in the file, not the writer.
+        store.close().unwrap();
+        let store = LogStore::open(&dir.path().join("logs.db")).unwrap();
+        store.sweep_expired(later).unwrap();
+        let writer = store.writer();
+        writer.append(vec![record("a", "four")]).unwrap();
+        writer.flush_blocking().unwrap();
+        assert_eq!(store.reader().unwrap().newest_id().unwrap(), 4);
+    }
+
+    #[test]
+    fn a_recreated_database_has_another_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logs.db");
+        let store = LogStore::open(&path).unwrap();
+        let first = store.reader().unwrap().database_id().unwrap();
+        assert_eq!(first.len(), 32, "{first}");
+        assert_eq!(store.reader().unwrap().database_id().unwrap(), first);
+        store.close().unwrap();
+        assert_eq!(
+            LogStore::open(&path)
+                .unwrap()
+                .reader()
+                .unwrap()
+                .database_id()
+                .unwrap(),
+            first,
+            "kept across reopening"
+        );
+        for file in ["logs.db", "logs.db-wal", "logs.db-shm"] {
+            let _ = std::fs::remove_file(dir.path().join(file));
+        }
+        let again = LogStore::open(&path).unwrap();
+        assert_ne!(again.reader().unwrap().database_id().unwrap(), first);
     }
 }
