@@ -97,6 +97,11 @@ pub struct StartArgs {
         value_delimiter = ','
     )]
     allowed_hosts: Vec<String>,
+    /// FC 3.0 (`s.yaml`, fc3) HTTP functions are served at their own root
+    /// path, each on a port of its own: this one for the first, the next
+    /// for the second, ... [default: --port + 1; free ports with --port 0].
+    #[arg(long, value_name = "PORT")]
+    function_port_base: Option<u16>,
     /// Do not check FC signatures on FUNCTION-auth triggers and the
     /// InvokeFunction API (handy with curl; never expose such a server).
     #[arg(long)]
@@ -339,6 +344,15 @@ pub fn run(args: StartArgs) -> anyhow::Result<ExitCode> {
             client_timeout: args.client_timeout,
         },
         allowed_hosts: args.allowed_hosts.clone(),
+        live_notes: forwarding
+            .as_ref()
+            .map(|forwarding| vec![forwarding.live.clone()])
+            .unwrap_or_default(),
+        function_port_base: args.function_port_base.unwrap_or(if args.port == 0 {
+            0
+        } else {
+            args.port.saturating_add(1)
+        }),
     };
     tokio.block_on(fclocal_server::run(
         listener,

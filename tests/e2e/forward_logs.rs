@@ -346,4 +346,15 @@ fn a_wrong_secret_is_reported_with_the_fix_and_the_lines_wait() {
     assert!(status["backlogLines"].as_u64().unwrap() >= 3, "{status:#}");
     assert_eq!(status["forwardedLines"], 0, "{status:#}");
     assert!(all_lines(&remote, Some(&remote.credentials)).is_empty());
+    // `/fclocal/` says so too, read when asked.
+    let index = local.get("/fclocal/").text();
+    let line = index
+        .lines()
+        .find(|line| line.starts_with("Log forwarding to "))
+        .unwrap_or_else(|| panic!("no forwarding line on /fclocal/:\n{index}"));
+    assert!(
+        line.contains(": failing, forwarded up to line 0 of "),
+        "{line}"
+    );
+    assert!(line.contains("SignatureNotMatch"), "{line}");
 }

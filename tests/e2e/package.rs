@@ -276,3 +276,38 @@ Resources:
     assert!(sandbox.path().join("index.js").is_file());
     assert!(sandbox.path().join("template.yml").is_file());
 }
+
+#[test]
+fn a_serverless_devs_project_is_refused_with_the_way_to_deploy_it() {
+    let sandbox = Sandbox::new();
+    std::fs::remove_file(sandbox.path().join("template.yml")).unwrap();
+    sandbox.file(
+        "s.yaml",
+        br#"edition: 3.0.0
+name: app
+resources:
+  tick:
+    component: fc3
+    props:
+      region: cn-hangzhou
+      functionName: tick
+      runtime: python3.10
+      handler: main.handler
+      code: ./tick
+"#,
+    );
+    std::fs::create_dir_all(sandbox.path().join("tick")).unwrap();
+    sandbox.file(
+        "tick/main.py",
+        b"def handler(event, context):\n    return 1\n",
+    );
+    let run = sandbox.run(&["package", "-o", "out"]);
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("is a Serverless Devs project"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("s deploy"), "{}", run.stderr);
+    assert!(!sandbox.path().join("out").exists());
+}

@@ -14,6 +14,12 @@ use crate::common::Sandbox;
 /// bounds a wait on an event; nothing waits for time to pass.
 const PATIENCE: Duration = Duration::from_secs(60);
 
+/// How long a test waits for the server to start listening: startup builds
+/// the template's function crates, which on a cold machine (a fresh CI
+/// clone, other tests building guests in the shared target dir) can take
+/// minutes. Still a wait on an event; a server that exits fails at once.
+const STARTUP_PATIENCE: Duration = Duration::from_secs(600);
+
 /// A running server.
 pub struct Server {
     child: Child,
@@ -25,6 +31,8 @@ pub struct Server {
     /// The AccessKey pair from the banner.
     pub credentials: fclocal_server::Credentials,
     agent: ureq::Agent,
+    /// Where the server's stderr (build progress, diagnostics) goes.
+    stderr_path: std::path::PathBuf,
 }
 
 /// An HTTP answer.
@@ -86,6 +94,7 @@ impl Server {
         // lowered-priority guest threads (the background lane) compete only
         // with its own workers. `setsid` (util-linux) execs in place, so the
         // child's pid is the server's.
+        let stderr_path = sandbox.path().join("fclocal-start.stderr");
         let mut child = Command::new(crate::common::SETSID)
             .arg(env!("CARGO_BIN_EXE_fclocal"))
             .args(["start", "--port", &port.to_string()])
@@ -111,10 +120,7 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             // Build progress and diagnostics; kept beside the sandbox's template.
-            .stderr(
-                std::fs::File::create(sandbox.path().join("fclocal-start.stderr"))
-                    .expect("a log file"),
-            )
+            .stderr(std::fs::File::create(&stderr_path).expect("a log file"))
             .spawn()
             .expect("fclocal start runs");
         let stdout = child.stdout.take().expect("stdout is piped");
@@ -141,8 +147,9 @@ impl Server {
                 access_key_secret: String::new(),
             },
             agent,
+            stderr_path,
         };
-        let first = server.wait_for("fclocal listening on ");
+        let first = server.wait_within("fclocal listening on ", STARTUP_PATIENCE);
         server.base = first["fclocal listening on ".len()..].to_owned();
         server.wait_for("function compute app listening on port");
         if let Some(line) = server
@@ -165,7 +172,12 @@ impl Server {
 
     /// Waits for a status line containing `needle`; returns it.
     pub fn wait_for(&self, needle: &str) -> String {
-        let deadline = Instant::now() + PATIENCE;
+        self.wait_within(needle, PATIENCE)
+    }
+
+    /// [`Server::wait_for`] with its own patience.
+    fn wait_within(&self, needle: &str, patience: Duration) -> String {
+        let deadline = Instant::now() + patience;
         let lines = self.lines.lock().unwrap();
         let mut seen = self.seen.lock().unwrap();
         loop {
@@ -175,8 +187,9 @@ impl Server {
             match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(line) => seen.push(line),
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => panic!(
-                    "fclocal never printed {needle:?}; it printed:\n{}",
-                    seen.join("\n")
+                    "fclocal never printed {needle:?}; it printed:\n{}\n--- its stderr:\n{}",
+                    seen.join("\n"),
+                    std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
                 ),
             }
         }

@@ -40,6 +40,10 @@ pub async fn index(
         &state.remote_banner
     };
     let mut text = banner.get().cloned().unwrap_or_default();
+    for note in &state.live_notes {
+        text.push('\n');
+        text.push_str(&note.render());
+    }
     text.push_str("\n\nAdmin: GET /fclocal/health, GET /fclocal/instances, GET /fclocal/usage, POST /fclocal/timers/{service}/{function}/{trigger}/fire\n");
     text
 }

@@ -30,8 +30,10 @@ mod body;
 mod console;
 mod cross_site;
 mod dispatch;
+mod fc3_event;
 mod fc_api;
 mod fc_error;
+mod function_root;
 mod headers;
 mod idle_body;
 mod invocations;
@@ -49,7 +51,7 @@ pub use banner::SecretDisplay;
 pub use console::Console;
 pub use serve::{ConnectionLimits, serve};
 pub use server::{
-    HOUSEKEEPING_PERIOD, Housekeeping, ServerError, ServerOptions, bind, run, timer_specs,
+    HOUSEKEEPING_PERIOD, Housekeeping, LiveNote, ServerError, ServerOptions, bind, run, timer_specs,
 };
 pub use signature::Credentials;
 pub use state::RequestLimits;

@@ -16,11 +16,12 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use fclocal_engine::HttpRequest;
 use fclocal_invoke::{PoolError, framing};
-use fclocal_template::AuthType;
+use fclocal_template::{AuthType, CodeLocation};
 use http::{HeaderValue, Method, Request, StatusCode};
 
 use crate::body::read_limited;
 use crate::fc_error::{ERROR_TYPE, FcError};
+use crate::fc3_event;
 use crate::headers;
 use crate::signature;
 use crate::state::{AppState, Lookup};
@@ -117,6 +118,29 @@ async fn serve(
         |full| full.as_str().to_owned(),
     );
     let body = read_limited(&parts.headers, body, state.limits.sync_body_bytes).await?;
+    if state.fc3 && matches!(route.spec.code, CodeLocation::Source { .. }) {
+        let domain = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|host| host.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let event = fc3_event::event(
+            &fc3_event::HttpEventInput {
+                method: &method,
+                raw_path: &function_path,
+                query: &query,
+                headers: &parts.headers,
+                body: &body,
+                source_ip: peer.ip().to_string(),
+                request_id,
+                account_id: &state.pools.host().settings().account_id,
+                domain: &domain,
+            },
+            SystemTime::now(),
+        );
+        return fc3_http_as_event(state, &route.label, request_id, event).await;
+    }
     let path_and_query = if query.is_empty() {
         function_path
     } else {
@@ -155,6 +179,53 @@ async fn serve(
             let mut response = Response::new(Body::from(answer.body.clone()));
             *response.status_mut() = answer.status;
             *response.headers_mut() = answer.headers.clone();
+            headers::drop_reserved(response.headers_mut());
+            response
+        }
+        Err(error) => {
+            let body = framing::error_body(error, report.memory_used_bytes);
+            let mut response = (StatusCode::BAD_GATEWAY, axum::Json(body)).into_response();
+            response.headers_mut().insert(
+                ERROR_TYPE,
+                HeaderValue::from_static("UnhandledInvocationError"),
+            );
+            response
+        }
+    };
+    headers::invocation_headers(response.headers_mut(), &report, &checksum);
+    Ok(response)
+}
+
+/// An FC 3.0 built-in-runtime function behind an HTTP trigger: the request
+/// runs as an event and the handler's return value is the response
+/// ([`fc3_event`]).
+async fn fc3_http_as_event(
+    state: &AppState,
+    label: &str,
+    request_id: &str,
+    event: Vec<u8>,
+) -> Result<Response, FcError> {
+    let pools = state.pools.clone();
+    let (owned_label, id) = (label.to_owned(), request_id.to_owned());
+    let running = state
+        .background
+        .spawn(async move { pools.invoke_event(&owned_label, id, event).await });
+    let report = match running
+        .await
+        .map_err(|panic| FcError::internal(format!("the invocation failed: {panic}")))?
+    {
+        Ok(report) => report,
+        Err(PoolError::Invoke(error)) => return Ok(start_failure(request_id, &error)),
+        Err(refused) => return Err(pool_refusal(state, label, refused)),
+    };
+    let checksum = state
+        .pools
+        .function(label)
+        .map(|function| headers::code_checksum(function.component.digest()))
+        .unwrap_or_default();
+    let mut response = match &report.result {
+        Ok(returned) => {
+            let mut response = fc3_event::response(returned);
             headers::drop_reserved(response.headers_mut());
             response
         }

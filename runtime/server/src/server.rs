@@ -26,6 +26,7 @@ use crate::console::Console;
 use crate::cross_site::{self, SitePolicy};
 use crate::dispatch::dispatch;
 use crate::fc_api::catalog::Catalog;
+use crate::function_root;
 use crate::serve::{ConnectionLimits, serve};
 use crate::signature::Credentials;
 use crate::state::{AppState, RequestLimits, RouteTable};
@@ -68,6 +69,35 @@ pub struct ServerOptions {
     /// Host names accepted besides the built-in ones (`--allowed-host`):
     /// requests naming any other host are refused, against DNS rebinding.
     pub allowed_hosts: Vec<String>,
+    /// Lines computed anew each time `/fclocal/` (and `/`) is read, after
+    /// the banner: state that changes while the server runs (how far log
+    /// forwarding got).
+    pub live_notes: Vec<LiveNote>,
+    /// The first port of FC 3.0 functions' own HTTP listeners (the next
+    /// function gets the next port); 0 takes free ports.
+    pub function_port_base: u16,
+}
+
+/// A line of [`ServerOptions::live_notes`]: computed when `/fclocal/` is read.
+#[derive(Clone)]
+pub struct LiveNote(Arc<dyn Fn() -> String + Send + Sync>);
+
+impl LiveNote {
+    /// A note that `render` writes.
+    pub fn new(render: impl Fn() -> String + Send + Sync + 'static) -> LiveNote {
+        LiveNote(Arc::new(render))
+    }
+
+    /// The line now.
+    pub fn render(&self) -> String {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for LiveNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LiveNote")
+    }
 }
 
 /// How often [`ServerOptions::housekeeping`] runs on the system clock.
@@ -111,6 +141,9 @@ pub enum ServerError {
     /// Serving failed.
     #[error("the HTTP server failed")]
     Serve(#[source] std::io::Error),
+    /// An FC 3.0 function's own listener could not start.
+    #[error(transparent)]
+    FunctionBind(#[from] function_root::FunctionBindError),
 }
 
 /// The timers of `app`.
@@ -179,6 +212,8 @@ pub async fn run(
         test_clock,
         housekeeping: options.housekeeping.clone(),
         background: TaskTracker::new(),
+        fc3: app.source.is_fc3(),
+        live_notes: options.live_notes.clone(),
         banner: std::sync::OnceLock::new(),
         remote_banner: std::sync::OnceLock::new(),
     });
@@ -201,6 +236,13 @@ pub async fn run(
         stop.clone(),
     ));
 
+    // FC 3.0 serves each HTTP function at its own root (a domain per
+    // function); locally, a port per function.
+    let function_listeners = if app.source.is_fc3() {
+        function_root::bind(&state.routes, bound.ip(), options.function_port_base).await?
+    } else {
+        Vec::new()
+    };
     let schedule = scheduler.schedule();
     let banner_with = |secret| {
         let mut lines = banner(&BannerInput {
@@ -213,6 +255,7 @@ pub async fn run(
             secret,
             verify_signatures: options.verify_signatures,
         });
+        lines.extend(function_root::banner_lines(&function_listeners));
         lines.extend(options.banner_notes.iter().cloned());
         lines
     };
@@ -255,6 +298,17 @@ pub async fn run(
         options.connections,
         draining.clone().cancelled_owned(),
     ));
+    let function_servers: Vec<_> = function_listeners
+        .into_iter()
+        .map(|bound| {
+            tokio::spawn(serve(
+                bound.listener,
+                function_root::router(state.clone(), &bound.label),
+                options.connections,
+                draining.clone().cancelled_owned(),
+            ))
+        })
+        .collect();
 
     shutdown.await;
     let in_flight = pools.in_flight();
@@ -265,6 +319,11 @@ pub async fn run(
     draining.cancel();
     let deadline = tokio::time::Instant::now() + options.shutdown_timeout;
     let served = tokio::time::timeout_at(deadline, server).await;
+    for function_server in function_servers {
+        // Their errors are the main server's too; what matters is that
+        // they drained.
+        let _ = tokio::time::timeout_at(deadline, function_server).await;
+    }
     state.background.close();
     let drained = tokio::time::timeout_at(deadline, state.background.wait()).await;
     stop.cancel();

@@ -161,6 +161,11 @@ pub struct AppState {
     pub housekeeping: Option<crate::server::Housekeeping>,
     /// Background work (asynchronous invocations), drained on shutdown.
     pub background: TaskTracker,
+    /// Lines `/fclocal/` computes anew on each read.
+    pub live_notes: Vec<crate::server::LiveNote>,
+    /// Whether the app is an FC 3.0 project: built-in runtimes' HTTP
+    /// triggers then run as events ([`crate::fc3_event`]).
+    pub fc3: bool,
     /// The banner, also served at `/` to clients on this machine.
     pub banner: std::sync::OnceLock<String>,
     /// The banner without the secret, for clients on other machines.

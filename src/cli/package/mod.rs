@@ -16,7 +16,7 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use fclocal_builder::Builder;
 use fclocal_invoke::{FunctionSpec, component_paths};
-use fclocal_template::CodeLocation;
+use fclocal_template::{CodeLocation, ProjectFormat};
 
 use crate::output;
 use crate::progress::TerminalReporter;
@@ -47,6 +47,12 @@ pub struct PackageArgs {
 pub fn run(args: PackageArgs) -> anyhow::Result<ExitCode> {
     let project = Project::load(&args.template)?;
     let template_path = args.template.template_path()?;
+    if project.app.source != ProjectFormat::FunTemplate {
+        bail!(
+            "{} is a Serverless Devs project: `fclocal package` writes fun's template.yml and does not rewrite s.yaml yet; deploy it with `s deploy` (Node.js and Python functions deploy as they are), or package a template.yml version of the project",
+            template_path.display()
+        );
+    }
     let output_dir = args
         .output
         .clone()

@@ -74,6 +74,8 @@ pub struct Forwarding {
     pub banner: String,
     /// `GET /fclocal/forwarding`.
     pub routes: axum::Router,
+    /// The line `/fclocal/` shows: how far forwarding got, read when asked.
+    pub live: fclocal_server::LiveNote,
 }
 
 /// Forwarding checked and configured, not started yet.
@@ -136,7 +138,10 @@ pub fn start(
         status.backlog_lines
     );
     let routes = forwarder.router();
+    let board = forwarder.board();
+    let live = fclocal_server::LiveNote::new(move || live_line(&board.snapshot()));
     Ok(Some(Forwarding {
+        live,
         forwarder,
         banner,
         routes,
@@ -267,6 +272,28 @@ fn describe(c: char) -> String {
         c if c.is_control() => format!("the control character U+{:04X}", u32::from(c)),
         c => format!("the non-ASCII character {c:?}"),
     }
+}
+
+/// `/fclocal/`'s forwarding line.
+fn live_line(status: &fclocal_sls_forward::ForwardStatus) -> String {
+    let state = serde_json::to_value(status.state)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mut line = format!(
+        "Log forwarding to {}: {state}, forwarded up to line {} of {} ({} behind at the last count; {} sent, {} set aside since start)",
+        status.endpoint,
+        status.forwarded_up_to_id,
+        status.newest_stored_id,
+        status.backlog_lines,
+        status.forwarded_lines,
+        status.dropped_lines
+    );
+    if let Some(error) = &status.last_error {
+        line.push_str("; last error: ");
+        line.push_str(error);
+    }
+    line
 }
 
 #[cfg(test)]
