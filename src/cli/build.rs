@@ -42,7 +42,7 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|name| {
                 let (service, function) = project.app.find_function(name)?;
-                Ok(FunctionSpec::from_template(service, function))
+                Ok(FunctionSpec::in_app(&project.app, service, function))
             })
             .collect::<anyhow::Result<_>>()?
     };

@@ -67,7 +67,7 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
             (service, function)
         }
     };
-    let spec = FunctionSpec::from_template(service, function);
+    let spec = FunctionSpec::in_app(&project.app, service, function);
     let event = EventSource {
         inline: args.event.clone(),
         file: args.event_file.clone(),

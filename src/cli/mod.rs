@@ -35,7 +35,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check template.yml and print every problem with file:line:column.
+    /// Check template.yml (or s.yaml) and print every problem with file:line:column.
     Validate(validate::ValidateArgs),
     /// Build every function crate into a WebAssembly component (skipping
     /// up-to-date ones) and precompile it.

@@ -214,6 +214,25 @@ fn the_fc3_example_serves_http_at_the_functions_root_fires_timers_and_invokes_by
     assert_eq!(logs.stdout.lines().count(), 1, "{}", logs.stdout);
     let logs = sandbox.run(&["logs", "-f", "web", "-k", "greeting amy"]);
     assert_eq!(logs.stdout.lines().count(), 1, "{}", logs.stdout);
+    // FC 3.0's topic, which `s logs` queries: `FCLogs:<function>`.
+    let topic = sandbox.run(&[
+        "logs",
+        "--json",
+        "-q",
+        "__topic__:\"FCLogs:tick\" and minute",
+    ]);
+    assert_eq!(
+        topic.stdout.lines().count(),
+        1,
+        "{}{}",
+        topic.stdout,
+        topic.stderr
+    );
+    assert!(
+        topic.stdout.contains("\"functionName\":\"tick\""),
+        "{}",
+        topic.stdout
+    );
 
     // FC 3.0's own SDK invokes a function by its name.
     let answer = crate::sdk::run(

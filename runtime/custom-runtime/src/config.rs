@@ -137,6 +137,7 @@ impl FunctionConfig {
             // says otherwise, and the network is FC's to police.
             outbound: OutboundAccess::Any,
             required_kind: RequiredKind::Any,
+            log_topic: self.service.clone(),
         })
     }
 }

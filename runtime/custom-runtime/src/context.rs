@@ -187,6 +187,7 @@ mod tests {
             log_config: None,
             outbound: OutboundAccess::Any,
             required_kind: RequiredKind::Any,
+            log_topic: "svc".into(),
         }
     }
 

@@ -24,6 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         logstore: "test-log-store".into(),
         source: "127.0.0.1".into(),
         service: "marblesFC".into(),
+        topic: "marblesFC".into(),
         function: "processEvent".into(),
         instance_id: "c-6f1d3c2a-4e5b6a7c8d9e0f1a2b3c".into(),
     });

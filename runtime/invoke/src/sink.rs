@@ -38,8 +38,10 @@ pub struct RecordFields {
     pub logstore: String,
     /// `__source__`.
     pub source: String,
-    /// Service name (also `__topic__`, as FC 2.0 does).
+    /// Service name.
     pub service: String,
+    /// `__topic__`: the service name (FC 2.0) or `FCLogs:<function>` (FC 3.0).
+    pub topic: String,
     /// Function name.
     pub function: String,
     /// `instanceID`.
@@ -54,6 +56,7 @@ impl RecordFields {
             logstore: spec.log_target.logstore.clone(),
             source: source.to_owned(),
             service: spec.service.clone(),
+            topic: spec.log_topic.clone(),
             function: spec.function.clone(),
             instance_id: instance_id.to_owned(),
         }
@@ -261,7 +264,7 @@ impl InvocationLog {
             project: fields.project.clone(),
             logstore: fields.logstore.clone(),
             time,
-            topic: fields.service.clone(),
+            topic: fields.topic.clone(),
             source: fields.source.clone(),
             tags: Vec::new(),
             contents: vec![

@@ -96,6 +96,9 @@ pub struct FunctionSpec {
     pub outbound: OutboundAccess,
     /// What the triggers require of the component.
     pub required_kind: RequiredKind,
+    /// `__topic__` of the function's log records: the service name on FC
+    /// 2.0, `FCLogs:<function>` on FC 3.0 (what `s logs` queries).
+    pub log_topic: String,
 }
 
 impl FunctionSpec {
@@ -115,6 +118,7 @@ impl FunctionSpec {
             logstore: DEFAULT_LOGSTORE.to_owned(),
         });
         FunctionSpec {
+            log_topic: service.name.to_string(),
             service: service.name.to_string(),
             function: function.name.to_string(),
             handler: function.handler.clone(),
@@ -134,6 +138,16 @@ impl FunctionSpec {
             },
             required_kind: required_kind(function),
         }
+    }
+
+    /// [`FunctionSpec::from_template`] for a function of `app`: an FC 3.0
+    /// app's records take FC 3.0's topic.
+    pub fn in_app(app: &App, service: &Service, function: &Function) -> FunctionSpec {
+        let mut spec = FunctionSpec::from_template(service, function);
+        if app.source.is_fc3() {
+            spec.log_topic = format!("FCLogs:{}", spec.function);
+        }
+        spec
     }
 
     /// `service/function`, as users name it on the command line.
@@ -182,6 +196,6 @@ fn required_kind(function: &Function) -> RequiredKind {
 /// Every function of the app, in template order.
 pub fn all_specs(app: &App) -> Vec<FunctionSpec> {
     app.functions()
-        .map(|(service, function)| FunctionSpec::from_template(service, function))
+        .map(|(service, function)| FunctionSpec::in_app(app, service, function))
         .collect()
 }

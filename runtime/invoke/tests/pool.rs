@@ -41,6 +41,7 @@ fn spec(name: &str, guest: &str, concurrency: u32, initializer: bool) -> Functio
         log_config: None,
         outbound: Default::default(),
         required_kind: RequiredKind::Any,
+        log_topic: "svc".into(),
     }
 }
 

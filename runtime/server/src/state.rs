@@ -102,7 +102,7 @@ impl RouteTable {
                         }),
                         _ => None,
                     });
-                let spec = FunctionSpec::from_template(service, function);
+                let spec = FunctionSpec::in_app(app, service, function);
                 functions.insert(
                     function.name.to_string(),
                     FunctionRoute {

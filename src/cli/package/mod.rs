@@ -61,7 +61,7 @@ pub fn run(args: PackageArgs) -> anyhow::Result<ExitCode> {
         .app
         .functions()
         .map(|(service, function)| Packaged {
-            spec: FunctionSpec::from_template(service, function),
+            spec: FunctionSpec::in_app(&project.app, service, function),
             runtime: function.runtime.name().to_owned(),
             ca_port: function.ca_port,
         })
