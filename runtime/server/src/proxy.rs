@@ -15,7 +15,7 @@ use std::time::SystemTime;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use fclocal_engine::HttpRequest;
-use fclocal_invoke::{PoolError, framing};
+use fclocal_invoke::{PoolError, Report, framing};
 use fclocal_template::{AuthType, CodeLocation};
 use http::{HeaderValue, Method, Request, StatusCode};
 
@@ -154,31 +154,67 @@ async fn serve(
         client_ip: peer.ip().to_string(),
         request_uri,
     };
-    // In its own task: a client that disconnects must not cut the function
-    // short (on FC it runs to completion), nor leave the instance mid-call.
     let pools = state.pools.clone();
     let (label, id) = (route.label.clone(), request_id.to_owned());
-    let running = state
-        .background
-        .spawn(async move { pools.invoke_http(&label, id, invocation).await });
-    let report = match running
+    let report = match run_in_background(state, &route.label, request_id, async move {
+        pools.invoke_http(&label, id, invocation).await
+    })
+    .await?
+    {
+        Ran::Report(report) => report,
+        Ran::Refused(response) => return Ok(response),
+    };
+    Ok(answer(state, &route.label, &report, |answer| {
+        let mut response = Response::new(Body::from(answer.body.clone()));
+        *response.status_mut() = answer.status;
+        *response.headers_mut() = answer.headers.clone();
+        response
+    }))
+}
+
+/// An invocation that ran, or the answer when it could not start.
+enum Ran<T> {
+    Report(Report<T>),
+    Refused(Response),
+}
+
+/// Runs an invocation in its own task: a client that disconnects must not
+/// cut the function short (on FC it runs to completion), nor leave the
+/// instance mid-call.
+async fn run_in_background<T: Send + 'static>(
+    state: &AppState,
+    label: &str,
+    request_id: &str,
+    invocation: impl Future<Output = Result<Report<T>, PoolError>> + Send + 'static,
+) -> Result<Ran<T>, FcError> {
+    let running = state.background.spawn(invocation);
+    match running
         .await
         .map_err(|panic| FcError::internal(format!("the invocation failed: {panic}")))?
     {
-        Ok(report) => report,
-        Err(PoolError::Invoke(error)) => return Ok(start_failure(request_id, &error)),
-        Err(refused) => return Err(pool_refusal(state, &route.label, refused)),
-    };
+        Ok(report) => Ok(Ran::Report(report)),
+        Err(PoolError::Invoke(error)) => Ok(Ran::Refused(start_failure(request_id, &error))),
+        Err(refused) => Err(pool_refusal(state, label, refused)),
+    }
+}
+
+/// The trigger's answer for a finished invocation: `ok` shapes a result, a
+/// failure is FC's 502 `UnhandledInvocationError`; reserved headers a
+/// function set are dropped and FC's invocation headers added.
+fn answer<T>(
+    state: &AppState,
+    label: &str,
+    report: &Report<T>,
+    ok: impl FnOnce(&T) -> Response,
+) -> Response {
     let checksum = state
         .pools
-        .function(&route.label)
+        .function(label)
         .map(|function| headers::code_checksum(function.component.digest()))
         .unwrap_or_default();
     let mut response = match &report.result {
-        Ok(answer) => {
-            let mut response = Response::new(Body::from(answer.body.clone()));
-            *response.status_mut() = answer.status;
-            *response.headers_mut() = answer.headers.clone();
+        Ok(result) => {
+            let mut response = ok(result);
             headers::drop_reserved(response.headers_mut());
             response
         }
@@ -192,8 +228,8 @@ async fn serve(
             response
         }
     };
-    headers::invocation_headers(response.headers_mut(), &report, &checksum);
-    Ok(response)
+    headers::invocation_headers(response.headers_mut(), report, &checksum);
+    response
 }
 
 /// An FC 3.0 built-in-runtime function behind an HTTP trigger: the request
@@ -207,40 +243,17 @@ async fn fc3_http_as_event(
 ) -> Result<Response, FcError> {
     let pools = state.pools.clone();
     let (owned_label, id) = (label.to_owned(), request_id.to_owned());
-    let running = state
-        .background
-        .spawn(async move { pools.invoke_event(&owned_label, id, event).await });
-    let report = match running
-        .await
-        .map_err(|panic| FcError::internal(format!("the invocation failed: {panic}")))?
+    let report = match run_in_background(state, label, request_id, async move {
+        pools.invoke_event(&owned_label, id, event).await
+    })
+    .await?
     {
-        Ok(report) => report,
-        Err(PoolError::Invoke(error)) => return Ok(start_failure(request_id, &error)),
-        Err(refused) => return Err(pool_refusal(state, label, refused)),
+        Ran::Report(report) => report,
+        Ran::Refused(response) => return Ok(response),
     };
-    let checksum = state
-        .pools
-        .function(label)
-        .map(|function| headers::code_checksum(function.component.digest()))
-        .unwrap_or_default();
-    let mut response = match &report.result {
-        Ok(returned) => {
-            let mut response = fc3_event::response(returned);
-            headers::drop_reserved(response.headers_mut());
-            response
-        }
-        Err(error) => {
-            let body = framing::error_body(error, report.memory_used_bytes);
-            let mut response = (StatusCode::BAD_GATEWAY, axum::Json(body)).into_response();
-            response.headers_mut().insert(
-                ERROR_TYPE,
-                HeaderValue::from_static("UnhandledInvocationError"),
-            );
-            response
-        }
-    };
-    headers::invocation_headers(response.headers_mut(), &report, &checksum);
-    Ok(response)
+    Ok(answer(state, label, &report, |returned| {
+        fc3_event::response(returned)
+    }))
 }
 
 /// FC's answer when the pool would not run the invocation: every instance
