@@ -1,7 +1,7 @@
 //! The resolved app: what a valid template means, with defaults applied and every name,
 //! number, path and schedule already checked. Nothing downstream sees raw YAML.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::names::{FunctionName, ServiceName};
 use crate::trigger::Trigger;
@@ -26,6 +26,21 @@ pub struct App {
     pub log_projects: Vec<LogProject>,
     /// `Aliyun::Serverless::MNSTopic` resources.
     pub mns_topics: Vec<MnsTopic>,
+}
+
+impl App {
+    /// An app with nothing in it yet, read from `template_path` (relative paths in it
+    /// resolve against `base_dir`): where both formats' resolvers start.
+    pub(crate) fn empty(source: ProjectFormat, template_path: &Path, base_dir: &Path) -> App {
+        App {
+            source,
+            template_path: template_path.to_path_buf(),
+            base_dir: base_dir.to_path_buf(),
+            services: Vec::new(),
+            log_projects: Vec::new(),
+            mns_topics: Vec::new(),
+        }
+    }
 }
 
 /// The project file an [`App`] was read from.

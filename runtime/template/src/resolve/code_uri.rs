@@ -81,6 +81,11 @@ impl Keys {
         code: "code",
         custom: "custom.debian10",
     };
+
+    /// How a WebAssembly function declares its runtime, quoted: `` `Runtime: custom` ``.
+    fn custom_runtime(&self) -> String {
+        format!("`{}: {}`", self.runtime, self.custom)
+    }
 }
 
 /// Checks `Runtime`; the runtime when fclocal can run it.
@@ -91,12 +96,7 @@ pub(crate) fn check_runtime(
     keys: &Keys,
     d: &mut Diags,
 ) -> Option<Runtime> {
-    let Keys {
-        runtime: k_runtime,
-        handler: k_handler,
-        code: k_code,
-        custom: k_custom,
-    } = *keys;
+    let (k_handler, k_code, custom) = (keys.handler, keys.code, keys.custom_runtime());
     if runtime == "custom" {
         return Some(Runtime::Custom);
     }
@@ -120,7 +120,7 @@ pub(crate) fn check_runtime(
                 "{ctx}: runtime `{runtime}` cannot run locally: fclocal runs {RUNS}. \
                  To port it, rewrite the handler in Node.js or Python (FC's own handler APIs), or in Rust with \
                  fclocal-sdk (see functions/hello in the fclocal repository) built as a component and declared \
-                 `{k_runtime}: {k_custom}`, `{k_handler}: <name>.wasm`, `{k_code}: <crate dir>`"
+                 {custom}, `{k_handler}: <name>.wasm`, `{k_code}: <crate dir>`"
             ),
         );
     } else {
@@ -227,18 +227,13 @@ pub(crate) fn check_handler(
     keys: &Keys,
     d: &mut Diags,
 ) -> bool {
-    let Keys {
-        runtime: k_runtime,
-        handler: k_handler,
-        code: k_code,
-        custom: k_custom,
-    } = *keys;
+    let (k_handler, k_code, custom) = (keys.handler, keys.code, keys.custom_runtime());
     let stem = handler.strip_suffix(".wasm");
     if stem.is_none_or(str::is_empty) {
         d.error(
             pos,
             format!(
-                "{ctx}: {k_handler} `{handler}` is not a WebAssembly component: with `{k_runtime}: {k_custom}`, fclocal expects \
+                "{ctx}: {k_handler} `{handler}` is not a WebAssembly component: with {custom}, fclocal expects \
                  the {k_handler} to name the component file, e.g. `{k_handler}: process-event.wasm`, built from the crate \
                  in {k_code} or found in the {k_code} directory"
             ),

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use super::code_uri::{self, Keys};
-use super::props::{Props, did_you_mean_type, expect_list, expect_mapping, narrow, unknown_key};
-use super::{FUNCTION, env, triggers};
+use super::props::{Props, did_you_mean_type, expect_mapping, narrow, unknown_key};
+use super::{FUNCTION, env, function_props, triggers};
 use crate::diagnostics::Diags;
 use crate::model::{Function, Runtime};
 use crate::names::FunctionName;
@@ -177,7 +177,7 @@ pub(super) fn resolve(
     let timeout = p.integer("Timeout", 1..=86_400, "seconds", d);
     let memory = p
         .integer("MemorySize", 128..=32_768, "MB", d)
-        .filter(|m| multiple_of_64(*m, &p, d));
+        .filter(|m| function_props::multiple_of_64(*m, &p, "MemorySize", d));
     let init_timeout = p.integer("InitializationTimeout", 1..=300, "seconds", d);
     let concurrency = p.integer("InstanceConcurrency", 1..=100, "", d);
     let instance_type = p.one_of("InstanceType", &["e1", "c1"], d);
@@ -197,14 +197,7 @@ pub(super) fn resolve(
             );
         }
     }
-    if let Some(e) = p.entry("Layers")
-        && expect_list(&e.value, "Layers", &ctx, d).is_some()
-    {
-        d.warning(
-            e.key_pos,
-            format!("{ctx}: `Layers` are accepted but not used by fclocal (components carry their own code)"),
-        );
-    }
+    function_props::layers(&p, "Layers", d);
 
     let (handler, code) = code?;
     Some(Function {
@@ -223,23 +216,4 @@ pub(super) fn resolve(
         ca_port: ca_port.map(narrow),
         triggers,
     })
-}
-
-fn multiple_of_64(mb: i64, p: &Props<'_>, d: &mut Diags) -> bool {
-    if mb % 64 == 0 {
-        return true;
-    }
-    if let Some(node) = p.get("MemorySize") {
-        let lower = mb / 64 * 64;
-        d.error(
-            node.pos,
-            format!(
-                "{}: `MemorySize` must be a multiple of 64 (MB), found {mb}; try {} or {}",
-                p.ctx,
-                lower.max(128),
-                lower + 64
-            ),
-        );
-    }
-    false
 }

@@ -2,11 +2,14 @@
 //! checks that span resources. Each resource kind has its own module.
 
 pub(crate) mod code_uri;
+pub(crate) mod configs;
 pub(crate) mod env;
 mod function;
+pub(crate) mod function_props;
 pub(crate) mod props;
 mod resources;
 mod service;
+pub(crate) mod trigger_props;
 mod triggers;
 
 use std::path::Path;
@@ -46,14 +49,7 @@ const TOP_LEVEL_TYPES: [&str; 7] = [
 /// Resolves a parsed template. Problems go to `d`; the returned app holds whatever was
 /// valid and is only handed out when `d` has no errors.
 pub(crate) fn resolve(root: &Node, template_path: &Path, base_dir: &Path, d: &mut Diags) -> App {
-    let mut app = App {
-        source: ProjectFormat::FunTemplate,
-        template_path: template_path.to_path_buf(),
-        base_dir: base_dir.to_path_buf(),
-        services: Vec::new(),
-        log_projects: Vec::new(),
-        mns_topics: Vec::new(),
-    };
+    let mut app = App::empty(ProjectFormat::FunTemplate, template_path, base_dir);
     let Some(map) = root.as_map() else {
         d.error(
             root.pos,

@@ -50,6 +50,16 @@ impl<'a> Props<'a> {
         node
     }
 
+    /// The entry of a required key (its key's position places what is under it), or
+    /// an error naming it (plus `hint`, if any).
+    pub fn required_entry(&self, key: &str, hint: &str, d: &mut Diags) -> Option<&'a Entry> {
+        let entry = self.entry(key);
+        if entry.is_none() {
+            self.required(key, hint, d);
+        }
+        entry
+    }
+
     pub fn string(&self, key: &str, d: &mut Diags) -> Option<String> {
         self.get(key).and_then(|n| string(n, key, self.ctx, d))
     }
@@ -317,6 +327,13 @@ pub(crate) fn expect_list<'n>(
             None
         }
     }
+}
+
+/// A list of strings, every item checked.
+pub(crate) fn string_list(node: &Node, key: &str, ctx: &str, d: &mut Diags) -> Option<Vec<String>> {
+    let items = expect_list(node, key, ctx, d)?;
+    let strings: Vec<Option<String>> = items.iter().map(|item| string(item, key, ctx, d)).collect();
+    strings.into_iter().collect()
 }
 
 /// Converts a checked `i64` into a narrower unsigned type; ranges are checked first, so

@@ -1,15 +1,14 @@
 //! A function's `Events`: HTTP, Timer and MNSTopic become typed triggers; the other FC
 //! trigger types are checked (known and required properties) and kept as not emulated.
 
-use super::props::{self, Props, did_you_mean, expect_list, expect_mapping, quoted_list};
-use crate::cron::CronSchedule;
+use super::props::{self, Props, did_you_mean, expect_mapping};
+use super::trigger_props;
 use crate::diagnostics::Diags;
 use crate::names::TriggerName;
 use crate::trigger::{
-    AuthType, HttpMethod, HttpTrigger, MnsTopicTrigger, NotifyContentFormat, TimerTrigger, Trigger,
-    TriggerKind,
+    AuthType, HttpMethod, HttpTrigger, MnsTopicTrigger, TimerTrigger, Trigger, TriggerKind,
 };
-use crate::yaml::{Entry, Node, Value};
+use crate::yaml::Entry;
 
 /// Trigger types, in the order of fun's `function.js` enum.
 const TRIGGER_TYPES: [&str; 10] = [
@@ -108,20 +107,15 @@ pub(super) fn resolve(events: &Entry, fn_ctx: &str, d: &mut Diags) -> Vec<Trigge
         let Some(trigger) = trigger(entry, fn_ctx, d) else {
             continue;
         };
-        if matches!(trigger.kind, TriggerKind::Http(_)) {
-            if let Some(first) = &first_http {
-                // FC allows one HTTP trigger per function: both would serve
-                // the same `/2016-08-15/proxy/{service}/{function}/` URL.
-                d.error(
-                    entry.key_pos,
-                    format!(
-                        "{fn_ctx}: a function can have only one HTTP trigger, and `{first}` is already one; \
-                         list every method in that trigger's `Methods` instead"
-                    ),
-                );
-                continue;
-            }
-            first_http = Some(entry.key.clone());
+        if trigger_props::second_http(
+            &mut first_http,
+            &trigger,
+            entry.key_pos,
+            fn_ctx,
+            "Methods",
+            d,
+        ) {
+            continue;
         }
         triggers.push(trigger);
     }
@@ -142,10 +136,7 @@ fn trigger(entry: &Entry, fn_ctx: &str, d: &mut Diags) -> Option<Trigger> {
         d,
     );
     let type_name = type_node.and_then(|n| props::string(n, "Type", &ctx, d));
-    let props_entry = own.entry("Properties");
-    if props_entry.is_none() {
-        own.required("Properties", "", d);
-    }
+    let props_entry = own.required_entry("Properties", "", d);
     let props_map = props_entry.and_then(|e| expect_mapping(&e.value, "Properties", &ctx, d));
     let (Some(type_name), Some(type_node), Some(props_entry), Some(pm)) =
         (type_name, type_node, props_entry, props_map)
@@ -174,14 +165,7 @@ fn trigger(entry: &Entry, fn_ctx: &str, d: &mut Diags) -> Option<Trigger> {
                 })
             }
             None => {
-                d.error(
-                    type_node.pos,
-                    format!(
-                        "{ctx}: unknown trigger type `{other}`; known types: {}{}",
-                        TRIGGER_TYPES.join(", "),
-                        did_you_mean(other, &TRIGGER_TYPES)
-                    ),
-                );
+                trigger_props::unknown_type(type_node.pos, &ctx, other, &TRIGGER_TYPES, d);
                 None
             }
         },
@@ -222,92 +206,22 @@ fn http(p: &Props<'_>, d: &mut Diags) -> Option<HttpTrigger> {
             }
             parsed
         });
+    let names: Vec<&str> = HttpMethod::ALL.iter().map(|m| m.as_str()).collect();
     let methods = p
         .required("Methods", " (a list such as `[GET, POST]`)", d)
-        .and_then(|node| methods(node, p.ctx, d));
+        .and_then(|node| {
+            trigger_props::methods(node, "Methods", &names, HttpMethod::from_template, p.ctx, d)
+        });
     Some(HttpTrigger {
         auth_type: auth_type?,
         methods: methods?,
     })
 }
 
-fn methods(node: &Node, ctx: &str, d: &mut Diags) -> Option<Vec<HttpMethod>> {
-    if let Some(text) = node.as_str() {
-        d.error(
-            node.pos,
-            format!("{ctx}: `Methods` must be a list, found the string `{text}`; write `Methods: [{text}]`"),
-        );
-        return None;
-    }
-    let items = expect_list(node, "Methods", ctx, d)?;
-    if items.is_empty() {
-        d.error(
-            node.pos,
-            format!("{ctx}: `Methods` must list at least one HTTP method"),
-        );
-        return None;
-    }
-    let names: Vec<&str> = HttpMethod::ALL.iter().map(|m| m.as_str()).collect();
-    let mut methods = Vec::new();
-    let mut ok = true;
-    for item in items {
-        let Some(text) = props::string(item, "Methods", ctx, d) else {
-            ok = false;
-            continue;
-        };
-        match HttpMethod::from_template(&text) {
-            Some(m) if !methods.contains(&m) => methods.push(m),
-            Some(_) => {}
-            None => {
-                ok = false;
-                let mut hint = did_you_mean(&text, &names);
-                if hint.is_empty() {
-                    hint = format!("; use {}", quoted_list(&names));
-                }
-                d.error(
-                    item.pos,
-                    format!("{ctx}: unknown HTTP method `{text}`{hint}"),
-                );
-            }
-        }
-    }
-    ok.then_some(methods)
-}
-
 fn timer(p: &Props<'_>, d: &mut Diags) -> Option<TimerTrigger> {
     p.check_known(&known(&["CronExpression", "Payload", "Enable"]), d);
-    let schedule = p
-        .required_string(
-            "CronExpression",
-            " (e.g. `CronExpression: '0 */5 * * * *'`)",
-            d,
-        )
-        .and_then(|text| match CronSchedule::parse(&text) {
-            Ok(schedule) => Some(schedule),
-            Err(err) => {
-                if let Some(node) = p.get("CronExpression") {
-                    d.error(
-                        node.pos,
-                        format!("{}: invalid CronExpression `{text}`: {err}", p.ctx),
-                    );
-                }
-                None
-            }
-        });
-    let payload = match p.get("Payload") {
-        Some(node) if matches!(node.value, Value::Map(_) | Value::Seq(_)) => {
-            d.error(
-                node.pos,
-                format!(
-                    "{}: `Payload` must be a string, found {}; to send JSON, write it as a string: `Payload: '{{\"key\": \"value\"}}'`",
-                    p.ctx,
-                    node.kind()
-                ),
-            );
-            None
-        }
-        _ => p.string("Payload", d),
-    };
+    let schedule = trigger_props::schedule(p, "CronExpression", d);
+    let payload = trigger_props::payload(p, "Payload", d);
     let enabled = p.boolean("Enable", d).unwrap_or(true);
     Some(TimerTrigger {
         schedule: schedule?,
@@ -329,29 +243,9 @@ fn mns_topic(p: &Props<'_>, d: &mut Diags) -> Option<MnsTopicTrigger> {
     );
     let topic_name = p.required_string("TopicName", "", d);
     let region = p.string("Region", d);
-    let notify_content_format = match p.one_of("NotifyContentFormat", &["STREAM", "JSON"], d) {
-        Some(f) if f == "JSON" => NotifyContentFormat::Json,
-        _ => NotifyContentFormat::Stream,
-    };
-    let notify_strategy = p.one_of(
-        "NotifyStrategy",
-        &["BACKOFF_RETRY", "EXPONENTIAL_DECAY_RETRY"],
-        d,
-    );
-    let filter_tag = p.string("FilterTag", d).filter(|tag| {
-        let ok = tag.chars().count() <= 16;
-        if !ok && let Some(node) = p.get("FilterTag") {
-            d.error(
-                node.pos,
-                format!(
-                    "{}: `FilterTag` must be at most 16 characters, found {}",
-                    p.ctx,
-                    tag.chars().count()
-                ),
-            );
-        }
-        ok
-    });
+    let notify_content_format = trigger_props::notify_content_format(p, "NotifyContentFormat", d);
+    let notify_strategy = trigger_props::notify_strategy(p, "NotifyStrategy", d);
+    let filter_tag = trigger_props::filter_tag(p, "FilterTag", d);
     Some(MnsTopicTrigger {
         topic_name: topic_name?,
         region,

@@ -10,12 +10,13 @@ use std::path::Path;
 use super::function::{self, not_emulated};
 use super::triggers;
 use super::variables::{Edition, Resolver};
-use super::{component_name, merge_into};
+use super::{actions_not_run, add_topics, component_name, merge_into};
 use crate::diagnostics::Diags;
 use crate::model::{App, Function, MnsTopic, Service};
 use crate::names::{FunctionName, ServiceName};
-use crate::resolve::env;
+use crate::resolve::configs::{self, Configs};
 use crate::resolve::props::{Props, did_you_mean, expect_list, expect_mapping, narrow};
+use crate::resolve::{env, function_props};
 use crate::yaml::{Entry, Mapping};
 
 /// The keys of a resource itself.
@@ -101,11 +102,7 @@ pub(super) fn resolve(
         if let Err(message) = merge_into(&mut app.services, service) {
             d.error(pos, format!("resource `{}`: {message}", entry.key));
         }
-        for topic in topics {
-            if !app.mns_topics.iter().any(|t| t.name == topic.name) {
-                app.mns_topics.push(topic);
-            }
-        }
+        add_topics(app, topics);
     }
 }
 
@@ -145,26 +142,15 @@ fn resource(
             return None;
         }
     }
-    if let Some(actions) = own.entry("actions") {
-        d.warning(
-            actions.key_pos,
-            format!("{ctx}: `actions` (commands and plugins run around `s` commands) are not run by fclocal"),
-        );
-    }
-    let props_entry = own.entry("props");
-    if props_entry.is_none() {
-        own.required("props", " (with `region`, `service` and `function`)", d);
-    }
-    let props_entry = props_entry?;
+    actions_not_run(&own, d);
+    let props_entry =
+        own.required_entry("props", " (with `region`, `service` and `function`)", d)?;
     let props = resolver.resolve(&props_entry.value, Some(entry), d);
     let pm = expect_mapping(&props, "props", &ctx, d)?;
     let p = Props::new(pm, props_entry.key_pos, &ctx);
     p.check_known(&PROPS, d);
     p.required_string("region", "", d);
-    let service_entry = p.entry("service");
-    if service_entry.is_none() {
-        p.required("service", " (with at least `name`)", d);
-    }
+    let service_entry = p.required_entry("service", " (with at least `name`)", d);
     let service = service_entry.and_then(|e| service(e, &ctx, d));
     let service_ctx = match &service {
         Some(s) => format!("service `{}`", s.name),
@@ -238,15 +224,11 @@ fn service(entry: &Entry, ctx: &str, d: &mut Diags) -> Option<Service> {
         _ => p.string("role", d),
     };
     let internet_access = p.boolean("internetAccess", d);
-    let log_config = p
-        .entry("logConfig")
-        .and_then(|e| function::log_config(e, &ctx, d));
-    let vpc_config = p
-        .entry("vpcConfig")
-        .and_then(|e| function::vpc_config(e, &ctx, d));
-    let nas_config = p
-        .entry("nasConfig")
-        .and_then(|e| function::nas_config(e, &ctx, d));
+    let Configs {
+        log_config,
+        vpc_config,
+        nas_config,
+    } = configs::resolve(&p, &function::CONFIGS, d);
     let tracing_config = p.one_of("tracingConfig", &["Enable", "Disable"], d);
     let description = p.string("description", d);
     not_emulated(
@@ -331,14 +313,7 @@ fn function(entry: &Entry, service_ctx: &str, base_dir: &Path, d: &mut Diags) ->
     ] {
         p.mapping(key, d);
     }
-    if let Some(e) = p.entry("layers")
-        && expect_list(&e.value, "layers", &ctx, d).is_some()
-    {
-        d.warning(
-            e.key_pos,
-            format!("{ctx}: `layers` are accepted but not used by fclocal (components carry their own code)"),
-        );
-    }
+    function_props::layers(&p, "layers", d);
     not_emulated(
         &p,
         &[

@@ -8,14 +8,15 @@ use std::path::Path;
 use super::function::{self, not_emulated};
 use super::triggers;
 use super::variables::{Edition, Resolver};
-use super::{component_name, merge_into};
+use super::{actions_not_run, add_topics, component_name, merge_into};
 use crate::diagnostics::{Diags, Pos};
 use crate::model::{App, Function, MnsTopic, Service};
 use crate::names::{FunctionName, ServiceName};
-use crate::resolve::env;
+use crate::resolve::configs::{self, Configs};
 use crate::resolve::props::{
     Props, did_you_mean, expect_list, expect_mapping, narrow, unknown_key,
 };
+use crate::resolve::{env, function_props};
 use crate::yaml::{Entry, Mapping, Node, Value};
 
 /// fc3's function properties (`schema.json`), plus `customDomain` and `build`, which
@@ -155,11 +156,7 @@ pub(super) fn resolve(
         if let Err(message) = merge_into(&mut app.services, service) {
             d.error(name_pos, format!("resource `{}`: {message}", entry.key));
         }
-        for topic in topics {
-            if !app.mns_topics.iter().any(|t| t.name == topic.name) {
-                app.mns_topics.push(topic);
-            }
-        }
+        add_topics(app, topics);
     }
 }
 
@@ -217,21 +214,12 @@ fn resource(
             return None;
         }
     }
-    if let Some(actions) = own.entry("actions") {
-        d.warning(
-            actions.key_pos,
-            format!("{ctx}: `actions` (commands and plugins run around `s` commands) are not run by fclocal"),
-        );
-    }
-    let props_entry = own.entry("props");
-    if props_entry.is_none() {
-        own.required(
-            "props",
-            " (the function: `functionName`, `runtime`, `code`, `handler`, …)",
-            d,
-        );
-    }
-    let props_entry = props_entry?;
+    actions_not_run(&own, d);
+    let props_entry = own.required_entry(
+        "props",
+        " (the function: `functionName`, `runtime`, `code`, `handler`, …)",
+        d,
+    )?;
     let props = match own.entry("extend") {
         Some(extend) => extended(extend, &props_entry.value, templates, &ctx, d)?,
         None => props_entry.value.clone(),
@@ -363,26 +351,15 @@ fn function(
         .entry("environmentVariables")
         .map(|e| env::resolve(e, &ctx, d))
         .unwrap_or_default();
-    let log_config = p
-        .entry("logConfig")
-        .and_then(|e| function::log_config(e, &ctx, d));
-    let vpc_config = p
-        .entry("vpcConfig")
-        .and_then(|e| function::vpc_config(e, &ctx, d));
-    let nas_config = p
-        .entry("nasConfig")
-        .and_then(|e| function::nas_config(e, &ctx, d));
+    let Configs {
+        log_config,
+        vpc_config,
+        nas_config,
+    } = configs::resolve(&p, &function::CONFIGS, d);
     let (initializer, initialization_timeout_secs) = lifecycle(&p, d);
     let ca_port = custom_runtime_config(&p, d);
     p.mapping("customContainerConfig", d);
-    if let Some(e) = p.entry("layers")
-        && expect_list(&e.value, "layers", &ctx, d).is_some()
-    {
-        d.warning(
-            e.key_pos,
-            format!("{ctx}: `layers` are accepted but not used by fclocal (components carry their own code)"),
-        );
-    }
+    function_props::layers(&p, "layers", d);
     not_emulated(&p, &NOT_EMULATED, d);
     let (triggers, topics) = p
         .entry("triggers")

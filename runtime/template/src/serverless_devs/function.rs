@@ -1,15 +1,17 @@
 //! What both `s.yaml` editions share about a function: runtime, handler and code
 //! (resolved as `template.yml`'s are, with errors naming `runtime`, `handler` and
-//! `code`), timeout and memory, and the `logConfig`, `vpcConfig` and `nasConfig`
-//! shapes.
+//! `code`), timeout and memory, and how `logConfig`, `vpcConfig` and `nasConfig`
+//! are spelt.
 
 use std::path::Path;
 
 use crate::diagnostics::{Diags, Pos};
-use crate::model::{CodeLocation, LogConfig, NasConfig, NasMountPoint, Runtime, VpcConfig};
+use crate::model::{CodeLocation, NasMountPoint, Runtime};
 use crate::resolve::code_uri::{self, Keys};
-use crate::resolve::props::{self, Props, expect_list, expect_mapping, narrow};
-use crate::yaml::{Entry, Node, Value};
+use crate::resolve::configs::{ConfigKeys, LogKeys, NasKeys, VpcKeys};
+use crate::resolve::function_props;
+use crate::resolve::props::{Props, narrow};
+use crate::yaml::Value;
 
 /// The runtimes that run a WebAssembly component: FC's custom runtimes. A
 /// WebAssembly function in `s.yaml` is `runtime: custom.debian10` (or `custom`,
@@ -88,19 +90,7 @@ pub(super) fn memory(p: &Props<'_>, default: u32, d: &mut Diags) -> u32 {
     let Some(mb) = p.integer("memorySize", 128..=32_768, "MB", d) else {
         return default;
     };
-    if mb % 64 != 0 {
-        if let Some(node) = p.get("memorySize") {
-            let lower = mb / 64 * 64;
-            d.error(
-                node.pos,
-                format!(
-                    "{}: `memorySize` must be a multiple of 64 (MB), found {mb}; try {} or {}",
-                    p.ctx,
-                    lower.max(128),
-                    lower + 64
-                ),
-            );
-        }
+    if !function_props::multiple_of_64(mb, p, "memorySize", d) {
         return default;
     }
     narrow(mb)
@@ -160,44 +150,20 @@ pub(super) fn cpu_and_disk(p: &Props<'_>, d: &mut Diags) {
     }
 }
 
-/// `auto` (any case, optionally with `|key=value` settings, as the fc3 component
-/// reads it), or `None` with an error.
-fn auto(node: &Node, key: &str, ctx: &str, shape: &str, d: &mut Diags) -> Option<()> {
-    let is_auto = node.as_str().is_some_and(|s| {
-        s.split('|')
-            .next()
-            .is_some_and(|head| head.trim().eq_ignore_ascii_case("auto"))
-    });
-    if is_auto {
-        return Some(());
-    }
-    let found = match node.as_str() {
-        Some(s) => format!("'{s}'"),
-        None => node.kind().to_owned(),
-    };
-    d.error(
-        node.pos,
-        format!("{ctx}: `{key}` must be `auto` or a mapping with {shape}, found {found}"),
-    );
-    None
-}
-
-/// `logConfig`: `auto` or `{project, logstore, …}`.
+/// How `s.yaml` spells the configs (both editions; fc3 `schema.json`, devsapp/fc
+/// `docs/en/yaml/service.md`).
 ///
-/// `auto` makes the fc3 component create project `serverless-<region>-<uuid of the
-/// account id>` and logstore `default-logs` in the cloud (fc3 `src/resources/sls`,
-/// `src/default/resources.ts`); locally it is [`LogConfig::Auto`], whose logs go to
-/// fclocal's default project and logstore, as `template.yml`'s `LogConfig: Auto` does.
-pub(super) fn log_config(entry: &Entry, ctx: &str, d: &mut Diags) -> Option<LogConfig> {
-    let node = &entry.value;
-    let Some(map) = node.as_map() else {
-        return auto(node, "logConfig", ctx, "`project` and `logstore`", d)
-            .map(|()| LogConfig::Auto);
-    };
-    let ctx = format!("{ctx} logConfig");
-    let p = Props::new(map, entry.key_pos, &ctx);
-    p.check_known(
-        &[
+/// `logConfig: auto` makes the fc3 component create project `serverless-<region>-<uuid
+/// of the account id>` and logstore `default-logs` in the cloud (fc3
+/// `src/resources/sls`, `src/default/resources.ts`); locally it is
+/// [`LogConfig::Auto`](crate::model::LogConfig::Auto), whose logs go to fclocal's
+/// default project and logstore, as `template.yml`'s `LogConfig: Auto` does.
+pub(super) const CONFIGS: ConfigKeys = ConfigKeys {
+    auto: "auto",
+    is_auto,
+    log: LogKeys {
+        key: "logConfig",
+        known: &[
             "project",
             "logstore",
             "enableRequestMetrics",
@@ -205,119 +171,71 @@ pub(super) fn log_config(entry: &Entry, ctx: &str, d: &mut Diags) -> Option<LogC
             "enableLlmMetrics",
             "logBeginRule",
         ],
-        d,
-    );
-    let project = p.required_string("project", "", d);
-    let logstore = p.required_string("logstore", "", d);
-    let enable_request_metrics = p.boolean("enableRequestMetrics", d);
-    let enable_instance_metrics = p.boolean("enableInstanceMetrics", d);
-    p.boolean("enableLlmMetrics", d);
-    p.one_of("logBeginRule", &["DefaultRegex", "None"], d);
-    Some(LogConfig::Store {
-        project: project?,
-        logstore: logstore?,
-        enable_request_metrics,
-        enable_instance_metrics,
-    })
-}
-
-/// `vpcConfig`: `auto` or `{vpcId, vSwitchIds (vswitchIds in edition 1), securityGroupId}`.
-pub(super) fn vpc_config(entry: &Entry, ctx: &str, d: &mut Diags) -> Option<VpcConfig> {
-    let node = &entry.value;
-    let Some(map) = node.as_map() else {
-        let shape = "`vpcId`, `vSwitchIds` and `securityGroupId`";
-        return auto(node, "vpcConfig", ctx, shape, d).map(|()| VpcConfig::Auto);
-    };
-    let ctx = format!("{ctx} vpcConfig");
-    let p = Props::new(map, entry.key_pos, &ctx);
-    p.check_known(
-        &[
+        project: "project",
+        logstore: "logstore",
+        request_metrics: "enableRequestMetrics",
+        instance_metrics: "enableInstanceMetrics",
+        others: |p, d| {
+            p.boolean("enableLlmMetrics", d);
+            p.one_of("logBeginRule", &["DefaultRegex", "None"], d);
+        },
+    },
+    vpc: VpcKeys {
+        key: "vpcConfig",
+        known: &[
             "vpcId",
             "vSwitchIds",
             "vswitchIds",
             "securityGroupId",
             "role",
         ],
+        vpc_id: "vpcId",
+        vswitch_ids: "vSwitchIds",
+        vswitch_ids_alias: Some("vswitchIds"),
+        security_group_id: "securityGroupId",
+    },
+    nas: NasKeys {
+        key: "nasConfig",
+        known: &["userId", "groupId", "mountPoints"],
+        auto_flag: None,
+        user_id: "userId",
+        group_id: "groupId",
+        mount_points: "mountPoints",
+        mount_point,
+    },
+};
+
+/// `auto` in any case, optionally with `|key=value` settings, as the fc3 component
+/// reads it.
+fn is_auto(s: &str) -> bool {
+    s.split('|')
+        .next()
+        .is_some_and(|head| head.trim().eq_ignore_ascii_case("auto"))
+}
+
+/// A `nasConfig` mount point: `{serverAddr, mountDir, enableTLS}` in edition 3 and
+/// `{serverAddr, nasDir, fcDir}` in edition 1 (`serverAddr` + `nasDir` is the NAS
+/// path, `fcDir` where the function sees it).
+fn mount_point(mp: &Props<'_>, d: &mut Diags) -> Option<NasMountPoint> {
+    mp.check_known(
+        &["serverAddr", "mountDir", "enableTLS", "nasDir", "fcDir"],
         d,
     );
-    let vpc_id = p.required_string("vpcId", "", d);
-    let switches_key = if p.get("vswitchIds").is_some() {
-        "vswitchIds"
+    mp.boolean("enableTLS", d);
+    let server_addr = mp.required_string("serverAddr", "", d);
+    let mount_dir = if mp.get("fcDir").is_some() {
+        let nas_dir = mp.string("nasDir", d).unwrap_or_default();
+        let fc_dir = mp.string("fcDir", d);
+        fc_dir.map(|dir| (dir, nas_dir))
     } else {
-        "vSwitchIds"
+        mp.required_string("mountDir", "", d)
+            .map(|dir| (dir, String::new()))
     };
-    let vswitch_ids = p
-        .required(switches_key, "", d)
-        .and_then(|n| string_list(n, switches_key, &ctx, d));
-    let security_group_id = p.required_string("securityGroupId", "", d);
-    Some(VpcConfig::Vpc {
-        vpc_id: vpc_id?,
-        vswitch_ids: vswitch_ids?,
-        security_group_id: security_group_id?,
+    let (server_addr, (mount_dir, nas_dir)) = (server_addr?, mount_dir?);
+    Some(NasMountPoint {
+        server_addr: format!("{server_addr}{nas_dir}"),
+        mount_dir,
     })
-}
-
-/// `nasConfig`: `auto` or `{userId, groupId, mountPoints}`; a mount point is
-/// `{serverAddr, mountDir, enableTLS}` in edition 3 and `{serverAddr, nasDir, fcDir}`
-/// in edition 1 (`serverAddr` + `nasDir` is the NAS path, `fcDir` where the
-/// function sees it).
-pub(super) fn nas_config(entry: &Entry, ctx: &str, d: &mut Diags) -> Option<NasConfig> {
-    let node = &entry.value;
-    let Some(map) = node.as_map() else {
-        let shape = "`userId`, `groupId` and `mountPoints`";
-        return auto(node, "nasConfig", ctx, shape, d).map(|()| NasConfig::Auto);
-    };
-    let ctx = format!("{ctx} nasConfig");
-    let p = Props::new(map, entry.key_pos, &ctx);
-    p.check_known(&["userId", "groupId", "mountPoints"], d);
-    let user_id = p.integer("userId", i64::MIN..=i64::MAX, "", d);
-    let group_id = p.integer("groupId", i64::MIN..=i64::MAX, "", d);
-    let mut mount_points = Vec::new();
-    for item in p
-        .get("mountPoints")
-        .and_then(|n| expect_list(n, "mountPoints", &ctx, d))
-        .unwrap_or_default()
-    {
-        let Some(m) = expect_mapping(item, "mountPoints", &ctx, d) else {
-            continue;
-        };
-        let mp = Props::new(m, item.pos, &ctx);
-        mp.check_known(
-            &["serverAddr", "mountDir", "enableTLS", "nasDir", "fcDir"],
-            d,
-        );
-        mp.boolean("enableTLS", d);
-        let server_addr = mp.required_string("serverAddr", "", d);
-        let mount_dir = if mp.get("fcDir").is_some() {
-            let nas_dir = mp.string("nasDir", d).unwrap_or_default();
-            let fc_dir = mp.string("fcDir", d);
-            fc_dir.map(|dir| (dir, nas_dir))
-        } else {
-            mp.required_string("mountDir", "", d)
-                .map(|dir| (dir, String::new()))
-        };
-        if let (Some(server_addr), Some((mount_dir, nas_dir))) = (server_addr, mount_dir) {
-            mount_points.push(NasMountPoint {
-                server_addr: format!("{server_addr}{nas_dir}"),
-                mount_dir,
-            });
-        }
-    }
-    Some(NasConfig::Explicit {
-        auto: None,
-        user_id,
-        group_id,
-        mount_points,
-    })
-}
-
-fn string_list(node: &Node, key: &str, ctx: &str, d: &mut Diags) -> Option<Vec<String>> {
-    let items = expect_list(node, key, ctx, d)?;
-    let strings: Vec<Option<String>> = items
-        .iter()
-        .map(|item| props::string(item, key, ctx, d))
-        .collect();
-    strings.into_iter().collect()
 }
 
 /// Properties fclocal checks for shape and otherwise does not emulate: a warning

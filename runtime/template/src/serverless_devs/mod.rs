@@ -45,7 +45,7 @@ pub(crate) mod variables;
 use std::path::Path;
 
 use crate::diagnostics::{Diags, Pos};
-use crate::model::{App, ProjectFormat, Service};
+use crate::model::{App, MnsTopic, ProjectFormat, Service};
 use crate::resolve::props::{Props, did_you_mean};
 use crate::yaml::{Mapping, Node, Value};
 use variables::{Edition, Resolver, VariableSources};
@@ -98,14 +98,7 @@ pub(crate) fn resolve(
     sources: &VariableSources,
     d: &mut Diags,
 ) -> App {
-    let mut app = App {
-        source: ProjectFormat::ServerlessDevs3,
-        template_path: file.to_path_buf(),
-        base_dir: base_dir.to_path_buf(),
-        services: Vec::new(),
-        log_projects: Vec::new(),
-        mns_topics: Vec::new(),
-    };
+    let mut app = App::empty(ProjectFormat::ServerlessDevs3, file, base_dir);
     let Some(map) = root.as_map() else {
         d.error(
             root.pos,
@@ -146,19 +139,14 @@ pub(crate) fn resolve(
             );
         }
     }
-    for (key, what) in [
-        (
-            "actions",
-            "`actions` (commands and plugins run around `s` commands) are not run by fclocal",
-        ),
-        (
-            "flow",
-            "`flow` (the order `s deploy` deploys resources in) does not apply locally",
-        ),
-    ] {
-        if let Some(entry) = top.entry(key) {
-            d.warning(entry.key_pos, format!("{ctx}: {what}"));
-        }
+    actions_not_run(&top, d);
+    if let Some(entry) = top.entry("flow") {
+        d.warning(
+            entry.key_pos,
+            format!(
+                "{ctx}: `flow` (the order `s deploy` deploys resources in) does not apply locally"
+            ),
+        );
     }
     top.string("name", d);
     let Some(resources) = top
@@ -229,6 +217,29 @@ fn edition(map: &Mapping, d: &mut Diags) -> Option<Edition> {
 pub(crate) fn component_name(component: &str) -> &str {
     let name = component.split('@').next().unwrap_or(component);
     name.strip_prefix("devsapp/").unwrap_or(name)
+}
+
+/// Warns about `actions` in `p` (the file's or a resource's): they run commands and
+/// plugins around `s` commands, which fclocal never runs.
+fn actions_not_run(p: &Props<'_>, d: &mut Diags) {
+    if let Some(actions) = p.entry("actions") {
+        d.warning(
+            actions.key_pos,
+            format!(
+                "{}: `actions` (commands and plugins run around `s` commands) are not run by fclocal",
+                p.ctx
+            ),
+        );
+    }
+}
+
+/// Adds the MNS topics a resource's triggers subscribe to; resources may share one.
+fn add_topics(app: &mut App, topics: Vec<MnsTopic>) {
+    for topic in topics {
+        if !app.mns_topics.iter().any(|t| t.name == topic.name) {
+            app.mns_topics.push(topic);
+        }
+    }
 }
 
 /// Adds `service` to `services`, or its functions to the service of the same name

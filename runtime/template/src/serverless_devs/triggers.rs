@@ -10,16 +10,15 @@
 //! (`acs:mns:<region>:<account>:/topics/<topic>`), while edition 1 may also write
 //! `topicName` and `region`.
 
-use crate::cron::CronSchedule;
 use crate::diagnostics::Diags;
 use crate::model::MnsTopic;
 use crate::names::TriggerName;
 use crate::resolve::props::{self, Props, did_you_mean, expect_list, expect_mapping, quoted_list};
+use crate::resolve::trigger_props;
 use crate::trigger::{
-    AuthType, HttpMethod, HttpTrigger, MnsTopicTrigger, NotifyContentFormat, TimerTrigger, Trigger,
-    TriggerKind,
+    AuthType, HttpMethod, HttpTrigger, MnsTopicTrigger, TimerTrigger, Trigger, TriggerKind,
 };
-use crate::yaml::{Entry, Node, Value};
+use crate::yaml::{Entry, Node};
 
 use super::variables::Edition;
 
@@ -86,18 +85,8 @@ pub(super) fn resolve(
         let Some((trigger, topic)) = trigger(item, edition, fn_ctx, d) else {
             continue;
         };
-        if matches!(trigger.kind, TriggerKind::Http(_)) {
-            if let Some(first) = &first_http {
-                d.error(
-                    item.pos,
-                    format!(
-                        "{fn_ctx}: a function can have only one HTTP trigger, and `{first}` is already one; \
-                         list every method in that trigger's `methods` instead"
-                    ),
-                );
-                continue;
-            }
-            first_http = Some(trigger.name.to_string());
+        if trigger_props::second_http(&mut first_http, &trigger, item.pos, fn_ctx, "methods", d) {
+            continue;
         }
         topics.extend(topic);
         triggers.push(trigger);
@@ -163,10 +152,7 @@ fn trigger(
     own.string("description", d);
     let invocation_role = own.string(keys.role, d);
     let source_arn = own.string("sourceArn", d);
-    let config_entry = own.entry(keys.config);
-    if config_entry.is_none() {
-        own.required(keys.config, "", d);
-    }
+    let config_entry = own.required_entry(keys.config, "", d);
     let config = config_entry.and_then(|e| expect_mapping(&e.value, keys.config, &ctx, d));
     let (type_name, type_node, config_entry, config) =
         (type_name?, own.get(keys.type_)?, config_entry?, config?);
@@ -195,14 +181,7 @@ fn trigger(
             })
         }
         other => {
-            d.error(
-                type_node.pos,
-                format!(
-                    "{ctx}: unknown trigger type `{other}`; known types: {}{}",
-                    TYPES.join(", "),
-                    did_you_mean(other, &TYPES)
-                ),
-            );
+            trigger_props::unknown_type(type_node.pos, &ctx, other, &TYPES, d);
             None
         }
     };
@@ -259,96 +238,29 @@ fn http(p: &Props<'_>, edition: Edition, d: &mut Diags) -> Option<HttpTrigger> {
                 }
             }
         });
+    let all: &[HttpMethod] = match edition {
+        Edition::V3 => &HttpMethod::FC3,
+        Edition::V1 => &HttpMethod::ALL,
+    };
+    let names: Vec<&str> = all.iter().map(|m| m.as_str()).collect();
+    let parse = |text: &str| {
+        all.iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(text))
+            .copied()
+    };
     let methods = p
         .required("methods", " (a list such as `[GET, POST]`)", d)
-        .and_then(|node| methods(node, edition, p.ctx, d));
+        .and_then(|node| trigger_props::methods(node, "methods", &names, parse, p.ctx, d));
     Some(HttpTrigger {
         auth_type: auth_type?,
         methods: methods?,
     })
 }
 
-fn methods(node: &Node, edition: Edition, ctx: &str, d: &mut Diags) -> Option<Vec<HttpMethod>> {
-    if let Some(text) = node.as_str() {
-        d.error(
-            node.pos,
-            format!("{ctx}: `methods` must be a list, found the string `{text}`; write `methods: [{text}]`"),
-        );
-        return None;
-    }
-    let items = expect_list(node, "methods", ctx, d)?;
-    if items.is_empty() {
-        d.error(
-            node.pos,
-            format!("{ctx}: `methods` must list at least one HTTP method"),
-        );
-        return None;
-    }
-    let all: &[HttpMethod] = match edition {
-        Edition::V3 => &HttpMethod::FC3,
-        Edition::V1 => &HttpMethod::ALL,
-    };
-    let names: Vec<&str> = all.iter().map(|m| m.as_str()).collect();
-    let mut methods = Vec::new();
-    let mut ok = true;
-    for item in items {
-        let Some(text) = props::string(item, "methods", ctx, d) else {
-            ok = false;
-            continue;
-        };
-        match all.iter().find(|m| m.as_str().eq_ignore_ascii_case(&text)) {
-            Some(m) if !methods.contains(m) => methods.push(*m),
-            Some(_) => {}
-            None => {
-                ok = false;
-                let mut hint = did_you_mean(&text, &names);
-                if hint.is_empty() {
-                    hint = format!("; use {}", quoted_list(&names));
-                }
-                d.error(
-                    item.pos,
-                    format!("{ctx}: unknown HTTP method `{text}`{hint}"),
-                );
-            }
-        }
-    }
-    ok.then_some(methods)
-}
-
 fn timer(p: &Props<'_>, d: &mut Diags) -> Option<TimerTrigger> {
     p.check_known(&["cronExpression", "enable", "payload"], d);
-    let schedule = p
-        .required_string(
-            "cronExpression",
-            " (e.g. `cronExpression: '0 */5 * * * *'`)",
-            d,
-        )
-        .and_then(|text| match CronSchedule::parse(&text) {
-            Ok(schedule) => Some(schedule),
-            Err(err) => {
-                if let Some(node) = p.get("cronExpression") {
-                    d.error(
-                        node.pos,
-                        format!("{}: invalid cronExpression `{text}`: {err}", p.ctx),
-                    );
-                }
-                None
-            }
-        });
-    let payload = match p.get("payload") {
-        Some(node) if matches!(node.value, Value::Map(_) | Value::Seq(_)) => {
-            d.error(
-                node.pos,
-                format!(
-                    "{}: `payload` must be a string, found {}; to send JSON, write it as a string: `payload: '{{\"key\": \"value\"}}'`",
-                    p.ctx,
-                    node.kind()
-                ),
-            );
-            None
-        }
-        _ => p.string("payload", d),
-    };
+    let schedule = trigger_props::schedule(p, "cronExpression", d);
+    let payload = trigger_props::payload(p, "payload", d);
     let enabled = p
         .required("enable", " (`enable: true` to fire it)", d)
         .and_then(|n| props::boolean(n, "enable", p.ctx, d));
@@ -378,12 +290,8 @@ fn mns_topic(
         ],
     };
     p.check_known(own, d);
-    let format = p.one_of("notifyContentFormat", &["STREAM", "JSON"], d);
-    let strategy = p.one_of(
-        "notifyStrategy",
-        &["BACKOFF_RETRY", "EXPONENTIAL_DECAY_RETRY"],
-        d,
-    );
+    let notify_content_format = trigger_props::notify_content_format(p, "notifyContentFormat", d);
+    let notify_strategy = trigger_props::notify_strategy(p, "notifyStrategy", d);
     if edition == Edition::V3 {
         // fc3's schema requires both.
         p.required("notifyContentFormat", " (`STREAM` or `JSON`)", d);
@@ -393,20 +301,7 @@ fn mns_topic(
             d,
         );
     }
-    let filter_tag = p.string("filterTag", d).filter(|tag| {
-        let ok = tag.chars().count() <= 16;
-        if !ok && let Some(node) = p.get("filterTag") {
-            d.error(
-                node.pos,
-                format!(
-                    "{}: `filterTag` must be at most 16 characters, found {}",
-                    p.ctx,
-                    tag.chars().count()
-                ),
-            );
-        }
-        ok
-    });
+    let filter_tag = trigger_props::filter_tag(p, "filterTag", d);
     let from_arn = source_arn.map(|arn| (arn, topic_from_arn(arn)));
     let (topic_name, region) = match (p.string("topicName", d), from_arn) {
         (Some(name), _) => (name, p.string("region", d)),
@@ -442,12 +337,8 @@ fn mns_topic(
     let trigger = MnsTopicTrigger {
         topic_name: topic_name.clone(),
         region: region.clone(),
-        notify_content_format: if format.as_deref() == Some("JSON") {
-            NotifyContentFormat::Json
-        } else {
-            NotifyContentFormat::Stream
-        },
-        notify_strategy: strategy,
+        notify_content_format,
+        notify_strategy,
         filter_tag,
     };
     let topic = MnsTopic {
