@@ -77,6 +77,22 @@ impl Driver {
                  install them with `{INSTALL_HINT}` (never download a browser)"
             );
         }
+        // With `--port=0` ChromeDriver picks a port itself and gives up when
+        // another process takes it first ("IPv4 port not available"), which
+        // happens beside the many servers the other tests start: that one
+        // failure is worth another try.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match Driver::try_start() {
+                Ok(driver) => return driver,
+                Err(output) if output.contains("port not available") && attempts < 3 => {}
+                Err(output) => panic!("{output}"),
+            }
+        }
+    }
+
+    fn try_start() -> Result<Driver, String> {
         let profile = tempfile::Builder::new()
             .prefix("fclocal-chromium-")
             .tempdir()
@@ -116,18 +132,22 @@ impl Driver {
             Ok(Ok(port)) => port,
             Ok(Err(output)) => {
                 let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
-                panic!("{CHROMEDRIVER} exited ({status}) before listening; it printed:\n{output}")
+                return Err(format!(
+                    "{CHROMEDRIVER} exited ({status}) before listening; it printed:\n{output}"
+                ));
             }
             Err(_) => {
                 let _ = child.kill();
-                panic!("{CHROMEDRIVER} did not report its port within {DRIVER_START:?}")
+                return Err(format!(
+                    "{CHROMEDRIVER} did not report its port within {DRIVER_START:?}"
+                ));
             }
         };
-        Driver {
+        Ok(Driver {
             child,
             port,
             _profile: profile,
-        }
+        })
     }
 
     fn capabilities(&self) -> serde_json::Map<String, Value> {
