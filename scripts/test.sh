@@ -54,6 +54,7 @@ cargo test --workspace --locked
 
 step "the static fclocal for FC's custom runtime (x86_64-unknown-linux-musl), the demo packaged with it"
 command -v musl-gcc > /dev/null || apt_install musl-tools
+command -v curl > /dev/null || apt_install curl
 cargo build --release --locked --target x86_64-unknown-linux-musl --bin fclocal
 # Without --fclocal-binary, package takes the musl build beside target/ and
 # refuses it unless it is statically linked.
