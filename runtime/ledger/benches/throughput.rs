@@ -5,7 +5,12 @@
 //! Run: `cargo bench -p fclocal-ledger --bench throughput` (`FCLOCAL_BENCH_TXS` sets the
 //! number of transactions per phase, default 20000).
 //!
-//! Three figures:
+//! The figures, all from one run:
+//! - the limit: what signing and verifying alone allow on this machine (3 signs + 3
+//!   verifies per transaction on all cores, [`fclocal_ledger::siglimit`]), measured right
+//!   before and right after the end-to-end phases (the better of the two counts, so a
+//!   neighbour's burst during one of them does not flatter the ratio), and end to end as
+//!   a fraction of it;
 //! - end to end, creates: N concurrent `submit`s of `create` (endorse on both peers, order,
 //!   validate, commit, wake the submitter);
 //! - end to end, transfers: N concurrent `submit`s of `transfer`, one per asset;
@@ -28,6 +33,7 @@ use fclocal_ledger::model::{Encode, TxValidationCode};
 use fclocal_ledger::network::NetworkConfig;
 use fclocal_ledger::policy::Policy;
 use fclocal_ledger::sample::AssetTransfer;
+use fclocal_ledger::siglimit;
 use fclocal_ledger::store::Store;
 use fclocal_ledger::validate::Validator;
 
@@ -39,12 +45,19 @@ fn registry() -> ChaincodeRegistry {
     r
 }
 
-fn report(label: &str, n: usize, valid: usize, elapsed: Duration) {
+fn report(label: &str, n: usize, valid: usize, elapsed: Duration) -> f64 {
+    let rate = valid as f64 / elapsed.as_secs_f64();
     println!(
-        "{label:<28} {n:>6} tx, {valid:>6} valid, {:>7.3} s, {:>8.0} tx/s",
+        "{label:<28} {n:>6} tx, {valid:>6} valid, {:>7.3} s, {rate:>8.0} tx/s",
         elapsed.as_secs_f64(),
-        valid as f64 / elapsed.as_secs_f64()
     );
+    rate
+}
+
+/// Mean envelope size of block `number`, the message length for the limit.
+fn envelope_len(ledger: &Ledger, number: u64) -> usize {
+    let block = ledger.block(number).expect("read block").expect("block");
+    block.data.iter().map(Vec::len).sum::<usize>() / block.data.len().max(1)
 }
 
 async fn phase(
@@ -76,6 +89,9 @@ fn end_to_end(n: usize) {
         .enable_all()
         .build()
         .expect("runtime");
+    let threads = std::thread::available_parallelism().map_or(1, |c| c.get());
+    // Envelopes of this bench are ~600 bytes; the real length is used after the run.
+    let before = siglimit::measure(n, threads, 600, 500);
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("tempdir");
         let network = NetworkConfig::parse(
@@ -88,11 +104,40 @@ fn end_to_end(n: usize) {
         )
         .expect("network");
         let ledger = Arc::new(Ledger::open(dir.path(), network, registry()).expect("open"));
+        let cpu_before = siglimit::process_cpu_time();
         let (valid, elapsed) = phase(&ledger, n, "create", "alice").await;
-        report("end to end, creates", n, valid, elapsed);
+        let creates = report("end to end, creates", n, valid, elapsed);
+        let cpu_between = siglimit::process_cpu_time();
         let (valid, elapsed) = phase(&ledger, n, "transfer", "bob").await;
-        report("end to end, transfers", n, valid, elapsed);
-        println!("  height {}", ledger.height());
+        let transfers = report("end to end, transfers", n, valid, elapsed);
+        let cpu_after = siglimit::process_cpu_time();
+        let per_tx = |from: Option<Duration>, to: Option<Duration>| {
+            from.zip(to).map(|(from, to)| (to - from) / n as u32)
+        };
+        let height = ledger.height();
+        println!("  height {height}");
+        let message_len = envelope_len(&ledger, height - 1);
+        let after = siglimit::measure(n, threads, message_len, 500);
+        let limit = before.best(&after);
+        println!("{}", limit.line());
+        println!(
+            "  (before the run {} tx/s, after it {} tx/s; {message_len}-byte messages)",
+            siglimit::thousands(before.tx_per_sec()),
+            siglimit::thousands(after.tx_per_sec())
+        );
+        println!("{}", limit.costs_line());
+        println!("{}", limit.ratio_line("  end to end, transfers", transfers));
+        println!("{}", limit.ratio_line("  end to end, creates", creates));
+        // Robust to neighbours: CPU per transaction, fclocal's and the signatures' own.
+        println!("{}", limit.cpu_line().unwrap_or_default());
+        for (label, cpu) in [
+            ("  end to end, transfers", per_tx(cpu_between, cpu_after)),
+            ("  end to end, creates", per_tx(cpu_before, cpu_between)),
+        ] {
+            if let Some(line) = cpu.and_then(|cpu| limit.cpu_share_line(label, cpu)) {
+                println!("{line}");
+            }
+        }
         latency(&ledger, 1, 100).await;
         latency(&ledger, 8, 25).await;
         let ledger = Arc::into_inner(ledger).expect("all tasks done");

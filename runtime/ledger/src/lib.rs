@@ -36,6 +36,7 @@ pub mod orderer;
 mod pipeline;
 pub mod policy;
 pub mod sample;
+pub mod siglimit;
 pub mod sigverify;
 pub mod simulate;
 pub mod state;

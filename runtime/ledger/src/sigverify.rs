@@ -42,19 +42,21 @@ pub fn verify_all(items: &[SigItem<'_>]) -> Vec<bool> {
             .unwrap_or(1)
     });
     if items.len() < PARALLEL_THRESHOLD || threads < 2 {
-        check(items, &mut out);
+        check_serial(items, &mut out);
         return out;
     }
     let chunk = items.len().div_ceil(threads);
     std::thread::scope(|s| {
         for (items, out) in items.chunks(chunk).zip(out.chunks_mut(chunk)) {
-            s.spawn(move || check(items, out));
+            s.spawn(move || check_serial(items, out));
         }
     });
     out
 }
 
-fn check(items: &[SigItem<'_>], out: &mut [bool]) {
+/// Checks `items` on this thread, writing each verdict to `out` (same length): one batch,
+/// bisected when it fails.
+pub(crate) fn check_serial(items: &[SigItem<'_>], out: &mut [bool]) {
     if items.is_empty() {
         return;
     }
@@ -76,8 +78,8 @@ fn check(items: &[SigItem<'_>], out: &mut [bool]) {
     }
     let mid = items.len() / 2;
     let (left_out, right_out) = out.split_at_mut(mid);
-    check(&items[..mid], left_out);
-    check(&items[mid..], right_out);
+    check_serial(&items[..mid], left_out);
+    check_serial(&items[mid..], right_out);
 }
 
 #[cfg(test)]
