@@ -12,6 +12,7 @@ use rusqlite::{CachedStatement, Connection, params};
 use crate::batch::Pending;
 use crate::catalog::{Catalog, OpenedGroup, StoreState};
 use crate::codec;
+use crate::fc_fields;
 use crate::group::{GroupAppend, ShardChoice};
 use crate::migrations::NEXT_LOG_ID;
 use crate::model::{LogRecord, to_unix_nanos};
@@ -20,9 +21,13 @@ use crate::routing::shard_for_hash_key;
 /// The line insert, cached on the connection.
 /// Ids are explicit (see `migrations.rs`, version 4): SQLite's own choice, `max(id) + 1`,
 /// would reuse the ids of the newest lines after a sweep deleted them.
+/// The last eight columns are FC's fields (`crate::fc_fields`, migration 5), in
+/// [`FC_FIELDS`](crate::fc_fields::FC_FIELDS) order.
 const INSERT_LOG: &str = "INSERT INTO logs
-    (id, logstore_id, shard, seq, time_ns, topic, source, tags, contents)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    (id, logstore_id, shard, seq, time_ns, topic, source, tags, contents,
+     fc_service, fc_function, fc_qualifier, fc_version, fc_request, fc_instance,
+     fc_cold_start, fc_level)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
 /// The group insert, cached on the connection.
 const INSERT_GROUP: &str = "INSERT INTO loggroups
@@ -171,6 +176,7 @@ impl Rows<'_> {
                 codec::encode_into(&mut self.bufs.contents, &rec.contents).map_err(to_sql_err)?;
             let id = self.next_id;
             self.next_id += 1;
+            let [f0, f1, f2, f3, f4, f5, f6, f7] = fc_fields::values(&rec.contents);
             self.log.execute(params![
                 id,
                 row.store_id,
@@ -182,6 +188,14 @@ impl Rows<'_> {
                 rec.source,
                 tags,
                 contents,
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
             ])?;
             row.add(seq, id);
         }
@@ -216,6 +230,7 @@ impl Rows<'_> {
                 codec::encode_into(&mut self.bufs.contents, &log.contents).map_err(to_sql_err)?;
             let id = self.next_id;
             self.next_id += 1;
+            let [f0, f1, f2, f3, f4, f5, f6, f7] = fc_fields::values(&log.contents);
             self.log.execute(params![
                 id,
                 row.store_id,
@@ -226,6 +241,14 @@ impl Rows<'_> {
                 group.source,
                 tags,
                 contents,
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
             ])?;
             row.add(seq, id);
         }

@@ -111,6 +111,7 @@ mod checkpoint;
 mod codec;
 mod error;
 mod fair;
+mod fc_fields;
 mod group;
 mod ingest;
 mod insert;

@@ -75,6 +75,8 @@ impl LogStore {
             })?;
         }
         let mut conn = schema::open_connection(path, Role::Writer, options.busy_timeout)?;
+        crate::udf::register_for_migrations(&conn)
+            .ctx(path, "registering the functions migrations use")?;
         let version = schema::migrate(&mut conn, path)?;
         tracing::debug!(path = %path.display(), version, "opened logstore database");
         let checkpointer = Checkpointer::start(path, options.busy_timeout)?;

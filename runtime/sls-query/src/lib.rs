@@ -12,6 +12,7 @@ pub mod limits;
 mod search;
 mod split;
 
+pub use analytic::weighted::{AGGREGATES, WEIGHT};
 pub use ast::{Analytic, Field, ParseError, Pattern, Query, Search};
 pub use cancel::{Cancel, CancelOnDrop, RunningQuery, cancel_running_queries, running_queries};
 

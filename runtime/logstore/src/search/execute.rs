@@ -358,6 +358,16 @@ impl LogReader {
         };
         let names = columns::names(analytic, &star_keys);
         let rows_sql = rows.select(&columns::select_list(&names, &mut b), false);
+        if analytic.weighted.is_some()
+            && let Some(counted) = self.count_distinct(&rows_sql)?
+            && let Some((columns, rows)) = self.run_weighted(analytic, &names, &counted)?
+        {
+            return Ok(SearchResult::Table {
+                columns,
+                rows,
+                processed_rows: counted.rows,
+            });
+        }
         let mut sql = analytic.with_log(&rows_sql);
         if groups(&analytic.sql) {
             // `with_log` puts our `log` first. Materialised, SQLite computes each column once
@@ -389,7 +399,7 @@ impl LogReader {
 
     /// A result value as text: integers plainly, reals exactly as SQLite's `CAST(x AS TEXT)`
     /// prints them (`3.0`, `0.1`), text as is, NULL as `None`.
-    fn render(&self, v: ValueRef<'_>) -> Result<Option<String>, QueryError> {
+    pub(crate) fn render(&self, v: ValueRef<'_>) -> Result<Option<String>, QueryError> {
         Ok(match v {
             ValueRef::Null => None,
             ValueRef::Integer(i) => Some(i.to_string()),
@@ -416,7 +426,7 @@ fn groups(sql: &str) -> bool {
 }
 
 /// SQLite's own message for a failed analytic statement.
-fn sqlite_message(e: rusqlite::Error) -> QueryError {
+pub(crate) fn sqlite_message(e: rusqlite::Error) -> QueryError {
     let message = match e {
         rusqlite::Error::SqliteFailure(_, Some(m)) => m,
         rusqlite::Error::SqlInputError { msg, .. } => msg,

@@ -21,8 +21,11 @@
 //! - **Access path** ([`execute`]): with FTS5 terms, a search either scans the time range
 //!   (dense matches; stops after the page) or starts from the FTS5 matches (rare matches),
 //!   estimated per query from the id span of the range and a capped FTS5 count.
-//! - **GROUP BY** statements get `log` materialised (half the time of SQLite's flattened
-//!   plan on 1M lines); others stream, so `LIMIT` stops early.
+//! - **GROUP BY** statements that allow it ([`fclocal_sls_query::Analytic::weighted`]) run
+//!   over counted rows: the lines are counted per distinct combination of the columns the
+//!   statement reads in one hash pass, and SQLite groups those (`weighted.rs`). Other GROUP
+//!   BY statements get `log` materialised (half the time of SQLite's flattened plan on 1M
+//!   lines); the rest stream, so `LIMIT` stops early.
 //! - **Limits** ([`fclocal_sls_query::limits`], `crate::reader::budget`): a query is at most
 //!   64 KiB, a search 500 terms and 32 levels of `(`/`not`, an SQL expression 1,000 chained
 //!   operators; a query runs at most 30 s (`fclocal start --query-timeout`), makes values of
@@ -41,6 +44,7 @@
 //! | `compile_search.rs` | search AST → SQL expression (FTS5 prefilter + exact predicates) |
 //! | `columns.rs` | the analytic `log` table's columns |
 //! | `execute.rs` | [`crate::LogReader::search`] |
+//! | `weighted.rs` | GROUP BY over counted rows |
 //! | `histogram.rs` | [`crate::LogReader::histogram`] |
 
 mod binder;
@@ -50,6 +54,7 @@ mod error;
 mod execute;
 mod histogram;
 mod request;
+mod weighted;
 
 pub use error::QueryError;
 pub use request::{SearchRequest, SearchResult};

@@ -10,6 +10,17 @@ use rusqlite::{Connection, Result};
 
 use super::{fields, values};
 
+/// Registers `fcl_real_from_bits(i)`: the REAL whose IEEE 754 bits are the INTEGER `i`.
+/// The weighted GROUP BY path (`crate::search`) hands REAL values to SQL this way, exactly.
+pub(crate) fn register_real_from_bits(conn: &Connection) -> Result<()> {
+    conn.create_scalar_function("fcl_real_from_bits", 1, super::pure(), |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Integer(bits) => Value::Real(f64::from_bits(bits as u64)),
+            _ => Value::Null,
+        })
+    })
+}
+
 /// Registers `fcl_value`.
 pub(crate) fn register(conn: &Connection) -> Result<()> {
     conn.create_scalar_function("fcl_value", 2, super::pure(), |ctx| {

@@ -5,7 +5,7 @@
 //! | file | functions |
 //! |---|---|
 //! | `search.rs` | `fcl_*_match`, `fcl_field`, `fcl_in_range`, `fcl_*phrase` (search predicates) |
-//! | `columns.rs` | `fcl_value` (a typed column of `log`) |
+//! | `columns.rs` | `fcl_value` (a typed column of `log`), `fcl_real_from_bits` |
 //! | `aggregate.rs` | `count_if`, `approx_distinct`, `approx_percentile`, `max_by`, `min_by`, `fcl_max_n`, `fcl_min_n`, `histogram`, `arbitrary`, `bool_and`, `bool_or` |
 //! | `time.rs` | `date_trunc`, `date_format`, `date_parse`, `date_add`, `date_diff`, `from_iso8601_timestamp`, `from_unixtime`, `to_unixtime`, `now`, `time_series` |
 //! | `text.rs` | `regexp_*`, `split_part`, `strpos`, `json_extract_scalar`, `json_parse`, `truncate`, `fcl_element_at`/`element_at`, `fcl_array`, `cardinality` |
@@ -19,6 +19,8 @@ mod text;
 mod time;
 mod values;
 
+pub(crate) use values::typed_ref;
+
 use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 
@@ -26,9 +28,16 @@ use rusqlite::functions::FunctionFlags;
 pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     search::register(conn)?;
     columns::register(conn)?;
+    columns::register_real_from_bits(conn)?;
     aggregate::register(conn)?;
     time::register(conn)?;
     text::register(conn)
+}
+
+/// Registers only `fcl_value`, on the writer's connection: migration 5 backfills the
+/// typed columns of `crate::fc_fields` with it, so they hold exactly what reads computed.
+pub(crate) fn register_for_migrations(conn: &Connection) -> rusqlite::Result<()> {
+    columns::register(conn)
 }
 
 /// Flags of a pure function: same result for the same arguments, safe anywhere (views,

@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use rusqlite::types::{Value, ValueRef};
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use serde_json::Value as Json;
 
 /// A log value as SQL sees it: canonical integers (`200`, `-3`, `0`; no leading zeros, fits
@@ -21,6 +21,27 @@ pub(crate) fn typed(text: &str) -> Value {
             _ => Value::Text(text.to_owned()),
         },
         Number::No => Value::Text(text.to_owned()),
+    }
+}
+
+/// [`typed`] without copying text: what the writer binds into the typed columns of
+/// `crate::fc_fields`, so they hold what `fcl_value` would give.
+pub(crate) fn typed_ref(text: &str) -> ToSqlOutput<'_> {
+    match typed_kind(text) {
+        Some(v) => ToSqlOutput::Owned(v),
+        None => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+    }
+}
+
+/// [`typed`]'s number, or `None` for text.
+fn typed_kind(text: &str) -> Option<Value> {
+    match classify(text) {
+        Number::Integer => text.parse::<i64>().ok().map(Value::Integer),
+        Number::Real => match text.parse::<f64>() {
+            Ok(f) if f.is_finite() => Some(Value::Real(f)),
+            _ => None,
+        },
+        Number::No => None,
     }
 }
 
@@ -204,5 +225,27 @@ mod tests {
                 Value::Text("a".into())
             ]
         );
+    }
+
+    #[test]
+    fn typed_ref_agrees_with_typed() {
+        for text in [
+            "200",
+            "-3",
+            "0.25",
+            "1e3",
+            "007",
+            "abc",
+            "",
+            "99999999999999999999",
+            "1e999",
+        ] {
+            let owned = match typed_ref(text) {
+                ToSqlOutput::Owned(v) => v,
+                ToSqlOutput::Borrowed(r) => owned(r),
+                _ => unreachable!(),
+            };
+            assert_eq!(owned, typed(text), "{text}");
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! The analytic statement (after the first top-level `|`, reference/sls.md §6): parsed by
 //! sqlparser ([`mod@parse`], in the [`dialect`] SLS's SQL needs), checked against SLS's rules
 //! and rewritten for SQLite ([`rewrite`]), and analysed for the `log` columns it reads
-//! ([`columns`]). [`walk`] is the tree traversal the last two share.
+//! ([`columns`]), and for GROUP BY statements that allow it, rewritten once more to read
+//! counted rows ([`weighted`]). [`walk`] is the tree traversal they share.
 
 mod columns;
 mod depth;
@@ -9,6 +10,7 @@ mod dialect;
 mod parse;
 mod rewrite;
 mod walk;
+pub(crate) mod weighted;
 
 use crate::ast::{Analytic, ParseError};
 
@@ -20,10 +22,13 @@ pub(crate) fn parse(query: &str, start: usize, sql: &str) -> Result<Analytic, Pa
     let mut statement = parse::parse(sql).map_err(error)?;
     rewrite::rewrite(&mut statement).map_err(error)?;
     let reads = columns::columns(&mut statement).map_err(error)?;
+    let sql = statement.to_string();
+    let weighted = weighted::weighted(&mut statement, &reads.columns, reads.selects_star);
     Ok(Analytic {
-        sql: statement.to_string(),
+        sql,
         columns: reads.columns,
         selects_star: reads.selects_star,
+        weighted,
     })
 }
 
@@ -53,10 +58,9 @@ fn offset_in(sql: &str, place: Place) -> usize {
 /// See [`Analytic::with_log`]: `WITH log AS (rows_sql)` in front of the statement, merged
 /// into the statement's own `WITH` if it has one (SQLite allows one `WITH` per statement).
 ///
-/// [`Analytic::sql`] is sqlparser's rendering, so a statement with CTEs starts with exactly
+/// `sql` ([`Analytic::sql`] or [`Analytic::weighted`]) is sqlparser's rendering, so a statement with CTEs starts with exactly
 /// `WITH ` or `WITH RECURSIVE `.
-pub(crate) fn with_log(analytic: &Analytic, rows_sql: &str) -> String {
-    let sql = analytic.sql.as_str();
+pub(crate) fn with_log(sql: &str, rows_sql: &str) -> String {
     for with in ["WITH RECURSIVE ", "WITH "] {
         if let Some(rest) = sql.strip_prefix(with) {
             return format!("{with}log AS ({rows_sql}), {rest}");
@@ -71,30 +75,29 @@ mod tests {
 
     use super::*;
 
-    fn analytic(sql: &str) -> Analytic {
-        Analytic {
-            sql: sql.to_string(),
-            columns: Vec::new(),
-            selects_star: false,
-        }
+    fn analytic_sql(sql: &str) -> String {
+        sql.to_string()
     }
 
     #[test]
     fn with_log_prepends_or_merges() {
         assert_eq!(
-            with_log(&analytic("SELECT a FROM log LIMIT 100"), "SELECT 1 AS a"),
+            with_log(
+                &analytic_sql("SELECT a FROM log LIMIT 100"),
+                "SELECT 1 AS a"
+            ),
             "WITH log AS (SELECT 1 AS a) SELECT a FROM log LIMIT 100"
         );
         assert_eq!(
             with_log(
-                &analytic("WITH t AS (SELECT a FROM log) SELECT a FROM t LIMIT 100"),
+                &analytic_sql("WITH t AS (SELECT a FROM log) SELECT a FROM t LIMIT 100"),
                 "R"
             ),
             "WITH log AS (R), t AS (SELECT a FROM log) SELECT a FROM t LIMIT 100"
         );
         assert_eq!(
             with_log(
-                &analytic("WITH RECURSIVE t AS (SELECT 1) SELECT 1 FROM t"),
+                &analytic_sql("WITH RECURSIVE t AS (SELECT 1) SELECT 1 FROM t"),
                 "R"
             ),
             "WITH RECURSIVE log AS (R), t AS (SELECT 1) SELECT 1 FROM t"
