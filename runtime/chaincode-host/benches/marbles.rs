@@ -18,11 +18,15 @@ use std::time::{Duration, Instant};
 
 use fclocal_chaincode_host::WasmChaincode;
 use fclocal_engine::chaincode::{ChaincodeLimits, ChaincodeRuntime};
-use fclocal_ledger::chaincode::ChaincodeRegistry;
+use fclocal_ledger::chaincode::{ChaincodeRegistry, FunctionInvoker, NoFunctionInvoker};
+use fclocal_ledger::endorse::Client;
+use fclocal_ledger::identity::{Role, Signer};
 use fclocal_ledger::ledger::Ledger;
 use fclocal_ledger::model::TxValidationCode;
 use fclocal_ledger::network::NetworkConfig;
 use fclocal_ledger::siglimit::{self, SignatureLimit};
+use fclocal_ledger::simulate::simulate;
+use fclocal_ledger::store::Store;
 
 const UNITED: &str = "United Marbles";
 
@@ -102,7 +106,7 @@ fn report_limit(
         let label = format!("  {}", phase.label);
         if let Some(line) = phase
             .cpu_per_tx
-            .and_then(|cpu| limit.cpu_share_line(&label, cpu))
+            .and_then(|cpu| limit.cpu_share_line(&label, cpu, phase.tx_per_sec))
         {
             println!("{line}");
         }
@@ -134,11 +138,9 @@ fn main() {
         .expect("network");
         let engine = ChaincodeRuntime::new(None).expect("engine");
         let component = engine.load(&component_path).expect("marbles.wasm");
+        let chaincode = Arc::new(WasmChaincode::new(component, ChaincodeLimits::default()));
         let mut registry = ChaincodeRegistry::new();
-        registry.register(
-            "marbles",
-            Arc::new(WasmChaincode::new(component, ChaincodeLimits::default())),
-        );
+        registry.register("marbles", chaincode.clone());
         let ledger = Arc::new(Ledger::open(dir.path(), network, registry).expect("open"));
         println!(
             "Marbles (WebAssembly) on the ledger: {n} marbles, 2 endorsing peers (AND), {} cores",
@@ -165,5 +167,32 @@ fn main() {
         report_limit(&before, &after, message_len, &[transfers, creates]);
         let ledger = Arc::into_inner(ledger).expect("all tasks done");
         ledger.close().await;
+        simulations(dir.path(), &chaincode, n.min(2000));
     });
+}
+
+/// One peer's share of a transfer, alone: `set_owner` simulated on one
+/// thread against the committed marbles, nothing signed or ordered.
+fn simulations(dir: &std::path::Path, chaincode: &Arc<WasmChaincode>, n: usize) {
+    let store = Store::open(dir.join("ledger.redb")).expect("reopen the store");
+    let snapshot = store.snapshot().expect("snapshot");
+    let client = Client::new(Signer::generate("Org1MSP", Role::Client), "bench");
+    let invoker: Arc<dyn FunctionInvoker> = Arc::new(NoFunctionInvoker);
+    let proposals: Vec<_> = (0..n)
+        .map(|i| {
+            let args = [format!("m{i:07}"), "o1".to_owned(), UNITED.to_owned()];
+            client.proposal("marbles", "set_owner", &args)
+        })
+        .collect();
+    let start = Instant::now();
+    for proposal in &proposals {
+        let payload =
+            simulate(proposal, chaincode.as_ref(), &snapshot, &invoker).expect("simulates");
+        assert!(payload.response.is_success(), "{:?}", payload.response);
+    }
+    let each = start.elapsed() / n as u32;
+    println!(
+        "simulation alone (1 thread): {:.1} µs per set_owner call",
+        each.as_secs_f64() * 1e6
+    );
 }

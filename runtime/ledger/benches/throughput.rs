@@ -130,11 +130,11 @@ fn end_to_end(n: usize) {
         println!("{}", limit.ratio_line("  end to end, creates", creates));
         // Robust to neighbours: CPU per transaction, fclocal's and the signatures' own.
         println!("{}", limit.cpu_line().unwrap_or_default());
-        for (label, cpu) in [
-            ("  end to end, transfers", per_tx(cpu_between, cpu_after)),
-            ("  end to end, creates", per_tx(cpu_before, cpu_between)),
+        for (label, cpu, rate) in [
+            ("  end to end, transfers", per_tx(cpu_between, cpu_after), transfers),
+            ("  end to end, creates", per_tx(cpu_before, cpu_between), creates),
         ] {
-            if let Some(line) = cpu.and_then(|cpu| limit.cpu_share_line(label, cpu)) {
+            if let Some(line) = cpu.and_then(|cpu| limit.cpu_share_line(label, cpu, rate)) {
                 println!("{line}");
             }
         }

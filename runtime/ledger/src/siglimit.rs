@@ -79,14 +79,21 @@ impl SignatureLimit {
     }
 
     /// How much of `process_cpu_per_tx` (a ledger's CPU per committed transaction) the
-    /// signature work accounts for.
-    pub fn cpu_share_line(&self, label: &str, process_cpu_per_tx: Duration) -> Option<String> {
+    /// signature work accounts for, and how many cores the ledger kept busy at
+    /// `tx_per_sec` (below the core count: waits, or other processes on the machine).
+    pub fn cpu_share_line(
+        &self,
+        label: &str,
+        process_cpu_per_tx: Duration,
+        tx_per_sec: f64,
+    ) -> Option<String> {
         let per_tx = self.cpu_per_tx()?;
         Some(format!(
-            "{label}: {:.1} µs of CPU per tx, of which signatures {:.1} µs ({:.2})",
+            "{label}: {:.1} µs of CPU per tx, of which signatures {:.1} µs ({:.2}); {:.2} cores busy",
             process_cpu_per_tx.as_secs_f64() * 1e6,
             per_tx.as_secs_f64() * 1e6,
-            per_tx.as_secs_f64() / process_cpu_per_tx.as_secs_f64()
+            per_tx.as_secs_f64() / process_cpu_per_tx.as_secs_f64(),
+            process_cpu_per_tx.as_secs_f64() * tx_per_sec
         ))
     }
 
