@@ -379,10 +379,10 @@ impl FunctionHost {
             return None;
         }
         let request_id = log.request_id().to_owned();
-        log.frame(&framing::initialize_start(&request_id));
+        log.frame_held(&framing::initialize_start(&request_id));
         let timeout = Duration::from_secs(u64::from(spec.initialization_timeout_secs));
         let initialized = instance.initialize(context, timeout, log.clone()).await;
-        log.frame(&framing::initialize_end(&request_id));
+        log.frame_held(&framing::initialize_end(&request_id));
         Some(initialized)
     }
 
@@ -468,9 +468,9 @@ impl FunctionHost {
             return self.finish(&log, failed).await;
         }
 
-        log.frame(&framing::invoke_start(&request_id));
+        log.frame_held(&framing::invoke_start(&request_id));
         let invocation = call(instance, &context, log.clone()).await;
-        log.frame(&framing::invoke_end(&request_id));
+        log.frame_held(&framing::invoke_end(&request_id));
         let done = report(
             invocation.duration,
             invocation.memory_used_bytes,
@@ -486,9 +486,12 @@ impl FunctionHost {
         mut report: Report<T>,
     ) -> Result<Report<T>, InvokeError> {
         log.report_dropped(&self.log_budgets.limit());
-        // Only this function's lines: another function's flood is not ours to wait for.
+        // Only this function's lines: another function's flood is not ours to
+        // wait for. The held frames travel with the flush (one writer wake-up).
         if let Some(writer) = &self.writer {
-            writer.flush_key(log.key()).await?;
+            writer
+                .append_keyed_and_flush(log.key(), log.take_held())
+                .await?;
         }
         report.log_tail = log.tail();
         Ok(report)

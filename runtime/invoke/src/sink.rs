@@ -74,6 +74,9 @@ pub struct InvocationLog {
     writer: Option<LogWriter>,
     echo: Option<Arc<dyn LineEcho>>,
     tail: Mutex<Tail>,
+    /// Records not yet handed to the writer: frames wait for the next line
+    /// or the final flush (see [`InvocationLog::frame_held`]).
+    held: Mutex<Vec<LogRecord>>,
     /// The per-minute budgets the guest's lines are charged to, if any.
     budget: Option<Budget>,
     /// `service/function`: the producer key its lines are queued under, so
@@ -172,6 +175,7 @@ impl InvocationLog {
             writer,
             echo,
             tail: Mutex::new(Tail::default()),
+            held: Mutex::new(Vec::new()),
             budget,
         }
     }
@@ -234,14 +238,35 @@ impl InvocationLog {
     /// They are stored as records and echoed verbatim, without the
     /// timestamp prefix, as FC prints them.
     pub fn frame(&self, text: &str) {
-        self.record(SystemTime::now(), "INFO", text, text);
+        self.record(SystemTime::now(), "INFO", text, text, Hand::Now);
+    }
+
+    /// [`InvocationLog::frame`] for the frames around a call (`FC Invoke
+    /// Start/End`, `FC Initialize Start/End`): echoed and added to the tail
+    /// at once, but handed to the writer with the next line, or with the
+    /// flush that ends the invocation ([`InvocationLog::take_held`]). Most
+    /// invocations print nothing, so their two frames then reach the
+    /// logstore in the same message as the flush: one wake-up of the writer
+    /// and one commit, which is most of what a quiet HTTP request waits
+    /// for. Each keeps its own timestamp.
+    pub fn frame_held(&self, text: &str) {
+        self.record(SystemTime::now(), "INFO", text, text, Hand::Hold);
+    }
+
+    /// The records not yet handed to the writer, for the caller to store
+    /// (with [`LogWriter::append_keyed_and_flush`]).
+    pub fn take_held(&self) -> Vec<LogRecord> {
+        self.held
+            .lock()
+            .map(|mut held| std::mem::take(&mut *held))
+            .unwrap_or_default()
     }
 
     /// Records a line at `level`, formatted as FC formats function lines.
     pub fn record_line(&self, level: &str, message: &str) {
         let time = SystemTime::now();
         let formatted = format_line(time, &self.request_id, level, message);
-        self.record(time, level, message, &formatted);
+        self.record(time, level, message, &formatted, Hand::Now);
     }
 
     /// The last [`LOG_TAIL_BYTES`] of formatted log.
@@ -249,7 +274,7 @@ impl InvocationLog {
         self.tail.lock().map(|tail| tail.text()).unwrap_or_default()
     }
 
-    fn record(&self, time: SystemTime, level: &str, message: &str, formatted: &str) {
+    fn record(&self, time: SystemTime, level: &str, message: &str, formatted: &str, hand: Hand) {
         if let Some(echo) = &self.echo {
             echo.echo(formatted);
         }
@@ -279,10 +304,39 @@ impl InvocationLog {
                 ("message".to_owned(), message.to_owned()),
             ],
         };
-        if let Err(error) = writer.append_keyed(&self.key, vec![record]) {
+        if hand == Hand::Hold {
+            if let Ok(mut held) = self.held.lock() {
+                held.push(record);
+                return;
+            }
+        }
+        let mut records = self.take_held();
+        records.push(record);
+        if let Err(error) = writer.append_keyed(&self.key, records) {
             tracing::warn!("cannot store a log line of {}: {error}", self.request_id);
         }
     }
+}
+
+impl Drop for InvocationLog {
+    /// An invocation whose future was dropped (its caller gave up, the
+    /// server stopped) never reached the final flush: its held frames are
+    /// still stored, without waiting.
+    fn drop(&mut self) {
+        let held = self.take_held();
+        if let (Some(writer), false) = (&self.writer, held.is_empty())
+            && let Err(error) = writer.append_keyed(&self.key, held)
+        {
+            tracing::warn!("cannot store a log line of {}: {error}", self.request_id);
+        }
+    }
+}
+
+/// Whether a record goes to the writer now or waits for the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hand {
+    Now,
+    Hold,
 }
 
 impl LogSink for InvocationLog {
@@ -293,7 +347,7 @@ impl LogSink for InvocationLog {
         }
         let time = SystemTime::now();
         let formatted = format_line(time, &self.request_id, level, message);
-        self.record(time, level, message, &formatted);
+        self.record(time, level, message, &formatted, Hand::Now);
     }
 }
 
@@ -369,6 +423,94 @@ impl Tail {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fclocal_logstore::{LogQuery, LogStore};
+
+    fn fields() -> Arc<RecordFields> {
+        Arc::new(RecordFields {
+            project: "p".into(),
+            logstore: "l".into(),
+            source: "s".into(),
+            service: "svc".into(),
+            topic: "svc".into(),
+            function: "fn".into(),
+            instance_id: "c-1".into(),
+        })
+    }
+
+    fn open_store() -> (tempfile::TempDir, LogStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LogStore::open(&dir.path().join("logs.db")).unwrap();
+        store
+            .ensure_logstore("p", "l", fclocal_logstore::LogstoreConfig::default())
+            .unwrap();
+        (dir, store)
+    }
+
+    /// The stored messages, oldest first.
+    fn stored(store: &LogStore) -> Vec<String> {
+        let query = LogQuery {
+            project: Some("p".into()),
+            logstore: Some("l".into()),
+            ..LogQuery::default()
+        };
+        store
+            .reader()
+            .unwrap()
+            .query(&query)
+            .unwrap()
+            .iter()
+            .map(|line| line.get("message").unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn held_frames_reach_the_store_with_the_final_flush() {
+        let (_dir, store) = open_store();
+        let writer = store.writer();
+        let log = InvocationLog::new("r1", fields(), writer.clone(), None, false);
+        log.frame_held("FC Invoke Start RequestId: r1");
+        log.frame_held("FC Invoke End RequestId: r1");
+        writer.flush().await.unwrap();
+        assert!(stored(&store).is_empty(), "held, not yet handed over");
+        assert!(
+            log.tail().contains("FC Invoke End"),
+            "the tail has them at once"
+        );
+        writer
+            .append_keyed_and_flush(log.key(), log.take_held())
+            .await
+            .unwrap();
+        assert_eq!(
+            stored(&store),
+            [
+                "FC Invoke Start RequestId: r1",
+                "FC Invoke End RequestId: r1"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_line_carries_the_held_frame_before_it() {
+        let (_dir, store) = open_store();
+        let writer = store.writer();
+        let log = InvocationLog::new("r2", fields(), writer.clone(), None, false);
+        log.frame_held("FC Invoke Start RequestId: r2");
+        log.line(line(LineSource::Stdout, "working"));
+        writer.flush().await.unwrap();
+        assert_eq!(stored(&store), ["FC Invoke Start RequestId: r2", "working"]);
+        assert!(log.take_held().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_dropped_log_still_stores_its_held_frames() {
+        let (_dir, store) = open_store();
+        let writer = store.writer();
+        let log = InvocationLog::new("r3", fields(), writer.clone(), None, false);
+        log.frame_held("FC Invoke Start RequestId: r3");
+        drop(log);
+        writer.flush().await.unwrap();
+        assert_eq!(stored(&store), ["FC Invoke Start RequestId: r3"]);
+    }
 
     fn line(source: LineSource, text: &str) -> CapturedLine {
         CapturedLine {

@@ -55,6 +55,14 @@ pub(crate) enum Command {
         scope: Scope,
         reply: Reply<Result<()>>,
     },
+    /// An `Append` under `key` and a `Flush` of that key, in one message: one wake-up of the
+    /// writer instead of two for the common "store these lines and tell me when" of an
+    /// invocation that ends.
+    AppendFlush {
+        key: Key,
+        pending: Pending,
+        reply: Reply<Result<()>>,
+    },
     /// Create or describe a project.
     EnsureProject {
         name: String,
@@ -260,6 +268,30 @@ impl LogWriter {
         self.flush_scope(Scope::Key(Some(key.clone()))).await
     }
 
+    /// [`LogWriter::append_keyed`] then [`LogWriter::flush_key`], sent to the writer as one
+    /// message (one thread wake-up, which is most of the hand-off's cost when the server is
+    /// otherwise idle). `records` may be empty: then it is just the flush.
+    pub async fn append_keyed_and_flush(
+        &self,
+        key: &Arc<str>,
+        records: Vec<LogRecord>,
+    ) -> Result<()> {
+        if records.is_empty() {
+            return self.flush_key(key).await;
+        }
+        for rec in &records {
+            validate_name("project", &rec.project)?;
+            validate_name("logstore", &rec.logstore)?;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.shared.send(Command::AppendFlush {
+            key: Some(key.clone()),
+            pending: Pending::Records(records),
+            reply: Reply::Async(tx),
+        })?;
+        rx.await.unwrap_or_else(|_| Err(self.shared.closed()))
+    }
+
     async fn flush_scope(&self, scope: Scope) -> Result<()> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.shared.send(Command::Flush {
@@ -357,6 +389,18 @@ impl Worker {
                 before: self.fresh.next_seq(),
                 reply,
             }),
+            Command::AppendFlush {
+                key,
+                pending,
+                reply,
+            } => {
+                self.fresh.push(key.clone(), pending);
+                self.waiters.push(Waiter {
+                    scope: Scope::Key(key),
+                    before: self.fresh.next_seq(),
+                    reply,
+                });
+            }
             // Catalogue and retention commands are barriers: earlier appends commit first.
             Command::EnsureProject {
                 name,
