@@ -304,11 +304,11 @@ impl InvocationLog {
                 ("message".to_owned(), message.to_owned()),
             ],
         };
-        if hand == Hand::Hold {
-            if let Ok(mut held) = self.held.lock() {
-                held.push(record);
-                return;
-            }
+        if hand == Hand::Hold
+            && let Ok(mut held) = self.held.lock()
+        {
+            held.push(record);
+            return;
         }
         let mut records = self.take_held();
         records.push(record);
