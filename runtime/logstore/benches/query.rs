@@ -3,8 +3,10 @@
 //! with the full-text index, then p50/p95 of
 //! - keyword searches (`error`, `*`, one request id, a field and a word: newest 100 lines
 //!   plus the match count),
-//! - GROUP BYs: on FC's fields (`functionName`, `level`, `requestId` with 10,000 groups),
-//!   on a key only some lines have (`userId`), and, as a baseline on the same rows, the
+//! - GROUP BYs: on FC's fields (`functionName`, `level`, `__topic__`: from the per-minute
+//!   counts; `requestId` with 10,000 groups: from the lines),
+//!   on a key only some lines have (`userId`: from the per-minute value counts, and with a
+//!   topic filter from the lines), and, as a baseline on the same rows, the
 //!   same `functionName`/`userId` group-bys in plain SQLite (`contents ->> '$.key'`),
 //! - a one-hour histogram with 60 buckets, for `*` and for `error`.
 //!
@@ -95,7 +97,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         report(name, 20, || reader.search(&r).map(drop))?;
     }
 
-    for key in ["functionName", "level", "requestId", "userId"] {
+    for key in ["functionName", "level", "__topic__", "requestId", "userId"] {
         let group = request(
             &format!("* | select {key}, count(*) as c group by {key} limit 100000"),
             0,
@@ -106,6 +108,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             || reader.search(&group).map(drop),
         )?;
     }
+    // The same from the counts' whole minutes plus the lines of the two cut minutes.
+    let cut = SearchRequest {
+        from: base + Duration::from_secs(30),
+        to: base + Duration::from_secs(HOUR - 30),
+        ..request(
+            "* | select functionName, count(*) as c group by functionName limit 100000",
+            0,
+        )
+    };
+    report(
+        "`* | select functionName, …` range cut mid-minute",
+        5,
+        || reader.search(&cut).map(drop),
+    )?;
+    // With a topic the per-key counts do not apply: the lines, scanned on two connections.
+    let lines = SearchRequest {
+        topic: Some("my-service".into()),
+        ..request(
+            "* | select userId, count(*) as c group by userId limit 100000",
+            0,
+        )
+    };
+    report(
+        "`* | select userId, …` with a topic (lines, 2 scans)",
+        5,
+        || reader.search(&lines).map(drop),
+    )?;
     let sqlite = rusqlite::Connection::open(&path)?;
     sqlite.pragma_update(None, "mmap_size", 64 * 1024 * 1024)?;
     let from_ns = 1_735_689_600_i64 * 1_000_000_000;
@@ -144,6 +173,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     drop(reader);
     store.close()?;
+    let size: u64 = ["", "-wal"]
+        .iter()
+        .filter_map(|suffix| {
+            let mut p = path.clone().into_os_string();
+            p.push(suffix);
+            std::fs::metadata(p).ok().map(|m| m.len())
+        })
+        .sum();
+    println!(
+        "  database size                {:.1} MiB ({:.0} bytes/line)",
+        size as f64 / (1 << 20) as f64,
+        size as f64 / n.max(1) as f64
+    );
     Ok(())
 }
 

@@ -12,22 +12,19 @@ use rusqlite::{CachedStatement, Connection, params};
 use crate::batch::Pending;
 use crate::catalog::{Catalog, OpenedGroup, StoreState};
 use crate::codec;
-use crate::fc_fields;
 use crate::group::{GroupAppend, ShardChoice};
+use crate::key_counts::KeyBatch;
 use crate::migrations::NEXT_LOG_ID;
 use crate::model::{LogRecord, to_unix_nanos};
+use crate::rollup;
 use crate::routing::shard_for_hash_key;
 
 /// The line insert, cached on the connection.
 /// Ids are explicit (see `migrations.rs`, version 4): SQLite's own choice, `max(id) + 1`,
 /// would reuse the ids of the newest lines after a sweep deleted them.
-/// The last eight columns are FC's fields (`crate::fc_fields`, migration 5), in
-/// [`FC_FIELDS`](crate::fc_fields::FC_FIELDS) order.
 const INSERT_LOG: &str = "INSERT INTO logs
-    (id, logstore_id, shard, seq, time_ns, topic, source, tags, contents,
-     fc_service, fc_function, fc_qualifier, fc_version, fc_request, fc_instance,
-     fc_cold_start, fc_level)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+    (id, logstore_id, shard, seq, time_ns, topic, source, tags, contents)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 /// The group insert, cached on the connection.
 const INSERT_GROUP: &str = "INSERT INTO loggroups
@@ -50,8 +47,9 @@ impl Default for Buffers {
     }
 }
 
-/// Inserts every queued write of `items`, in order, using the caller's transaction. `now`
-/// is the receive time of `append` records.
+/// Inserts every queued write of `items`, in order, using the caller's transaction, and
+/// adds the lines to the per-minute counts (`crate::rollup`). `now` is the receive time of
+/// `append` records.
 pub(crate) fn insert_all<'a>(
     conn: &Connection,
     catalog: &mut Catalog,
@@ -68,6 +66,8 @@ pub(crate) fn insert_all<'a>(
         group: conn.prepare_cached(INSERT_GROUP)?,
         bufs,
         next_id,
+        counts: rollup::Batch::default(),
+        keys: KeyBatch::default(),
     };
     for item in items {
         match item {
@@ -75,7 +75,8 @@ pub(crate) fn insert_all<'a>(
             Pending::Group(group) => rows.group(catalog, group, now)?,
         }
     }
-    Ok(())
+    rows.counts.flush(conn)?;
+    rows.keys.flush(conn)
 }
 
 /// A group whose lines are being inserted.
@@ -128,6 +129,10 @@ struct Rows<'c> {
     /// The id of the next line inserted (read once per transaction: this writer is the
     /// only one, and a rolled-back transaction reads it again).
     next_id: i64,
+    /// The transaction's per-minute counts, written once at its end.
+    counts: rollup::Batch,
+    /// The transaction's per-minute value counts of every key (`crate::key_counts`).
+    keys: KeyBatch,
 }
 
 /// The fields SLS keeps per group rather than per line.
@@ -176,27 +181,27 @@ impl Rows<'_> {
                 codec::encode_into(&mut self.bufs.contents, &rec.contents).map_err(to_sql_err)?;
             let id = self.next_id;
             self.next_id += 1;
-            let [f0, f1, f2, f3, f4, f5, f6, f7] = fc_fields::values(&rec.contents);
+            let time_ns = to_unix_nanos(rec.time);
             self.log.execute(params![
                 id,
                 row.store_id,
                 row.shard,
                 // Sequence numbers stay far below i64::MAX.
                 seq as i64,
-                to_unix_nanos(rec.time),
+                time_ns,
                 rec.topic,
                 rec.source,
                 tags,
                 contents,
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
             ])?;
+            self.counts.add(
+                row.store_id,
+                time_ns,
+                &rec.topic,
+                &rec.source,
+                &rec.contents,
+            );
+            self.keys.add(row.store_id, time_ns, &rec.contents);
             row.add(seq, id);
         }
         for (row, _) in &open {
@@ -230,26 +235,26 @@ impl Rows<'_> {
                 codec::encode_into(&mut self.bufs.contents, &log.contents).map_err(to_sql_err)?;
             let id = self.next_id;
             self.next_id += 1;
-            let [f0, f1, f2, f3, f4, f5, f6, f7] = fc_fields::values(&log.contents);
+            let time_ns = to_unix_nanos(log.time);
             self.log.execute(params![
                 id,
                 row.store_id,
                 row.shard,
                 seq as i64,
-                to_unix_nanos(log.time),
+                time_ns,
                 group.topic,
                 group.source,
                 tags,
                 contents,
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
             ])?;
+            self.counts.add(
+                row.store_id,
+                time_ns,
+                &group.topic,
+                &group.source,
+                &log.contents,
+            );
+            self.keys.add(row.store_id, time_ns, &log.contents);
             row.add(seq, id);
         }
         self.finish(&row)

@@ -115,31 +115,56 @@
 //!   and ids at or below the newest kept line are never handed out anyway.
 
 //!
-//! # Version 5: FC's fields as columns
+//! # Version 5: per-minute counts of FC's fields
 //!
 //! ```text
-//! logs + fc_service, fc_function, fc_qualifier, fc_version,   -- ANY: INTEGER, REAL,
-//!        fc_request, fc_instance, fc_cold_start, fc_level      -- TEXT or NULL
-//! INDEX logs_fc (logstore_id, time_ns, topic, source, fc_service, fc_function,
-//!                fc_qualifier, fc_version, fc_request, fc_instance, fc_cold_start, fc_level)
+//! log_rollups (logstore_id, minute,        -- minute = time_ns / 60e9 (lines from 1970 on)
+//!              combo,                      -- BLOB: fcl_rollup_key of the next six columns
+//!              topic, source,              -- TEXT
+//!              service, function,          -- ANY: what fcl_value(contents, 'serviceName'),
+//!              qualifier, level,           --      'functionName', … gives (INTEGER, REAL,
+//!                                          --      TEXT or NULL)
+//!              lines,                      -- how many lines have that combination
+//!              PK (logstore_id, minute, combo)) WITHOUT ROWID
 //! ```
 //!
 //! Design notes:
-//! - The content keys Function Compute writes on every line (`crate::fc_fields`) also get a
-//!   column each: analytic SQL reading them (`select functionName, count(*) … group by`)
-//!   read the narrow index `logs_fc` from the time range on, never the wide row nor its JSON
-//!   (1M lines: ~0.35 s for the rows and their JSON → ~0.1 s for the index).
-//! - Each holds what `fcl_value(contents, key)` returns (the first occurrence, typed as
-//!   reads type it, NULL when absent), so using the column changes no result. `ANY` in a
-//!   STRICT table keeps INTEGER/REAL/TEXT as given. The writer fills them
-//!   (`insert.rs`); this migration backfills them with `fcl_value` itself, which the
-//!   store registers on its connection before migrating.
-//! - Search predicates (`functionName:x`) still read `contents`: they match tokens, not
-//!   whole values. `message` has no column: it is the one FC field that is long and unique.
-//! - `logs_by_time` stays: counts and page selection scan it, and it is a quarter of the
-//!   width of `logs_fc`.
-//! - Cost: every line writes one more index entry of ~100 bytes (ingest measured in
-//!   `benches/query.rs`), and the backfill rewrites every existing line once.
+//! - `select functionName, count(*) … group by functionName` over an hour of FC logs reads
+//!   every line's JSON (1M lines: ~0.7 s; an index of these fields as columns cost a quarter
+//!   of the ingest rate and 47 % more disk, and still read 1M index entries). These counts
+//!   answer it from ~60 rows per combination an hour; only the minutes cut by the query's
+//!   range are read from the lines (`crate::search::rollup`).
+//! - Only fields with few values per minute: `__topic__`, `__source__`, `serviceName`,
+//!   `functionName`, `qualifier`, `level` (`crate::rollup::KEYS`). `requestId`,
+//!   `instanceID` or `message` would make a row per invocation or line.
+//! - `combo` is the primary key rather than the six columns because SQL equality would merge
+//!   NULLs (never equal) wrongly and `1`/`1.0` (equal) wrongly; it keeps type and bytes.
+//! - The writer adds a transaction's counts once per distinct row at its end (an upsert);
+//!   a TTL sweep deletes the counts of the minutes it emptied and recounts the minute its
+//!   cutoff falls in (`crate::rollup::after_sweep`), so counts always equal the lines.
+//! - This migration counts the existing lines with the same functions reads use
+//!   (`fcl_value`, registered with `fcl_rollup_key` on the writer's connection before
+//!   migrating).
+//!
+//! ```text
+//! log_key_minutes  (logstore_id, minute, lines)           -- lines the writer counted below
+//! log_key_values   (logstore_id, key, minute, value TEXT, -- of those, how many have value
+//!                   lines)                                --   as key's first occurrence
+//! log_key_overflow (logstore_id, key, minute)             -- key had > 256 values (or one
+//!                                                         --   > 128 bytes): not counted
+//!                  all WITHOUT ROWID, primary key = the columns before `lines`
+//! ```
+//!
+//! - The same for **any** content key, so a GROUP BY on a key FC does not know
+//!   (`userId`) reads a few rows per minute too (`crate::key_counts`): 1M lines' JSON take
+//!   ~0.5 s to read on the bench machine, even on two cores.
+//! - Bounded: a key with many values per minute (messages, request ids of a busy
+//!   function) is marked in `log_key_overflow` and its values dropped; such minutes are
+//!   read from the lines.
+//! - Not backfilled and never recounted: a minute is used only while the lines counted
+//!   here (`log_key_minutes`) equal its lines in `log_rollups`, so minutes written before
+//!   this migration, or cut by a sweep (which drops these rows up to its cutoff's minute),
+//!   are read from the lines.
 
 /// Application id written to the database header (`FCLS`), so a foreign SQLite file is told
 /// apart from an fclocal logstore.
@@ -266,31 +291,54 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     INSERT INTO meta (only, database_id, retired_up_to)
         VALUES (1, lower(hex(randomblob(16))), coalesce((SELECT max(id) FROM logs), 0));
     "#,
-    // 5: FC's fields as typed columns, and a covering index for analytic SQL over them.
+    // 5: per-minute counts of FC's fields.
     r#"
-    ALTER TABLE logs ADD COLUMN fc_service ANY;
-    ALTER TABLE logs ADD COLUMN fc_function ANY;
-    ALTER TABLE logs ADD COLUMN fc_qualifier ANY;
-    ALTER TABLE logs ADD COLUMN fc_version ANY;
-    ALTER TABLE logs ADD COLUMN fc_request ANY;
-    ALTER TABLE logs ADD COLUMN fc_instance ANY;
-    ALTER TABLE logs ADD COLUMN fc_cold_start ANY;
-    ALTER TABLE logs ADD COLUMN fc_level ANY;
+    CREATE TABLE log_rollups (
+        logstore_id INTEGER NOT NULL,
+        minute      INTEGER NOT NULL,
+        combo       BLOB NOT NULL,
+        topic       TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        service     ANY,
+        function    ANY,
+        qualifier   ANY,
+        level       ANY,
+        lines       INTEGER NOT NULL,
+        PRIMARY KEY (logstore_id, minute, combo)
+    ) STRICT, WITHOUT ROWID;
 
-    UPDATE logs SET
-        fc_service    = fcl_value(contents, 'serviceName'),
-        fc_function   = fcl_value(contents, 'functionName'),
-        fc_qualifier  = fcl_value(contents, 'qualifier'),
-        fc_version    = fcl_value(contents, 'versionId'),
-        fc_request    = fcl_value(contents, 'requestId'),
-        fc_instance   = fcl_value(contents, 'instanceID'),
-        fc_cold_start = fcl_value(contents, 'coldStart'),
-        fc_level      = fcl_value(contents, 'level')
-    WHERE contents <> '{}';
+    INSERT INTO log_rollups
+        (logstore_id, minute, combo, topic, source, service, function, qualifier, level, lines)
+    SELECT logstore_id, minute, fcl_rollup_key(topic, source, s, f, q, v),
+           topic, source, s, f, q, v, count(*)
+    FROM (SELECT logstore_id, time_ns / 60000000000 AS minute, topic, source,
+                 fcl_value(contents, 'serviceName') AS s, fcl_value(contents, 'functionName') AS f,
+                 fcl_value(contents, 'qualifier') AS q, fcl_value(contents, 'level') AS v
+          FROM logs WHERE time_ns >= 0)
+    GROUP BY 1, 2, 3;
 
-    CREATE INDEX logs_fc ON logs (logstore_id, time_ns, topic, source,
-        fc_service, fc_function, fc_qualifier, fc_version, fc_request, fc_instance,
-        fc_cold_start, fc_level);
+    CREATE TABLE log_key_minutes (
+        logstore_id INTEGER NOT NULL,
+        minute      INTEGER NOT NULL,
+        lines       INTEGER NOT NULL,
+        PRIMARY KEY (logstore_id, minute)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE log_key_values (
+        logstore_id INTEGER NOT NULL,
+        key         TEXT NOT NULL,
+        minute      INTEGER NOT NULL,
+        value       TEXT NOT NULL,
+        lines       INTEGER NOT NULL,
+        PRIMARY KEY (logstore_id, key, minute, value)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE log_key_overflow (
+        logstore_id INTEGER NOT NULL,
+        key         TEXT NOT NULL,
+        minute      INTEGER NOT NULL,
+        PRIMARY KEY (logstore_id, key, minute)
+    ) STRICT, WITHOUT ROWID;
     "#,
 ];
 

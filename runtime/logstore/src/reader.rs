@@ -33,6 +33,18 @@ pub struct LogReader {
     pub(crate) path: PathBuf,
     /// The query running on `conn`, as its progress handler sees it (see [`budget`]).
     pub(crate) watch: budget::Watch,
+    /// A second connection under the same watch, opened on first use, scanning half of a
+    /// large GROUP BY's lines on another core (`crate::search::parallel`).
+    pub(crate) helper: std::sync::OnceLock<std::sync::Mutex<Connection>>,
+    /// How long connections wait for a lock, for opening `helper` like `conn`.
+    pub(crate) busy_timeout: Duration,
+}
+
+/// Registers the SQL functions queries use on a reader connection and puts it under `watch`.
+pub(crate) fn prepare(conn: &mut Connection, path: &Path, watch: &budget::Watch) -> Result<()> {
+    query::register_functions(conn).ctx(path, "registering SQL functions")?;
+    crate::udf::register(conn).ctx(path, "registering the SLS SQL functions")?;
+    budget::install(conn, watch).ctx(path, "setting the query limits")
 }
 
 impl LogReader {
@@ -66,14 +78,14 @@ impl LogReader {
                 latest,
             });
         }
-        query::register_functions(&conn).ctx(path, "registering SQL functions")?;
-        crate::udf::register(&conn).ctx(path, "registering the SLS SQL functions")?;
         let watch = budget::Watch::default();
-        budget::install(&mut conn, &watch).ctx(path, "setting the query limits")?;
+        prepare(&mut conn, path, &watch)?;
         Ok(LogReader {
             conn,
             path: path.to_path_buf(),
             watch,
+            helper: std::sync::OnceLock::new(),
+            busy_timeout,
         })
     }
 

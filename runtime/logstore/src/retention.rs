@@ -3,7 +3,8 @@
 //! like the lines themselves; `shards.next_group` is left alone, so cursors keep growing,
 //! and `meta.retired_up_to` is raised to the largest line id deleted, so line ids keep
 //! growing too (followers such as `--forward-logs` rely on that; see `migrations.rs`,
-//! version 4).
+//! version 4). The per-minute counts (`log_rollups`, `log_key_*`) lose the swept lines in
+//! the same transaction (`crate::rollup::after_sweep`, `crate::key_counts::after_sweep`).
 //!
 //! Runs on the writer thread (it is a write), between append transactions, as one
 //! transaction per sweep. A logstore with `ttl_days >= 3650` ([`TTL_FOREVER_DAYS`]) is never
@@ -37,6 +38,10 @@ pub(crate) fn sweep(conn: &mut Connection, now: SystemTime) -> rusqlite::Result<
         }
         let cutoff = now_ns.saturating_sub(ttl_days.saturating_mul(DAY_NS));
         let (lines, newest, largest) = delete_lines(&tx, id, cutoff)?;
+        if lines > 0 {
+            crate::rollup::after_sweep(&tx, id, cutoff)?;
+            crate::key_counts::after_sweep(&tx, id, cutoff)?;
+        }
         deleted += lines;
         largest_id = largest_id.max(largest);
         for (shard, max_seq) in newest.into_iter().enumerate() {

@@ -99,11 +99,8 @@ fn the_migration_indexes_existing_lines() {
          DROP TABLE logs_fts; DROP TABLE logs_fts_pending;
          DROP TABLE loggroups; DROP TABLE meta;
          ALTER TABLE shards DROP COLUMN next_group; ALTER TABLE shards DROP COLUMN created;
-         DROP INDEX logs_fc;
-         ALTER TABLE logs DROP COLUMN fc_service; ALTER TABLE logs DROP COLUMN fc_function;
-         ALTER TABLE logs DROP COLUMN fc_qualifier; ALTER TABLE logs DROP COLUMN fc_version;
-         ALTER TABLE logs DROP COLUMN fc_request; ALTER TABLE logs DROP COLUMN fc_instance;
-         ALTER TABLE logs DROP COLUMN fc_cold_start; ALTER TABLE logs DROP COLUMN fc_level;
+         DROP TABLE log_rollups; DROP TABLE log_key_minutes; DROP TABLE log_key_values;
+         DROP TABLE log_key_overflow;
          PRAGMA user_version = 1;",
     )
     .expect("downgrade");

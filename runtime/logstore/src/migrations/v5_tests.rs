@@ -1,38 +1,14 @@
-//! Version 5: FC's fields get typed columns, backfilled on existing files and filled by the
-//! writer, and analytic SQL reading them gives what it gave from the JSON.
+//! Version 5: per-minute counts of FC's fields, counted on existing files by the migration
+//! and kept by the writer, and GROUP BYs answered from them give what the lines give.
 
 use std::time::{Duration, UNIX_EPOCH};
 
 use rusqlite::Connection;
 
 use super::{APPLICATION_ID, MIGRATIONS};
-use crate::fc_fields::FC_FIELDS;
 use crate::{LogRecord, LogStore, SearchRequest, SearchResult};
 
-/// The columns version 5 adds, in order.
-pub(super) const COLUMNS: [&str; 8] = [
-    "fc_service",
-    "fc_function",
-    "fc_qualifier",
-    "fc_version",
-    "fc_request",
-    "fc_instance",
-    "fc_cold_start",
-    "fc_level",
-];
-
 const SEC: i64 = 1_000_000_000;
-
-#[test]
-fn the_migration_names_every_field_column() {
-    assert_eq!(COLUMNS, FC_FIELDS.map(|(_, c)| c));
-    for (key, column) in FC_FIELDS {
-        assert!(
-            MIGRATIONS[4].contains(&format!("{column:<13} = fcl_value(contents, '{key}')")),
-            "{key}"
-        );
-    }
-}
 
 /// A version-4 file with lines whose FC-looking keys have odd shapes: numbers, duplicates,
 /// non-string JSON (a file edited by hand), a key only in tags, a key in another case.
@@ -82,34 +58,13 @@ fn version_4_file(path: &std::path::Path) {
             rusqlite::params![
                 seq as i64 + 1,
                 seq as i64,
-                (seq as i64 + 1) * SEC,
+                seq as i64 * 50 * SEC,
                 tags,
                 contents
             ],
         )
         .expect("line");
     }
-}
-
-/// Per line: every FC column equals `fcl_value(contents, key)`, type included.
-fn same_as_fcl_value(path: &std::path::Path) -> Vec<bool> {
-    let conn = Connection::open(path).expect("sqlite");
-    crate::udf::register_for_migrations(&conn).expect("fcl_value");
-    let each = FC_FIELDS
-        .iter()
-        .map(|(k, c)| {
-            format!(
-                "{c} IS fcl_value(contents, '{k}') AND typeof({c}) = typeof(fcl_value(contents, '{k}'))"
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    conn.prepare(&format!("SELECT {each} FROM logs ORDER BY id"))
-        .and_then(|mut s| {
-            s.query_map([], |r| r.get(0))
-                .and_then(|rows| rows.collect())
-        })
-        .expect("compare")
 }
 
 fn table(store: &LogStore, query: &str) -> Vec<Vec<Option<String>>> {
@@ -131,85 +86,103 @@ fn table(store: &LogStore, query: &str) -> Vec<Vec<Option<String>>> {
     }
 }
 
+/// Queries answered from the counts, and the columns each reads.
+const QUERIES: &[(&str, &str)] = &[
+    (
+        "* | select functionName, typeof(functionName) as t, count(*) as c group by functionName order by c, t, functionName",
+        "functionName",
+    ),
+    (
+        "* | select qualifier, level, count(level) as n, count(*) as c group by qualifier, level order by c, qualifier, level",
+        "qualifier, level",
+    ),
+    (
+        "* | select __topic__, count(distinct functionName) as f, min(serviceName) as s, count(*) as c group by __topic__",
+        "__topic__, functionName, serviceName",
+    ),
+];
+
+/// A result's rows.
+type Table = Vec<Vec<Option<String>>>;
+
+/// Each of [`QUERIES`] from the counts and from the lines (`FROM (SELECT … FROM log)`).
+fn both_ways(store: &LogStore) -> Vec<(Table, Table)> {
+    QUERIES
+        .iter()
+        .map(|(query, columns)| {
+            let lines = query.replacen(
+                " group by ",
+                &format!(" from (select {columns} from log) group by "),
+                1,
+            );
+            (table(store, query), table(store, &lines))
+        })
+        .collect()
+}
+
+fn rollups(conn: &Connection) -> Vec<Vec<String>> {
+    conn.prepare(
+        "SELECT logstore_id, minute, hex(combo), topic, source, quote(service), quote(function),
+                quote(qualifier), quote(level), lines FROM log_rollups ORDER BY 1, 2, 3",
+    )
+    .and_then(|mut s| {
+        s.query_map([], |r| {
+            (0..10)
+                .map(|i| r.get_ref(i).map(|v| format!("{v:?}")))
+                .collect()
+        })
+        .and_then(|rows| rows.collect())
+    })
+    .expect("rollups")
+}
+
 #[test]
-fn version_4_files_are_backfilled_with_what_reads_computed() {
+fn version_4_files_are_counted_with_what_reads_compute() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("logs.db");
     version_4_file(&path);
     let store = LogStore::open(&path).expect("migrates");
-    {
-        let conn = Connection::open(&path).expect("sqlite");
-        let rows: Vec<(Option<String>, String)> = conn
-            .prepare("SELECT quote(fc_function), typeof(fc_level) FROM logs ORDER BY id")
-            .and_then(|mut s| {
-                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .and_then(|rows| rows.collect())
-            })
-            .expect("columns");
-        let f: Vec<&str> = rows
-            .iter()
-            .map(|(f, _)| f.as_deref().unwrap_or(""))
-            .collect();
-        assert_eq!(f, ["'a'", "'007'", "42", "12", "NULL", "NULL"]);
-        let levels: Vec<&str> = rows.iter().map(|(_, l)| l.as_str()).collect();
-        assert_eq!(levels, ["text", "text", "null", "null", "null", "null"]);
-        let index: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_schema WHERE name = 'logs_fc'",
-                [],
-                |r| r.get(0),
-            )
-            .expect("index");
-        assert_eq!(index, 1);
+    let conn = Connection::open(&path).expect("sqlite");
+    let (rows, lines): (i64, i64) = conn
+        .query_row("SELECT count(*), sum(lines) FROM log_rollups", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("counts");
+    assert_eq!(lines, 6, "every line counted once");
+    assert!(rows >= 5, "{rows}: distinct combinations and minutes");
+    for (i, (counted, from_lines)) in both_ways(&store).into_iter().enumerate() {
+        assert_eq!(counted, from_lines, "{}", QUERIES[i].0);
     }
-
-    assert_eq!(same_as_fcl_value(&path), [true; 6]);
-    // And the analytic `log` table shows them as before: typed, first occurrence, NULL when
-    // absent; a key in tags or in another case is not the content key.
-    let by_column = table(
-        &store,
-        "* | select functionName, typeof(functionName) as t, qualifier, typeof(qualifier) as q, versionId, \"__tag__:functionName\" as tag order by __time__",
-    );
-    let expect = |v: &[Option<&str>]| -> Vec<Option<String>> {
-        v.iter().map(|s| s.map(str::to_owned)).collect()
-    };
+    // Typed, first occurrence, NULL when absent; a key in tags or in another case is not
+    // the content key.
     assert_eq!(
-        by_column,
+        table(
+            &store,
+            "* | select functionName, typeof(functionName) as t, count(*) as c group by functionName order by c, t, functionName",
+        ),
         [
-            expect(&[Some("a"), Some("text"), None, Some("null"), None, None]),
-            expect(&[Some("007"), Some("text"), None, Some("null"), None, None]),
-            expect(&[
-                Some("42"),
-                Some("integer"),
-                Some("1.5"),
-                Some("real"),
-                None,
-                None
-            ]),
-            expect(&[
-                Some("12"),
-                Some("integer"),
-                None,
-                Some("null"),
-                Some("{\"x\":1}"),
-                None
-            ]),
-            expect(&[None, Some("null"), None, Some("null"), None, Some("tag")]),
-            expect(&[None, Some("null"), None, Some("null"), None, None]),
+            ["12", "integer", "1"],
+            ["42", "integer", "1"],
+            ["007", "text", "1"],
+            ["a", "text", "1"],
         ]
+        .iter()
+        .map(|r| r.iter().map(|v| Some(v.to_string())).collect::<Vec<_>>())
+        .chain([vec![None, Some("null".to_owned()), Some("2".to_owned())]])
+        .collect::<Vec<_>>()
     );
     store.close().expect("close");
 }
 
 #[test]
-fn the_writer_fills_the_columns_like_the_backfill() {
+fn the_writer_counts_like_the_migration() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("logs.db");
     let store = LogStore::open(&path).expect("open");
-    let line = |contents: &[(&str, &str)], tags: &[(&str, &str)]| LogRecord {
+    let line = |secs: u64, contents: &[(&str, &str)], tags: &[(&str, &str)]| LogRecord {
         project: "p".into(),
         logstore: "ls".into(),
-        time: UNIX_EPOCH + Duration::from_secs(5),
+        time: UNIX_EPOCH + Duration::from_secs(secs),
         topic: "t".into(),
         source: "s".into(),
         tags: tags
@@ -226,8 +199,10 @@ fn the_writer_fills_the_columns_like_the_backfill() {
         .expect("logstore");
     let w = store.writer();
     w.append(vec![
-        line(&[("functionName", "a"), ("level", "INFO")], &[]),
+        line(5, &[("functionName", "a"), ("level", "INFO")], &[]),
+        line(65, &[("functionName", "a"), ("level", "INFO")], &[]),
         line(
+            70,
             &[
                 ("functionName", "42"),
                 ("functionName", "dup"),
@@ -235,23 +210,30 @@ fn the_writer_fills_the_columns_like_the_backfill() {
             ],
             &[],
         ),
-        line(&[("FunctionName", "case")], &[("functionName", "tag")]),
+        line(71, &[("FunctionName", "case")], &[("functionName", "tag")]),
     ])
     .expect("append");
     w.flush_blocking().expect("flush");
-    assert_eq!(same_as_fcl_value(&path), [true; 3]);
+    w.append(vec![line(
+        6,
+        &[("functionName", "a"), ("level", "INFO")],
+        &[],
+    )])
+    .expect("append");
+    w.flush_blocking().expect("flush");
     let conn = Connection::open(&path).expect("sqlite");
-    let f: Vec<Option<String>> = conn
-        .prepare("SELECT quote(fc_function) FROM logs ORDER BY id")
-        .and_then(|mut s| {
-            s.query_map([], |r| r.get(0))
-                .and_then(|rows| rows.collect())
-        })
-        .expect("column");
-    assert_eq!(
-        f,
-        [Some("'a'".into()), Some("42".into()), Some("NULL".into())]
-    );
+    crate::udf::register_for_migrations(&conn).expect("functions");
+    let by_writer = rollups(&conn);
+    assert_eq!(by_writer.len(), 4, "{by_writer:?}");
+    let m = MIGRATIONS[4];
+    let backfill =
+        &m[m.find("INSERT INTO").expect("backfill")..m.find("CREATE TABLE log_key").expect("next")];
+    conn.execute_batch(&format!("DELETE FROM log_rollups; {backfill}"))
+        .expect("recount");
+    assert_eq!(rollups(&conn), by_writer);
     drop(conn);
+    for (i, (counted, from_lines)) in both_ways(&store).into_iter().enumerate() {
+        assert_eq!(counted, from_lines, "{}", QUERIES[i].0);
+    }
     store.close().expect("close");
 }

@@ -7,7 +7,6 @@
 //! | `__time_ns_part__` | `l.time_ns % 1000000000` |
 //! | `__topic__`, `__source__` | `l.topic`, `l.source` |
 //! | `__tag__:k` | `fcl_value(l.tags, 'k')` |
-//! | FC's fields (`functionName`, `requestId`, …; exact case) | their column, e.g. `l.fc_function` (`crate::fc_fields`; the same values) |
 //! | anything else | `fcl_value(l.contents, 'name')`: INTEGER/REAL for numeric text, else TEXT, NULL if absent; a dotted name walks into JSON |
 //!
 //! Reserved names are matched case-insensitively (SQL identifiers are); content keys are
@@ -78,13 +77,10 @@ fn expr(name: &str, b: &mut Binder) -> String {
             let key = b.bind(name["__tag__:".len()..].to_owned());
             format!("fcl_value(l.tags, {key})")
         }
-        _ => match crate::fc_fields::column(name) {
-            Some(column) => format!("l.{column}"),
-            None => {
-                let key = b.bind(name.to_owned());
-                format!("fcl_value(l.contents, {key})")
-            }
-        },
+        _ => {
+            let key = b.bind(name.to_owned());
+            format!("fcl_value(l.contents, {key})")
+        }
     }
 }
 

@@ -358,8 +358,18 @@ impl LogReader {
         };
         let names = columns::names(analytic, &star_keys);
         let rows_sql = rows.select(&columns::select_list(&names, &mut b), false);
-        if analytic.weighted.is_some()
-            && let Some(counted) = self.count_distinct(&rows_sql)?
+        let counted = if analytic.weighted.is_none() {
+            None
+        } else if let Some(counted) = self.count_from_rollups(id, range, topic, search, &names)? {
+            Some(counted)
+        } else if let Some(counted) =
+            self.count_from_key_counts(id, range, topic, search, &names)?
+        {
+            Some(counted)
+        } else {
+            self.count_distinct_lines(id, range, topic, search, &names, &rows_sql)?
+        };
+        if let Some(counted) = counted
             && let Some((columns, rows)) = self.run_weighted(analytic, &names, &counted)?
         {
             return Ok(SearchResult::Table {

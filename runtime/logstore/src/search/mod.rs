@@ -23,7 +23,12 @@
 //!   estimated per query from the id span of the range and a capped FTS5 count.
 //! - **GROUP BY** statements that allow it ([`fclocal_sls_query::Analytic::weighted`]) run
 //!   over counted rows: the lines are counted per distinct combination of the columns the
-//!   statement reads in one hash pass, and SQLite groups those (`weighted.rs`). Other GROUP
+//!   statement reads in one hash pass, and SQLite groups those (`weighted.rs`); with search
+//!   `*` over FC's low-cardinality fields the combinations come from per-minute counts kept
+//!   at ingest, and only the partial minutes at the range's edges from lines (`rollup.rs`);
+//!   for one content key from per-minute value counts (`key_counts.rs`); otherwise a large
+//!   range's lines are counted in two halves on two cores (`parallel.rs`).
+//!   Other GROUP
 //!   BY statements get `log` materialised (half the time of SQLite's flattened plan on 1M
 //!   lines); the rest stream, so `LIMIT` stops early.
 //! - **Limits** ([`fclocal_sls_query::limits`], `crate::reader::budget`): a query is at most
@@ -45,6 +50,9 @@
 //! | `columns.rs` | the analytic `log` table's columns |
 //! | `execute.rs` | [`crate::LogReader::search`] |
 //! | `weighted.rs` | GROUP BY over counted rows |
+//! | `rollup.rs` | those counts from `log_rollups` for FC's fields |
+//! | `key_counts.rs` | those counts from `log_key_values` for any one content key |
+//! | `parallel.rs` | those counts from the lines on two connections, for large ranges |
 //! | `histogram.rs` | [`crate::LogReader::histogram`] |
 
 mod binder;
@@ -53,7 +61,10 @@ mod compile_search;
 mod error;
 mod execute;
 mod histogram;
+mod key_counts;
+mod parallel;
 mod request;
+mod rollup;
 mod weighted;
 
 pub use error::QueryError;

@@ -35,76 +35,116 @@ const ROWS_PARAM: &str = ":__fcl_weighted_rows__";
 /// A result table: column names, then rows of rendered values.
 pub(crate) type Table = (Vec<String>, Vec<Vec<Option<String>>>);
 
-/// The distinct combinations of a scan and how many rows had each.
+/// The distinct combinations of one or more scans and how many rows had each.
 #[derive(Debug, Default)]
 pub(crate) struct Counted {
     /// Each combination as a JSON array of its values and, last, its count.
     groups: Vec<Vec<Json>>,
-    /// Rows read.
+    /// Where each combination (its values as bytes) is in `groups`.
+    index: HashMap<Vec<u8>, usize>,
+    /// Memory the combinations take, roughly.
+    bytes: usize,
+    /// Rows read (lines, when a scan's rows stand for several).
     pub(crate) rows: u64,
+}
+
+impl Counted {
+    /// Adds `other`'s combinations and rows (in `other`'s order after this one's), as if its
+    /// rows had been read after this one's; `false` when there are too many.
+    pub(crate) fn merge(&mut self, other: Counted) -> bool {
+        let mut keys: Vec<Vec<u8>> = vec![Vec::new(); other.groups.len()];
+        for (key, at) in other.index {
+            keys[at] = key;
+        }
+        self.rows += other.rows;
+        for (key, group) in keys.into_iter().zip(other.groups) {
+            let weight = match group.last() {
+                Some(Json::Number(n)) => n.as_u64().unwrap_or(0),
+                _ => 0,
+            };
+            if let Some(&at) = self.index.get(key.as_slice()) {
+                if let Some(Json::Number(n)) = self.groups[at].last_mut() {
+                    *n = (n.as_u64().unwrap_or(0) + weight).into();
+                }
+                continue;
+            }
+            self.bytes += 2 * key.len() + 64;
+            if self.bytes > MAX_GROUP_BYTES {
+                return false;
+            }
+            self.index.insert(key, self.groups.len());
+            self.groups.push(group);
+        }
+        true
+    }
+}
+
+impl Counted {
+    /// Counts `weight` rows of one column with `value` (`crate::search::key_counts`);
+    /// `false` when it cannot travel as JSON exactly or there are too many combinations.
+    pub(crate) fn add_one(&mut self, value: ValueRef<'_>, weight: u64) -> bool {
+        let mut key = Vec::with_capacity(32);
+        let json = match value {
+            ValueRef::Null => {
+                key.push(0);
+                Json::Null
+            }
+            ValueRef::Integer(n) => {
+                key.push(1);
+                key.extend_from_slice(&n.to_le_bytes());
+                Json::from(n)
+            }
+            ValueRef::Text(t) => {
+                key.push(2);
+                key.extend_from_slice(&t.len().to_le_bytes());
+                key.extend_from_slice(t);
+                match std::str::from_utf8(t) {
+                    Ok(t) => Json::from(t),
+                    Err(_) => return false,
+                }
+            }
+            ValueRef::Real(f) => {
+                key.push(3);
+                key.extend_from_slice(&f.to_bits().to_le_bytes());
+                serde_json::json!({ "real": f.to_bits() as i64 })
+            }
+            ValueRef::Blob(_) => return false,
+        };
+        self.rows += weight;
+        if let Some(&at) = self.index.get(key.as_slice()) {
+            if let Some(Json::Number(n)) = self.groups[at].last_mut() {
+                *n = (n.as_u64().unwrap_or(0) + weight).into();
+            }
+            return true;
+        }
+        self.bytes += 2 * key.len() + 64;
+        if self.bytes > MAX_GROUP_BYTES {
+            return false;
+        }
+        self.index.insert(key, self.groups.len());
+        self.groups.push(vec![json, Json::from(weight)]);
+        true
+    }
 }
 
 impl LogReader {
     /// Reads `rows_sql` (columns = the statement's `log` columns) and counts its distinct
     /// rows; `None` when a value cannot travel as JSON exactly or there are too many.
     pub(crate) fn count_distinct(&self, rows_sql: &str) -> Result<Option<Counted>, QueryError> {
-        let mut stmt = self.conn.prepare(rows_sql).map_err(sqlite_message)?;
-        let width = stmt.column_count();
-        let mut rows = stmt.query([]).map_err(sqlite_message)?;
-        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut counted = Counted::default();
-        let mut key: Vec<u8> = Vec::with_capacity(256);
-        let mut bytes = 0usize;
-        while let Some(row) = rows.next().map_err(sqlite_message)? {
-            counted.rows += 1;
-            key.clear();
-            for i in 0..width {
-                match row.get_ref(i).map_err(sqlite_message)? {
-                    ValueRef::Null => key.push(0),
-                    ValueRef::Integer(n) => {
-                        key.push(1);
-                        key.extend_from_slice(&n.to_le_bytes());
-                    }
-                    ValueRef::Text(t) => {
-                        key.push(2);
-                        key.extend_from_slice(&t.len().to_le_bytes());
-                        key.extend_from_slice(t);
-                    }
-                    ValueRef::Real(f) => {
-                        key.push(3);
-                        key.extend_from_slice(&f.to_bits().to_le_bytes());
-                    }
-                    ValueRef::Blob(_) => return Ok(None),
-                }
-            }
-            if let Some(&at) = index.get(key.as_slice()) {
-                if let Some(Json::Number(n)) = counted.groups[at].last_mut() {
-                    *n = (n.as_u64().unwrap_or(0) + 1).into();
-                }
-                continue;
-            }
-            bytes += 2 * key.len() + 64;
-            if bytes > MAX_GROUP_BYTES {
-                return Ok(None);
-            }
-            let mut group = Vec::with_capacity(width + 1);
-            for i in 0..width {
-                group.push(match row.get_ref(i).map_err(sqlite_message)? {
-                    ValueRef::Integer(n) => Json::from(n),
-                    // The bits, so the value comes back exactly (see the module doc).
-                    ValueRef::Real(f) => serde_json::json!({ "real": f.to_bits() as i64 }),
-                    ValueRef::Text(t) => match std::str::from_utf8(t) {
-                        Ok(t) => Json::from(t),
-                        Err(_) => return Ok(None),
-                    },
-                    _ => Json::Null,
-                });
-            }
-            group.push(Json::from(1u64));
-            index.insert(key.clone(), counted.groups.len());
-            counted.groups.push(group);
-        }
-        Ok(Some(counted))
+        Ok(self
+            .count_into(&mut counted, rows_sql, false)?
+            .then_some(counted))
+    }
+
+    /// Adds the rows of `sql` to `counted`; see [`count_into`].
+    pub(crate) fn count_into(
+        &self,
+        counted: &mut Counted,
+        sql: &str,
+        weighted: bool,
+    ) -> Result<bool, QueryError> {
+        count_into(&self.conn, counted, sql, weighted)
     }
 
     /// Runs `analytic`'s weighted statement over `counted`, whose columns are `names`.
@@ -152,6 +192,76 @@ impl LogReader {
         }
         Ok(Some((columns, table)))
     }
+}
+
+/// Adds the rows of `sql` to `counted`. With `weighted`, the last column is not a value
+/// but how many lines the row stands for (`crate::search::rollup`). `false` when a value
+/// cannot travel as JSON exactly or there are too many combinations: give up then.
+pub(crate) fn count_into(
+    conn: &rusqlite::Connection,
+    counted: &mut Counted,
+    sql: &str,
+    weighted: bool,
+) -> Result<bool, QueryError> {
+    let mut stmt = conn.prepare(sql).map_err(sqlite_message)?;
+    let width = stmt.column_count() - usize::from(weighted);
+    let mut rows = stmt.query([]).map_err(sqlite_message)?;
+    let mut key: Vec<u8> = Vec::with_capacity(256);
+    while let Some(row) = rows.next().map_err(sqlite_message)? {
+        let weight = if weighted {
+            u64::try_from(row.get::<_, i64>(width).map_err(sqlite_message)?).unwrap_or(0)
+        } else {
+            1
+        };
+        counted.rows += weight;
+        key.clear();
+        for i in 0..width {
+            match row.get_ref(i).map_err(sqlite_message)? {
+                ValueRef::Null => key.push(0),
+                ValueRef::Integer(n) => {
+                    key.push(1);
+                    key.extend_from_slice(&n.to_le_bytes());
+                }
+                ValueRef::Text(t) => {
+                    key.push(2);
+                    key.extend_from_slice(&t.len().to_le_bytes());
+                    key.extend_from_slice(t);
+                }
+                ValueRef::Real(f) => {
+                    key.push(3);
+                    key.extend_from_slice(&f.to_bits().to_le_bytes());
+                }
+                ValueRef::Blob(_) => return Ok(false),
+            }
+        }
+        if let Some(&at) = counted.index.get(key.as_slice()) {
+            if let Some(Json::Number(n)) = counted.groups[at].last_mut() {
+                *n = (n.as_u64().unwrap_or(0) + weight).into();
+            }
+            continue;
+        }
+        counted.bytes += 2 * key.len() + 64;
+        if counted.bytes > MAX_GROUP_BYTES {
+            return Ok(false);
+        }
+        let mut group = Vec::with_capacity(width + 1);
+        for i in 0..width {
+            group.push(match row.get_ref(i).map_err(sqlite_message)? {
+                ValueRef::Integer(n) => Json::from(n),
+                // The bits, so the value comes back exactly (see the module doc).
+                ValueRef::Real(f) => serde_json::json!({ "real": f.to_bits() as i64 }),
+                ValueRef::Text(t) => match std::str::from_utf8(t) {
+                    Ok(t) => Json::from(t),
+                    Err(_) => return Ok(false),
+                },
+                _ => Json::Null,
+            });
+        }
+        group.push(Json::from(weight));
+        counted.index.insert(key.clone(), counted.groups.len());
+        counted.groups.push(group);
+    }
+    Ok(true)
 }
 
 #[cfg(test)]

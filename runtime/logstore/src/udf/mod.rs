@@ -19,7 +19,7 @@ mod text;
 mod time;
 mod values;
 
-pub(crate) use values::typed_ref;
+pub(crate) use values::{owned, typed, typed_ref};
 
 use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
@@ -34,15 +34,17 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     text::register(conn)
 }
 
-/// Registers only `fcl_value`, on the writer's connection: migration 5 backfills the
-/// typed columns of `crate::fc_fields` with it, so they hold exactly what reads computed.
+/// Registers `fcl_value` and `fcl_rollup_key` on the writer's connection: migration 5 and
+/// TTL sweeps count lines into `log_rollups` with them (`crate::rollup`), so the counts
+/// hold exactly what reads compute.
 pub(crate) fn register_for_migrations(conn: &Connection) -> rusqlite::Result<()> {
-    columns::register(conn)
+    columns::register(conn)?;
+    crate::rollup::register(conn)
 }
 
 /// Flags of a pure function: same result for the same arguments, safe anywhere (views,
 /// triggers, indexes), so SQLite may factor calls out of loops.
-fn pure() -> FunctionFlags {
+pub(crate) fn pure() -> FunctionFlags {
     FunctionFlags::SQLITE_UTF8
         | FunctionFlags::SQLITE_DETERMINISTIC
         | FunctionFlags::SQLITE_INNOCUOUS

@@ -24,8 +24,8 @@ pub(crate) fn typed(text: &str) -> Value {
     }
 }
 
-/// [`typed`] without copying text: what the writer binds into the typed columns of
-/// `crate::fc_fields`, so they hold what `fcl_value` would give.
+/// [`typed`] without copying text: what the writer counts in `log_rollups`
+/// (`crate::rollup`), so the counts hold what `fcl_value` would give.
 pub(crate) fn typed_ref(text: &str) -> ToSqlOutput<'_> {
     match typed_kind(text) {
         Some(v) => ToSqlOutput::Owned(v),

@@ -1,0 +1,186 @@
+//! GROUP BYs on one content key read the per-minute value counts (`crate::key_counts`)
+//! instead of every line's JSON.
+//!
+//! When a statement has a weighted form, the search is `*`, there is no topic filter and the
+//! statement reads exactly one column that is a plain content key (`userId`; no reserved
+//! name, no dotted path), each whole minute in `[from, to)` whose counts cover all its lines
+//! (see `crate::key_counts`) gives its values' counts, typed as `fcl_value` types them,
+//! plus a NULL row for its lines without the key; the edge minutes and the minutes not
+//! covered are read from the lines, in time order. Anything else returns `None`.
+
+use std::collections::{BTreeMap, HashSet};
+
+use fclocal_sls_query::Search;
+use rusqlite::types::ValueRef;
+
+use super::error::QueryError;
+use super::execute::sqlite_message;
+use super::weighted::Counted;
+use crate::LogReader;
+use crate::rollup::MINUTE_NS;
+
+/// Per minute: its lines (from `log_rollups`) and the lines `crate::key_counts` counted.
+type Coverage = BTreeMap<i64, (i64, i64)>;
+
+impl LogReader {
+    /// The values of the one key `names` holds over the lines of logstore `id` in `range`,
+    /// counted from `log_key_values` where they cover the minute; `None` when the statement
+    /// or search is not one these counts answer.
+    pub(crate) fn count_from_key_counts(
+        &self,
+        id: i64,
+        range: (i64, i64),
+        topic: Option<&str>,
+        search: &Search,
+        names: &[String],
+    ) -> Result<Option<Counted>, QueryError> {
+        let [key] = names else {
+            return Ok(None);
+        };
+        if *search != Search::All
+            || topic.is_some()
+            || key.is_empty()
+            || key.starts_with("__")
+            || key.contains('.')
+        {
+            return Ok(None);
+        }
+        let (from, to) = range;
+        if from < 0 {
+            return Ok(None);
+        }
+        let first = from / MINUTE_NS + i64::from(from % MINUTE_NS != 0);
+        let end = to.div_euclid(MINUTE_NS);
+        if first >= end {
+            return Ok(None);
+        }
+        let coverage = self.coverage(id, key, first, end)?;
+        let mut values = self.key_values(id, key, first, end)?.into_iter().peekable();
+        let mut counted = Counted::default();
+        if !self.count_lines(&mut counted, id, (from, first * MINUTE_NS), None, names)? {
+            return Ok(None);
+        }
+        // Minutes not covered, read from the lines together: [start, end) in minutes.
+        let mut uncovered: Option<(i64, i64)> = None;
+        for (&minute, &(lines, covered)) in &coverage {
+            if covered != lines {
+                uncovered = Some(match uncovered {
+                    Some((start, _)) => (start, minute + 1),
+                    None => (minute, minute + 1),
+                });
+                continue;
+            }
+            if let Some((start, stop)) = uncovered.take() {
+                let r = (start * MINUTE_NS, stop * MINUTE_NS);
+                if !self.count_lines(&mut counted, id, r, None, names)? {
+                    return Ok(None);
+                }
+            }
+            // Values of minutes read from the lines are skipped.
+            while values.next_if(|(m, _, _)| *m < minute).is_some() {}
+            let mut with_key = 0;
+            while let Some((_, value, n)) = values.next_if(|(m, _, _)| *m == minute) {
+                let Some(n) = u64::try_from(n).ok() else {
+                    return Ok(None);
+                };
+                with_key += n;
+                let typed = crate::udf::typed(&value);
+                if !counted.add_one(ValueRef::from(&typed), n) {
+                    return Ok(None);
+                }
+            }
+            let without = u64::try_from(lines).unwrap_or(0).saturating_sub(with_key);
+            if without > 0 && !counted.add_one(ValueRef::Null, without) {
+                return Ok(None);
+            }
+        }
+        if let Some((start, stop)) = uncovered {
+            let r = (start * MINUTE_NS, stop * MINUTE_NS);
+            if !self.count_lines(&mut counted, id, r, None, names)? {
+                return Ok(None);
+            }
+        }
+        if !self.count_lines(&mut counted, id, (end * MINUTE_NS, to), None, names)? {
+            return Ok(None);
+        }
+        Ok(Some(counted))
+    }
+
+    /// Every minute in `[first, end)` with lines: how many, and how many are counted for
+    /// `key` (0 when `key` overflowed there).
+    fn coverage(&self, id: i64, key: &str, first: i64, end: i64) -> Result<Coverage, QueryError> {
+        let mut coverage = Coverage::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT minute, sum(lines) FROM log_rollups
+                 WHERE logstore_id = ?1 AND minute >= ?2 AND minute < ?3 GROUP BY minute",
+            )
+            .map_err(sqlite_message)?;
+        let mut rows = stmt.query((id, first, end)).map_err(sqlite_message)?;
+        while let Some(row) = rows.next().map_err(sqlite_message)? {
+            let minute: i64 = row.get(0).map_err(sqlite_message)?;
+            coverage.insert(minute, (row.get(1).map_err(sqlite_message)?, 0));
+        }
+        let overflow: HashSet<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT minute FROM log_key_overflow
+                 WHERE logstore_id = ?1 AND key = ?2 AND minute >= ?3 AND minute < ?4",
+            )
+            .and_then(|mut s| {
+                s.query_map((id, key, first, end), |r| r.get(0))
+                    .and_then(|rows| rows.collect())
+            })
+            .map_err(sqlite_message)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT minute, lines FROM log_key_minutes
+                 WHERE logstore_id = ?1 AND minute >= ?2 AND minute < ?3",
+            )
+            .map_err(sqlite_message)?;
+        let mut rows = stmt.query((id, first, end)).map_err(sqlite_message)?;
+        while let Some(row) = rows.next().map_err(sqlite_message)? {
+            let minute: i64 = row.get(0).map_err(sqlite_message)?;
+            let lines: i64 = row.get(1).map_err(sqlite_message)?;
+            // Lines counted where none remain (cannot happen; a sweep drops both): a
+            // mismatch, so the minute is read from the lines.
+            let entry = coverage.entry(minute).or_insert((0, 0));
+            entry.1 = if overflow.contains(&minute) {
+                -1
+            } else {
+                lines
+            };
+        }
+        for minute in overflow {
+            if let Some(entry) = coverage.get_mut(&minute) {
+                entry.1 = -1;
+            }
+        }
+        Ok(coverage)
+    }
+
+    /// `key`'s counted `(minute, value, lines)` in `[first, end)`, in minute order.
+    fn key_values(
+        &self,
+        id: i64,
+        key: &str,
+        first: i64,
+        end: i64,
+    ) -> Result<Vec<(i64, String, i64)>, QueryError> {
+        self.conn
+            .prepare_cached(
+                "SELECT minute, value, lines FROM log_key_values
+                 WHERE logstore_id = ?1 AND key = ?2 AND minute >= ?3 AND minute < ?4
+                 ORDER BY minute",
+            )
+            .and_then(|mut s| {
+                s.query_map((id, key, first, end), |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .and_then(|rows| rows.collect())
+            })
+            .map_err(sqlite_message)
+    }
+}

@@ -1,0 +1,286 @@
+//! GROUP BYs answered from the per-minute counts (`log_rollups`) give exactly what the lines
+//! give: each query runs as written (search `*` over counted fields: counts for the whole
+//! minutes, lines at the edges) and with `FROM (SELECT <its columns> FROM log)` (always the lines), over
+//! pseudo-random windows (aligned and cut minutes, empty, tiny, whole), on two logstores
+//! with two shards, with topics, odd values (numbers, reals, `007`, absent keys, a key twice), keys FC does
+//! not know (per-minute value counts, some minutes overflowing), and
+//! again after TTL sweeps that cut a minute in the middle.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use fclocal_logstore::{LogRecord, LogStore, LogstoreConfig, SearchRequest, SearchResult};
+
+/// 2025-01-01T00:00:00Z.
+const BASE: u64 = 1_735_689_600;
+const PROJECT: &str = "p";
+const SPAN_NS: u64 = 40 * 60 * 1_000_000_000;
+
+/// Queries, and the columns each reads.
+const QUERIES: &[(&str, &str)] = &[
+    (
+        "* | select functionName, count(*) as c group by functionName order by functionName",
+        "functionName",
+    ),
+    (
+        "* | select level, functionName, count(*) as c, count(qualifier) as q, max(serviceName) as m group by level, functionName order by c desc, level, functionName",
+        "level, functionName, qualifier, serviceName",
+    ),
+    (
+        "* | select __topic__, __source__, count(1) as n, count(distinct functionName) as f, approx_distinct(level) as l group by __topic__, __source__ order by n, __topic__, __source__",
+        "__topic__, __source__, functionName, level",
+    ),
+    (
+        "* | select qualifier, typeof(qualifier) as t, count(*) as c group by qualifier order by c, t",
+        "qualifier",
+    ),
+    (
+        "* | select user, typeof(user) as t, count(*) as c group by user order by c, user, t",
+        "user",
+    ),
+    (
+        "* | select note, count(1) as c, max(note) as m group by note order by c, note",
+        "note",
+    ),
+    (
+        "* | select serviceName, min(level) as lo, max(level) as hi, count(*) as c group by serviceName having count(*) > 3 order by serviceName",
+        "serviceName, level",
+    ),
+];
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn pairs(v: &[(&str, String)]) -> Vec<(String, String)> {
+    v.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+fn line(rng: &mut Rng, logstore: &str, offset_ns: u64) -> LogRecord {
+    // Not both `1` and `1.0`: they are one SQL group, and which of the two values stands
+    // for it is SQLite's arbitrary pick on either path.
+    let functions = ["a", "b", "1", "2.5", "007"];
+    let levels = ["INFO", "ERROR", "WARN"];
+    let mut contents = vec![
+        ("serviceName", format!("svc-{}", rng.below(2))),
+        (
+            "functionName",
+            functions[rng.below(functions.len() as u64) as usize].to_owned(),
+        ),
+        ("message", format!("m{}", rng.next())),
+    ];
+    if rng.below(4) != 0 {
+        contents.push((
+            "level",
+            levels[rng.below(levels.len() as u64) as usize].to_owned(),
+        ));
+    }
+    if rng.below(3) == 0 {
+        contents.push((
+            "qualifier",
+            ["LATEST", "2", "1.5"][rng.below(3) as usize].to_owned(),
+        ));
+    }
+    if rng.below(10) == 0 {
+        contents.push(("functionName", "second".to_owned()));
+    }
+    // A key FC does not know (per-minute value counts): numbers, reals, text, absent, twice.
+    if rng.below(5) != 0 {
+        contents.push((
+            "user",
+            ["u1", "u2", "7", "0.5", "007"][rng.below(5) as usize].to_owned(),
+        ));
+    }
+    if rng.below(10) == 0 {
+        contents.push(("user", "again".to_owned()));
+    }
+    // Sometimes too long to be counted: that minute is read from the lines.
+    if rng.below(2) == 0 {
+        let long = rng.below(40) == 0;
+        contents.push((
+            "note",
+            if long {
+                "x".repeat(200)
+            } else {
+                format!("n{}", rng.below(4))
+            },
+        ));
+    }
+    LogRecord {
+        project: PROJECT.into(),
+        logstore: logstore.into(),
+        time: UNIX_EPOCH + Duration::from_secs(BASE) + Duration::from_nanos(offset_ns),
+        topic: ["t1", "t2", ""][rng.below(3) as usize].into(),
+        source: ["10.0.0.1", "10.0.0.2"][rng.below(2) as usize].into(),
+        tags: Vec::new(),
+        contents: pairs(&contents),
+    }
+}
+
+fn run(
+    store: &LogStore,
+    logstore: &str,
+    query: &str,
+    range: (u64, u64),
+    topic: Option<&str>,
+) -> (Vec<String>, Vec<Vec<Option<String>>>, u64) {
+    let base = UNIX_EPOCH + Duration::from_secs(BASE);
+    let request = SearchRequest {
+        project: PROJECT.into(),
+        logstore: logstore.into(),
+        query: query.into(),
+        from: base + Duration::from_nanos(range.0),
+        to: base + Duration::from_nanos(range.1),
+        topic: topic.map(str::to_owned),
+        line: 100,
+        offset: 0,
+        reverse: false,
+    };
+    match store
+        .reader()
+        .expect("reader")
+        .search(&request)
+        .unwrap_or_else(|e| panic!("{query}: {e}"))
+    {
+        SearchResult::Table {
+            columns,
+            rows,
+            processed_rows,
+        } => (columns, rows, processed_rows),
+        SearchResult::Logs { .. } => panic!("{query}: not a table"),
+    }
+}
+
+/// `query` reading `(SELECT columns FROM log)`: the same rows, never the counts (nor the
+/// weighted path).
+fn from_lines(query: &str, columns: &str) -> String {
+    query.replacen(
+        " group by ",
+        &format!(" from (select {columns} from log) group by "),
+        1,
+    )
+}
+
+/// Windows: the whole span, aligned minutes, cut minutes, inside one minute, empty, and
+/// random ones.
+fn windows(rng: &mut Rng) -> Vec<(u64, u64)> {
+    const MIN: u64 = 60_000_000_000;
+    let mut w = vec![
+        (0, SPAN_NS + MIN),
+        (3 * MIN, 9 * MIN),
+        (3 * MIN + 1, 9 * MIN - 1),
+        (5 * MIN + 7, 5 * MIN + 30_000_000_000),
+        (7 * MIN, 7 * MIN),
+        (2 * MIN - 1, 4 * MIN + 1),
+    ];
+    for _ in 0..12 {
+        let a = rng.below(SPAN_NS);
+        let b = rng.below(SPAN_NS);
+        w.push((a.min(b), a.max(b)));
+    }
+    w
+}
+
+fn check(store: &LogStore, rng: &mut Rng, when: &str) {
+    // The counts are there (so the queries above really read them) and add up to the lines.
+    let conn = rusqlite::Connection::open(store.path()).expect("sqlite");
+    let per_minute = "SELECT logstore_id, time_ns / 60000000000 AS m, count(*) FROM logs \
+        GROUP BY 1, 2 EXCEPT SELECT logstore_id, minute, sum(lines) FROM log_rollups GROUP BY 1, 2";
+    let differing: i64 = conn
+        .query_row(&format!("SELECT count(*) FROM ({per_minute})"), [], |r| {
+            r.get(0)
+        })
+        .expect("compare counts");
+    assert_eq!(
+        differing, 0,
+        "{when}: per-minute counts differ from the lines"
+    );
+    for logstore in ["one", "two"] {
+        for range in windows(rng) {
+            for topic in [None, Some("t1")] {
+                for (query, columns) in QUERIES {
+                    let counted = run(store, logstore, query, range, topic);
+                    let lines = run(store, logstore, &from_lines(query, columns), range, topic);
+                    assert_eq!(
+                        counted, lines,
+                        "{when}: {logstore} {range:?} {topic:?}: {query}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn counts_and_lines_agree_on_random_windows_and_after_sweeps() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = LogStore::open(&dir.path().join("logs.db")).expect("open");
+    for name in ["one", "two"] {
+        store
+            .ensure_logstore(
+                PROJECT,
+                name,
+                LogstoreConfig {
+                    ttl_days: 1,
+                    shard_count: 2,
+                },
+            )
+            .expect("logstore");
+    }
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    let writer = store.writer();
+    for _ in 0..60 {
+        let batch: Vec<LogRecord> = (0..40)
+            .map(|i| {
+                let logstore = if i % 3 == 0 { "two" } else { "one" };
+                // Some lines exactly on a minute's first nanosecond.
+                let offset = if rng.below(8) == 0 {
+                    rng.below(40) * 60_000_000_000
+                } else {
+                    rng.below(SPAN_NS)
+                };
+                line(&mut rng, logstore, offset)
+            })
+            .collect();
+        writer.append(batch).expect("append");
+        if rng.below(4) == 0 {
+            writer.flush_blocking().expect("flush");
+        }
+    }
+    writer.flush_blocking().expect("flush");
+    check(&store, &mut rng, "after ingest");
+
+    // Sweeps that cut minute 10 and then minute 25 in the middle.
+    let day = Duration::from_secs(86_400);
+    let base = UNIX_EPOCH + Duration::from_secs(BASE);
+    for cut in [617, 1_523] {
+        let now: SystemTime = base + day + Duration::from_secs(cut);
+        assert!(store.sweep_expired(now).expect("sweep") > 0);
+        check(&store, &mut rng, &format!("after the sweep at {cut} s"));
+    }
+    // Lines written after a sweep land on top of the recounted minute.
+    writer
+        .append(
+            (0..50)
+                .map(|_| {
+                    let offset = 25 * 60_000_000_000 + rng.below(60_000_000_000);
+                    line(&mut rng, "one", offset)
+                })
+                .collect(),
+        )
+        .expect("append");
+    writer.flush_blocking().expect("flush");
+    check(&store, &mut rng, "after appending to a swept minute");
+    store.close().expect("close");
+}
