@@ -9,11 +9,6 @@
 //! runs a `PASSIVE` checkpoint, which never blocks the writer. The WAL restarts from the
 //! beginning on the writer's next commit after a checkpoint caught up. On close it runs a
 //! final `TRUNCATE` checkpoint, leaving a small database and an empty WAL.
-//!
-//! The checkpointer is background work: it runs at a lower OS priority
-//! ([`CHECKPOINT_NICE`]) so that copying 64 MiB of WAL never takes the CPU from the
-//! threads answering requests (measured as the slowest 1 % of one-connection HTTP
-//! requests, 5–12 ms, when it ran at their priority).
 
 use std::path::Path;
 use std::thread::JoinHandle;
@@ -24,16 +19,8 @@ use crossbeam_channel::{Sender, TrySendError};
 use crate::error::{LogStoreError, Result};
 use crate::schema::{self, Role};
 
-/// WAL size (in pages of 4 KiB: 64 MiB, the `journal_size_limit`) that triggers a
-/// checkpoint. A server commits a few lines per request, and each commit rewrites the same
-/// few tail pages (of `logs` and its indexes) as new WAL frames; a checkpoint copies only
-/// the newest frame of each page. So a larger WAL means fewer checkpoints for nearly the
-/// same copying each: at 16 MiB a one-connection HTTP benchmark checkpointed several times
-/// a second.
-pub(crate) const WAL_PAGES_BEFORE_CHECKPOINT: i32 = 16_000;
-
-/// The nice value of the checkpointer thread (Linux sets it per thread).
-pub(crate) const CHECKPOINT_NICE: i32 = 10;
+/// WAL size (in pages of 4 KiB: 16 MiB) that triggers a checkpoint.
+pub(crate) const WAL_PAGES_BEFORE_CHECKPOINT: i32 = 4_000;
 
 /// The checkpointer thread; dropping it runs the final checkpoint and joins.
 pub(crate) struct Checkpointer {
@@ -50,7 +37,6 @@ impl Checkpointer {
         let thread = std::thread::Builder::new()
             .name("fclocal-logstore-checkpoint".to_owned())
             .spawn(move || {
-                lower_priority();
                 while nudged.recv().is_ok() {
                     if let Err(error) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
                         tracing::warn!(path = shown, %error, "logstore checkpoint failed; the WAL keeps growing until the next one");
@@ -87,14 +73,6 @@ impl Checkpointer {
 impl Drop for Checkpointer {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-/// Lowers the calling thread's scheduling priority; failure only costs latency.
-fn lower_priority() {
-    // `None` is `who = 0`: on Linux, the calling thread only.
-    if let Err(error) = rustix::process::setpriority_process(None, CHECKPOINT_NICE) {
-        tracing::debug!("cannot lower the checkpointer's priority: {error}");
     }
 }
 
