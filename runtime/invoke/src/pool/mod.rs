@@ -327,7 +327,7 @@ impl Pools {
                 )
                 .await
         };
-        self.lanes.run(call).await
+        self.lanes.run(Box::pin(call)).await
     }
 
     /// Invokes an HTTP function. A long-running call finishes on the
@@ -382,7 +382,7 @@ impl Pools {
                 )
                 .await
         };
-        self.lanes.run(call).await
+        self.lanes.run(Box::pin(call)).await
     }
 
     /// Runs the function's `Initializer` on an instance that has not run it
@@ -409,7 +409,7 @@ impl Pools {
                 })
                 .await
         };
-        self.lanes.run(call).await
+        self.lanes.run(Box::pin(call)).await
     }
 
     async fn invoke<T>(
