@@ -2,7 +2,7 @@
 //! and run catalogue and retention commands. No threading here; see [`crate::writer`].
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -10,6 +10,7 @@ use crate::batch::Pending;
 use crate::catalog::{self, Catalog};
 use crate::error::{Result, SqliteContext};
 use crate::insert::{self, Buffers};
+use crate::key_counts::KeyBatch;
 use crate::model::LogstoreConfig;
 use crate::retention;
 
@@ -23,7 +24,25 @@ pub(crate) struct Ingest {
     catalog: Catalog,
     /// Reused JSON buffers.
     bufs: Buffers,
+    /// Value counts of lines committed since they were last written (see
+    /// [`KEY_COUNTS_EVERY`]).
+    keys: KeyBatch,
+    /// When `keys` was last written.
+    keys_written: Instant,
 }
+
+/// How often the per-minute value counts of every content key (`crate::key_counts`) are
+/// written: with the first commit after this long, or once [`KEY_COUNTS_LINES`] lines
+/// wait. Writing them in every transaction cost a server's per-request commit (the answer
+/// waits for it) about twenty more statements and several more pages. They need not be
+/// written with their lines: a minute is answered from them only while their line count
+/// equals its lines in `log_rollups` (which are written with the lines), so counts that are
+/// still pending, or lost in a crash or a failed commit, only make that minute read its
+/// lines instead.
+const KEY_COUNTS_EVERY: Duration = Duration::from_secs(1);
+
+/// See [`KEY_COUNTS_EVERY`].
+const KEY_COUNTS_LINES: usize = 50_000;
 
 impl Ingest {
     /// Wraps the (already migrated) writer connection.
@@ -33,6 +52,8 @@ impl Ingest {
             path: path.to_path_buf(),
             catalog: Catalog::default(),
             bufs: Buffers::default(),
+            keys: KeyBatch::default(),
+            keys_written: Instant::now(),
         }
     }
 
@@ -51,6 +72,9 @@ impl Ingest {
         let result = self.insert_inner(items);
         if result.is_err() {
             self.catalog.clear();
+            // The batch may hold lines that were not committed: drop it (those minutes are
+            // then read from their lines, see KEY_COUNTS_EVERY).
+            self.keys = KeyBatch::default();
         }
         result
     }
@@ -63,9 +87,36 @@ impl Ingest {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        insert::insert_all(&tx, &mut self.catalog, &mut self.bufs, items, now)?;
+        insert::insert_all(
+            &tx,
+            &mut self.catalog,
+            &mut self.bufs,
+            &mut self.keys,
+            items,
+            now,
+        )?;
+        if self.keys.lines() >= KEY_COUNTS_LINES || self.keys_written.elapsed() >= KEY_COUNTS_EVERY
+        {
+            self.keys.flush(&tx)?;
+            self.keys_written = Instant::now();
+        }
         self.catalog.persist_counters(&tx, now)?;
         tx.commit()
+    }
+
+    /// Writes the pending value counts (before a sweep, and when the writer stops).
+    pub(crate) fn write_key_counts(&mut self) -> rusqlite::Result<()> {
+        if self.keys.lines() == 0 {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let written = self.keys.flush(&tx).and_then(|()| tx.commit());
+        // Written or not, they are gone from the batch; unwritten ones only cost speed.
+        self.keys = KeyBatch::default();
+        self.keys_written = Instant::now();
+        written
     }
 
     /// Creates or updates a project.
@@ -100,6 +151,10 @@ impl Ingest {
 
     /// Runs a TTL sweep.
     pub(crate) fn sweep(&mut self, now: SystemTime) -> Result<u64> {
+        // Pending counts of lines the sweep deletes would otherwise be written after it
+        // dropped the counts of their minutes.
+        self.write_key_counts()
+            .ctx(&self.path, "writing the per-minute value counts")?;
         retention::sweep(&mut self.conn, now).ctx(&self.path, "deleting expired logs")
     }
 }

@@ -48,12 +48,14 @@ impl Default for Buffers {
 }
 
 /// Inserts every queued write of `items`, in order, using the caller's transaction, and
-/// adds the lines to the per-minute counts (`crate::rollup`). `now` is the receive time of
-/// `append` records.
+/// adds the lines to the per-minute counts (`crate::rollup`, written in this transaction)
+/// and to the caller's pending value counts (`keys`, which the caller writes when due: see
+/// `Ingest`). `now` is the receive time of `append` records.
 pub(crate) fn insert_all<'a>(
     conn: &Connection,
     catalog: &mut Catalog,
     bufs: &mut Buffers,
+    keys: &mut KeyBatch,
     items: impl Iterator<Item = &'a Pending>,
     now: SystemTime,
 ) -> rusqlite::Result<()> {
@@ -67,7 +69,7 @@ pub(crate) fn insert_all<'a>(
         bufs,
         next_id,
         counts: rollup::Batch::default(),
-        keys: KeyBatch::default(),
+        keys,
     };
     for item in items {
         match item {
@@ -75,8 +77,7 @@ pub(crate) fn insert_all<'a>(
             Pending::Group(group) => rows.group(catalog, group, now)?,
         }
     }
-    rows.counts.flush(conn)?;
-    rows.keys.flush(conn)
+    rows.counts.flush(conn)
 }
 
 /// A group whose lines are being inserted.
@@ -131,8 +132,8 @@ struct Rows<'c> {
     next_id: i64,
     /// The transaction's per-minute counts, written once at its end.
     counts: rollup::Batch,
-    /// The transaction's per-minute value counts of every key (`crate::key_counts`).
-    keys: KeyBatch,
+    /// The per-minute value counts of every key not yet written (`crate::key_counts`).
+    keys: &'c mut KeyBatch,
 }
 
 /// The fields SLS keeps per group rather than per line.

@@ -16,8 +16,9 @@
 //! a TTL sweep (which deletes these rows for every minute up to its cutoff), fail that check
 //! and are read from the lines, so nothing needs backfilling or recounting.
 //!
-//! The writer counts a transaction's lines in memory ([`KeyBatch`]) and writes once per
-//! distinct (minute, key, value) at its end.
+//! The writer counts lines in memory ([`KeyBatch`]) and writes once per distinct (minute,
+//! key, value), with the first commit a second after the last write (`crate::ingest`), not
+//! in every transaction: the lines' own commit is what a server's answer waits for.
 
 use std::collections::HashMap;
 
@@ -46,13 +47,19 @@ struct Minute {
     keys: HashMap<String, Values>,
 }
 
-/// The value counts of one transaction's lines, written by [`KeyBatch::flush`].
+/// The value counts of lines not yet written, written by [`KeyBatch::flush`].
 #[derive(Debug, Default)]
 pub(crate) struct KeyBatch {
     minutes: HashMap<(i64, i64), Minute>,
+    lines: usize,
 }
 
 impl KeyBatch {
+    /// How many lines it counted since the last flush.
+    pub(crate) fn lines(&self) -> usize {
+        self.lines
+    }
+
     /// Counts one line.
     pub(crate) fn add(&mut self, logstore_id: i64, time_ns: i64, contents: &[(String, String)]) {
         if time_ns < 0 {
@@ -63,6 +70,7 @@ impl KeyBatch {
             .entry((logstore_id, time_ns / MINUTE_NS))
             .or_default();
         minute.lines += 1;
+        self.lines += 1;
         for (i, (key, value)) in contents.iter().enumerate() {
             // The first occurrence is the line's value (`fcl_value`).
             if contents[..i].iter().any(|(k, _)| k == key) {
@@ -90,6 +98,7 @@ impl KeyBatch {
 
     /// Adds the counts to the database and empties the batch.
     pub(crate) fn flush(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        self.lines = 0;
         if self.minutes.is_empty() {
             return Ok(());
         }

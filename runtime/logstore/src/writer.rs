@@ -374,6 +374,10 @@ pub(crate) fn run(ingest: Ingest, rx: Receiver<Command>, max_batch: usize) -> Re
         // Lines whose commit just failed get their one retry before the thread exits.
         w.commit(Trigger::Forced);
     }
+    if let Err(error) = w.ingest.write_key_counts() {
+        // Only speed is lost: those minutes are read from their lines.
+        tracing::debug!(%error, "could not write the pending per-minute value counts");
+    }
     match w.unreported.take() {
         None => Ok(()),
         Some(f) => Err(w.error(&f)),
