@@ -152,9 +152,11 @@ impl Ingest {
     /// Runs a TTL sweep.
     pub(crate) fn sweep(&mut self, now: SystemTime) -> Result<u64> {
         // Pending counts of lines the sweep deletes would otherwise be written after it
-        // dropped the counts of their minutes.
-        self.write_key_counts()
-            .ctx(&self.path, "writing the per-minute value counts")?;
+        // dropped the counts of their minutes. If they cannot be written they are gone
+        // anyway (those minutes read their lines), which must not hold back retention.
+        if let Err(error) = self.write_key_counts() {
+            tracing::warn!(path = %self.path.display(), %error, "could not write the per-minute value counts before a sweep");
+        }
         retention::sweep(&mut self.conn, now).ctx(&self.path, "deleting expired logs")
     }
 }
