@@ -17,7 +17,6 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$root/target/bench-query"
 db="$work/bench.db"
-duckdb_version="1.4.1"
 mkdir -p "$work"
 rm -f "$db" "$db-wal" "$db-shm"
 
@@ -28,9 +27,14 @@ if [ "${SKIP_DUCKDB:-}" = 1 ]; then
   exit 0
 fi
 venv="$work/venv"
-if ! "$venv/bin/python" -c "import duckdb" 2> /dev/null; then
+# Pinned with every file's hash (tools/bench/requirements.txt, made from
+# requirements.in by pip-compile --generate-hashes); reinstalled when it changes.
+lock="$root/tools/bench/requirements.txt"
+if ! cmp -s "$lock" "$venv/installed.txt" 2> /dev/null; then
+  rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet "duckdb==$duckdb_version"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r "$lock"
+  cp "$lock" "$venv/installed.txt"
 fi
 echo "uptime: $(uptime)"
 "$venv/bin/python" "$root/tools/bench/query_baseline.py" "$db"
