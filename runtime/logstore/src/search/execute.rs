@@ -389,22 +389,32 @@ impl LogReader {
         tracing::debug!(%sql, "analytic statement");
         let mut stmt = self.conn.prepare(&sql).map_err(sqlite_message)?;
         let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
-        let mut rows = stmt.query([]).map_err(sqlite_message)?;
-        let mut table = Vec::new();
-        while let Some(row) = rows.next().map_err(sqlite_message)? {
-            let mut values = Vec::with_capacity(columns.len());
-            for i in 0..columns.len() {
-                let v = row.get_ref(i).map_err(sqlite_message)?;
-                values.push(self.render(v)?);
-            }
-            table.push(values);
-        }
+        let rows = stmt.query([]).map_err(sqlite_message)?;
+        let table = self.render_rows(rows, columns.len())?;
         let processed_rows = self.count_rows(id, range, topic, search)?;
         Ok(SearchResult::Table {
             columns,
             rows: table,
             processed_rows,
         })
+    }
+
+    /// Every row of `rows` (`width` columns each) rendered with [`LogReader::render`].
+    pub(crate) fn render_rows(
+        &self,
+        mut rows: rusqlite::Rows<'_>,
+        width: usize,
+    ) -> Result<Vec<Vec<Option<String>>>, QueryError> {
+        let mut table = Vec::new();
+        while let Some(row) = rows.next().map_err(sqlite_message)? {
+            let mut values = Vec::with_capacity(width);
+            for i in 0..width {
+                let v = row.get_ref(i).map_err(sqlite_message)?;
+                values.push(self.render(v)?);
+            }
+            table.push(values);
+        }
+        Ok(table)
     }
 
     /// A result value as text: integers plainly, reals exactly as SQLite's `CAST(x AS TEXT)`

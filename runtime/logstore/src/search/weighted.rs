@@ -180,16 +180,7 @@ impl LogReader {
         };
         stmt.raw_bind_parameter(at, json).map_err(sqlite_message)?;
         let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
-        let mut rows = stmt.raw_query();
-        let mut table = Vec::new();
-        while let Some(row) = rows.next().map_err(sqlite_message)? {
-            let mut values = Vec::with_capacity(columns.len());
-            for i in 0..columns.len() {
-                let v = row.get_ref(i).map_err(sqlite_message)?;
-                values.push(self.render(v)?);
-            }
-            table.push(values);
-        }
+        let table = self.render_rows(stmt.raw_query(), columns.len())?;
         Ok(Some((columns, table)))
     }
 }
