@@ -234,16 +234,11 @@ impl InvocationLog {
         &self.request_id
     }
 
-    /// Records one of FC's framing lines (`FC Invoke Start RequestId: …`).
-    /// They are stored as records and echoed verbatim, without the
-    /// timestamp prefix, as FC prints them.
-    pub fn frame(&self, text: &str) {
-        self.record(SystemTime::now(), "INFO", text, text, Hand::Now);
-    }
-
-    /// [`InvocationLog::frame`] for the frames around a call (`FC Invoke
-    /// Start/End`, `FC Initialize Start/End`): echoed and added to the tail
-    /// at once, but handed to the writer with the next line, or with the
+    /// Records one of FC's framing lines around a call (`FC Invoke
+    /// Start/End`, `FC Initialize Start/End`), stored as a record and echoed
+    /// verbatim without the timestamp prefix, as FC prints them. It is
+    /// echoed and added to the tail at once, but handed to the writer with
+    /// the next line, or with the
     /// flush that ends the invocation ([`InvocationLog::take_held`]). Most
     /// invocations print nothing, so their two frames then reach the
     /// logstore in the same message as the flush: one wake-up of the writer
