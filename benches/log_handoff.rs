@@ -1,23 +1,25 @@
 //! The log hand-off an HTTP or InvokeFunction answer waits for: an
-//! invocation's lines go to the logstore's writer thread, which commits
-//! them (WAL, `synchronous=NORMAL`), and the answer leaves once the commit
-//! covers them. Measured one invocation at a time (the one-connection case,
-//! where nothing amortises the hand-off) with the two framing lines a quiet
-//! invocation stores (`FC Invoke Start/End`), both ways fclocal has done it:
+//! invocation's two framing lines (`FC Invoke Start/End`, all a quiet
+//! invocation stores) go to the logstore's writer thread with the flush
+//! that ends the invocation, and the answer leaves once they are durable.
+//! Measured one invocation at a time (the one-connection case, where
+//! nothing amortises the hand-off) and with 16 in flight, both ways the
+//! store can make them durable:
 //!
-//! - `separate`: each frame appended when it happens, then a flush of the
-//!   function's key (three messages, up to two commits);
-//! - `together`: both frames sent with the flush (one message, one commit).
-//!
-//! Also: the same with 16 invocations in flight (16 tasks), per invocation.
+//! - `committed`: a SQLite commit per hand-off (WAL, `synchronous=NORMAL`;
+//!   `OpenOptions::commit_delay` zero, how fclocal worked before the spool,
+//!   and how a second process on the same database still works);
+//! - `spooled`: appended to the spool file, committed with many others
+//!   within the default 5 ms (`runtime/logstore/src/spool.rs`).
 //!
 //! Run: `cargo bench --bench log_handoff` (`FCLOCAL_BENCH_ROUNDS`, default
-//! 5000 invocations per figure). Prints p50/p90/p99 in microseconds.
+//! 5000 invocations per figure). Prints p50/p90/p99 in microseconds, and
+//! the CPU time the whole process spent per invocation.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use fclocal_logstore::{LogRecord, LogStore, LogWriter, LogstoreConfig};
+use fclocal_logstore::{LogRecord, LogStore, LogWriter, LogstoreConfig, OpenOptions};
 
 fn frame(text: &str, request: usize) -> LogRecord {
     LogRecord {
@@ -44,34 +46,57 @@ fn frame(text: &str, request: usize) -> LogRecord {
     }
 }
 
-/// One invocation's hand-off, the old way or the new one.
-async fn hand_off(writer: &LogWriter, key: &Arc<str>, request: usize, together: bool) {
-    if together {
-        let frames = vec![frame("Invoke Start", request), frame("Invoke End", request)];
-        writer
-            .append_keyed_and_flush(key, frames)
-            .await
-            .expect("stored");
-    } else {
-        writer
-            .append_keyed(key, vec![frame("Invoke Start", request)])
-            .expect("queued");
-        writer
-            .append_keyed(key, vec![frame("Invoke End", request)])
-            .expect("queued");
-        writer.flush_key(key).await.expect("stored");
-    }
+/// One invocation's hand-off.
+async fn hand_off(writer: &LogWriter, key: &Arc<str>, request: usize) {
+    let frames = vec![frame("Invoke Start", request), frame("Invoke End", request)];
+    writer
+        .append_keyed_and_flush(key, frames)
+        .await
+        .expect("stored");
 }
 
-fn report(label: &str, mut times: Vec<Duration>) {
+/// CPU time of this process so far (user + system), from `/proc/self/stat`.
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i)?.parse::<u64>().ok())
+        .sum();
+    // USER_HZ is 100 on Linux.
+    Duration::from_millis(ticks * 10)
+}
+
+fn report(label: &str, mut times: Vec<Duration>, cpu: Duration) {
     times.sort();
     let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)].as_micros();
     println!(
-        "{label:<34} p50 {:>5} µs  p90 {:>5} µs  p99 {:>5} µs",
+        "{label:<30} p50 {:>5} µs  p90 {:>5} µs  p99 {:>5} µs  CPU {:>5.1} µs/invocation",
         at(0.50),
         at(0.90),
-        at(0.99)
+        at(0.99),
+        cpu.as_secs_f64() * 1e6 / times.len() as f64
     );
+}
+
+/// Opens a store that commits every hand-off, or one that spools.
+fn open(dir: &std::path::Path, spooled: bool) -> LogStore {
+    let options = OpenOptions {
+        commit_delay: if spooled {
+            OpenOptions::default().commit_delay
+        } else {
+            Duration::ZERO
+        },
+        ..OpenOptions::default()
+    };
+    let store = LogStore::open_with(&dir.join(format!("{spooled}.db")), options).expect("logstore");
+    store
+        .ensure_logstore("bench", "function-log", LogstoreConfig::default())
+        .expect("logstore");
+    store
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -81,35 +106,43 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5_000);
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let store = LogStore::open(&dir.path().join("logs.db")).expect("logstore");
-    store
-        .ensure_logstore("bench", "function-log", LogstoreConfig::default())
-        .expect("logstore");
-    let writer = store.writer();
+    let stores = [open(dir.path(), false), open(dir.path(), true)];
     let key: Arc<str> = Arc::from("svc/hello");
+    let way = |spooled: &LogStore| {
+        if spooled.path() == stores[1].path() {
+            "spooled"
+        } else {
+            "committed"
+        }
+    };
     println!("log hand-off per invocation ({rounds} invocations per line)");
-    // Alternate the two ways so that both meet the same WAL and cache states.
+    // Alternate the two ways so that both meet the same machine states.
     for pass in 0..2 {
-        for together in [false, true] {
+        for store in &stores {
+            let writer = store.writer();
+            let cpu = process_cpu();
             let mut times = Vec::with_capacity(rounds);
             for request in 0..rounds {
                 let started = Instant::now();
-                hand_off(&writer, &key, request, together).await;
+                hand_off(&writer, &key, request).await;
                 times.push(started.elapsed());
             }
-            let way = if together { "together" } else { "separate" };
-            report(&format!("1 in flight, {way} (pass {pass})"), times);
+            // The spooled lines' commits are part of the cost.
+            writer.flush().await.expect("committed");
+            let label = format!("1 in flight, {} (pass {pass})", way(store));
+            report(&label, times, process_cpu() - cpu);
         }
     }
-    for together in [false, true] {
+    for store in &stores {
+        let cpu = process_cpu();
         let mut tasks = tokio::task::JoinSet::new();
         for task in 0..16 {
-            let (writer, key) = (writer.clone(), key.clone());
+            let (writer, key) = (store.writer(), key.clone());
             tasks.spawn(async move {
                 let mut times = Vec::with_capacity(rounds / 16);
                 for request in 0..rounds / 16 {
                     let started = Instant::now();
-                    hand_off(&writer, &key, task * rounds + request, together).await;
+                    hand_off(&writer, &key, task * rounds + request).await;
                     times.push(started.elapsed());
                 }
                 times
@@ -119,7 +152,11 @@ async fn main() {
         while let Some(done) = tasks.join_next().await {
             times.extend(done.expect("task"));
         }
-        let way = if together { "together" } else { "separate" };
-        report(&format!("16 in flight, {way}"), times);
+        store.writer().flush().await.expect("committed");
+        report(
+            &format!("16 in flight, {}", way(store)),
+            times,
+            process_cpu() - cpu,
+        );
     }
 }

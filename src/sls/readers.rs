@@ -37,7 +37,12 @@ impl Readers {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .pop();
         let reader = match reader {
-            Some(reader) => reader,
+            // Sees the lines of every invocation answered before this request (a new
+            // reader does when it opens).
+            Some(reader) => {
+                reader.catch_up()?;
+                reader
+            }
             None => LogReader::open(&self.path)?,
         };
         let result = read(&reader);

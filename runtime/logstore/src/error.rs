@@ -182,6 +182,31 @@ pub enum LogStoreError {
         path: PathBuf,
     },
 
+    /// The spool (`logs.db-spool`: acknowledged lines not yet in the database) could not be
+    /// opened, read or reset.
+    #[error("cannot {action} the log spool {} (lines acknowledged but not yet in the database); check the disk and the file's permissions, or move the file away to start without replaying it", path.display())]
+    Spool {
+        /// The spool file.
+        path: PathBuf,
+        /// What was being done, e.g. `open`.
+        action: &'static str,
+        /// What the filesystem said.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Lines left in the spool by a process that stopped could not be committed.
+    #[error("cannot commit the {lines} log line(s) left in the spool {} by the last run; nothing was lost, the spool is kept: free disk space (or stop the other process holding the database) and start again", spool.display())]
+    SpoolReplay {
+        /// The spool file.
+        spool: PathBuf,
+        /// How many lines wait in it.
+        lines: usize,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+
     /// The writer thread could not be started.
     #[error("cannot start the writer thread for the logstore database {}", path.display())]
     WriterThread {

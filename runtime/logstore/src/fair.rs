@@ -27,6 +27,9 @@ pub(crate) struct Queued {
     pub(crate) key: Key,
     pub(crate) seq: u64,
     pub(crate) pending: Pending,
+    /// Written to the spool (durable, acknowledged): the next commit must take it. The
+    /// spooled writes of a key are always a prefix of its queue.
+    pub(crate) spooled: bool,
 }
 
 /// What a flush waits for.
@@ -58,6 +61,7 @@ impl FairQueue {
             key: key.clone(),
             seq: self.seq,
             pending,
+            spooled: false,
         };
         self.seq += 1;
         self.queues.entry(key).or_default().push_back(queued);
@@ -107,6 +111,60 @@ impl FairQueue {
         batch
     }
 
+    /// Takes every spooled write (a prefix of each key's queue), in order: a commit takes
+    /// them all, so the spool's mark covers every frame once it commits.
+    pub(crate) fn take_spooled(&mut self) -> Vec<Queued> {
+        let mut taken = Vec::new();
+        self.queues.retain(|_, queue| {
+            while queue.front().is_some_and(|q| q.spooled) {
+                taken.extend(queue.pop_front());
+            }
+            !queue.is_empty()
+        });
+        self.lines -= taken.iter().map(|q| q.pending.lines()).sum::<usize>();
+        taken
+    }
+
+    /// The writes not spooled yet that the flushes `wanted` wait for (`scope`, `before`),
+    /// in queue order per key, for the caller to spool and mark. Marking them keeps each
+    /// key's spooled writes a prefix of its queue.
+    pub(crate) fn unspooled(&mut self, wanted: &[(Scope, u64)]) -> Vec<&mut Queued> {
+        let mut found = Vec::new();
+        for (key, queue) in &mut self.queues {
+            let before = wanted
+                .iter()
+                .filter(|(scope, _)| match scope {
+                    Scope::All => true,
+                    Scope::Key(wanted_key) => wanted_key == key,
+                })
+                .map(|(_, before)| *before)
+                .max();
+            if let Some(before) = before {
+                found.extend(
+                    queue
+                        .iter_mut()
+                        .take_while(|q| q.seq < before)
+                        .filter(|q| !q.spooled),
+                );
+            }
+        }
+        found
+    }
+
+    /// Whether a write of `scope` below `before` is queued and not spooled.
+    pub(crate) fn holds_unspooled(&self, scope: &Scope, before: u64) -> bool {
+        let unspooled = |queue: &VecDeque<Queued>| {
+            queue
+                .iter()
+                .take_while(|q| q.seq < before)
+                .any(|q| !q.spooled)
+        };
+        match scope {
+            Scope::All => self.queues.values().any(unspooled),
+            Scope::Key(key) => self.queues.get(key).is_some_and(unspooled),
+        }
+    }
+
     /// The keys in serving order, starting from `next`.
     fn rotation(&mut self) -> Vec<Key> {
         let keys: Vec<Key> = self.queues.keys().cloned().collect();
@@ -140,10 +198,16 @@ impl FairQueue {
 }
 
 /// Whether `batch` (writes not yet committed) holds a write of `scope`
-/// below `before`.
-pub(crate) fn batch_holds(batch: &[Queued], scope: &Scope, before: u64) -> bool {
+/// below `before`; with `unspooled_only`, one that is not spooled either.
+pub(crate) fn batch_holds(
+    batch: &[Queued],
+    scope: &Scope,
+    before: u64,
+    unspooled_only: bool,
+) -> bool {
     batch.iter().any(|queued| {
         queued.seq < before
+            && !(unspooled_only && queued.spooled)
             && match scope {
                 Scope::All => true,
                 Scope::Key(key) => queued.key == *key,
@@ -229,7 +293,35 @@ mod tests {
         assert!(queue.holds(&Scope::All, before));
         assert!(!queue.holds(&Scope::Key(key("b")), before));
         let batch = queue.take_batch(1);
-        assert!(batch_holds(&batch, &Scope::All, before));
+        assert!(batch_holds(&batch, &Scope::All, before, false));
         assert!(!queue.holds(&Scope::All, before));
+    }
+
+    #[test]
+    fn spooled_writes_are_a_prefix_taken_whole_before_the_fair_batch() {
+        let mut queue = FairQueue::default();
+        queue.push(key("a"), lines(1));
+        queue.push(key("a"), lines(2));
+        let before = queue.next_seq();
+        queue.push(key("a"), lines(1));
+        queue.push(key("b"), lines(1));
+        let a = Scope::Key(key("a"));
+        assert!(queue.holds_unspooled(&a, before));
+        let unspooled = queue.unspooled(&[(a.clone(), before)]);
+        assert_eq!(unspooled.len(), 2);
+        for queued in unspooled {
+            queued.spooled = true;
+        }
+        assert!(!queue.holds_unspooled(&a, before));
+        assert!(queue.holds(&a, before), "spooled is not committed");
+        assert!(queue.unspooled(&[(a.clone(), before)]).is_empty());
+
+        let spooled = queue.take_spooled();
+        let seqs: Vec<u64> = spooled.iter().map(|q| q.seq).collect();
+        assert_eq!(seqs, [0, 1]);
+        assert!(queue.take_spooled().is_empty());
+        assert_eq!(queue.lines(), 2);
+        assert!(batch_holds(&spooled, &a, before, false));
+        assert!(!batch_holds(&spooled, &a, before, true));
     }
 }

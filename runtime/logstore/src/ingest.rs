@@ -63,13 +63,15 @@ impl Ingest {
     }
 
     /// Inserts every queued write of `items` (in order) in one transaction; see
-    /// `insert.rs` for how they become groups. On error nothing is written and the cache is
-    /// reset, so the same writes can be retried.
+    /// `insert.rs` for how they become groups. `spooled_up_to`, when the writes include
+    /// every spooled one, moves the spool's mark in the same transaction (`spool.rs`). On
+    /// error nothing is written and the cache is reset, so the same writes can be retried.
     pub(crate) fn insert<'a>(
         &mut self,
         items: impl Iterator<Item = &'a Pending>,
+        spooled_up_to: Option<u64>,
     ) -> rusqlite::Result<()> {
-        let result = self.insert_inner(items);
+        let result = self.insert_inner(items, spooled_up_to);
         if result.is_err() {
             self.catalog.clear();
             // The batch may hold lines that were not committed: drop it (those minutes are
@@ -82,6 +84,7 @@ impl Ingest {
     fn insert_inner<'a>(
         &mut self,
         items: impl Iterator<Item = &'a Pending>,
+        spooled_up_to: Option<u64>,
     ) -> rusqlite::Result<()> {
         let now = SystemTime::now();
         let tx = self
@@ -101,7 +104,20 @@ impl Ingest {
             self.keys_written = Instant::now();
         }
         self.catalog.persist_counters(&tx, now)?;
+        if let Some(frame) = spooled_up_to {
+            tx.prepare_cached("UPDATE meta SET spooled_up_to = ?1")?
+                .execute([i64::try_from(frame).unwrap_or(i64::MAX)])?;
+        }
         tx.commit()
+    }
+
+    /// The database's id and the spool's mark (`meta`, migrations 4 and 6).
+    pub(crate) fn spool_state(&self) -> rusqlite::Result<(String, u64)> {
+        self.conn
+            .query_row("SELECT database_id, spooled_up_to FROM meta", [], |row| {
+                let mark: i64 = row.get(1)?;
+                Ok((row.get(0)?, u64::try_from(mark).unwrap_or(0)))
+            })
     }
 
     /// Writes the pending value counts (before a sweep, and when the writer stops).

@@ -41,6 +41,14 @@
 //!   [`LogWriter::flush`]) returns `Ok`, the lines are committed to the WAL file and survive
 //!   the process being killed or aborting right after; an OS crash or power cut may lose the
 //!   last transactions before the next checkpoint.
+//! - **Answers wait for durability, not for a commit**: [`LogWriter::append_keyed_and_flush`]
+//!   (the end of an invocation) returns once its lines are appended to the spool file
+//!   `logs.db-spool`, the same guarantee as a commit; the writer commits them with every
+//!   other waiting line within [`OpenOptions::commit_delay`] (5 ms), many invocations per
+//!   transaction, and a store that opens after a crash replays what was spooled, exactly
+//!   once (`src/spool.rs`). A [`LogReader`] waits for that commit when it opens (and on
+//!   [`LogReader::catch_up`]), so a query after an answer sees its lines. A second store on
+//!   the same file (another process) finds the spool locked and commits every flush.
 //! - **Never lose accepted lines**: [`LogStore::close`] and `Drop` drain the queue and
 //!   commit; a failed commit is retried once, and every failure reaches the next flush (and
 //!   `tracing::error!`).
@@ -101,6 +109,7 @@
 //! | `codec.rs` | ordered pairs ⇄ JSON object text |
 //! | `schema.rs` | connection pragmas, applying migrations |
 //! | `checkpoint.rs` | the checkpointer thread |
+//! | `spool.rs` | the spool file: acknowledged lines before their commit, replay after a crash |
 //! | `migrations.rs` | the schema, one SQL string per version |
 //! | `model.rs` | records, queries, catalogue info, time conversion |
 //! | `error.rs` | [`LogStoreError`] |
@@ -125,6 +134,7 @@ mod rollup;
 mod routing;
 mod schema;
 mod search;
+mod spool;
 mod store;
 mod tokens;
 mod udf;

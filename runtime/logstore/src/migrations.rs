@@ -166,6 +166,18 @@
 //!   this migration, or cut by a sweep (which drops these rows up to its cutoff's minute),
 //!   are read from the lines.
 
+//!
+//! # Version 6: the spool's mark
+//!
+//! ```text
+//! meta + spooled_up_to INTEGER  -- the highest spool frame id whose lines are committed
+//! ```
+//!
+//! - The writer makes an invocation's lines durable by appending them to `logs.db-spool`
+//!   and commits them to this database a few milliseconds later, many invocations at a
+//!   time (`crate::spool`). The transaction that commits spooled lines moves the mark in
+//!   the same commit, so after a crash exactly the frames above it are replayed.
+
 /// Application id written to the database header (`FCLS`), so a foreign SQLite file is told
 /// apart from an fclocal logstore.
 pub(crate) const APPLICATION_ID: i32 = 0x4643_4c53;
@@ -339,6 +351,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         minute      INTEGER NOT NULL,
         PRIMARY KEY (logstore_id, key, minute)
     ) STRICT, WITHOUT ROWID;
+    "#,
+    // 6: the spool's mark.
+    r#"
+    ALTER TABLE meta ADD COLUMN spooled_up_to INTEGER NOT NULL DEFAULT 0;
     "#,
 ];
 

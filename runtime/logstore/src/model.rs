@@ -19,7 +19,10 @@ pub const MAX_SHARDS: u32 = 256;
 
 /// One log line to append: one SLS `Log` plus the `LogGroup` fields (topic, source, tags)
 /// that SLS shares per group and fclocal stores per line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Serialisable because the writer spools acknowledged lines before committing them
+/// (`src/spool.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LogRecord {
     /// Project the line belongs to (created with defaults if missing).
     pub project: String,

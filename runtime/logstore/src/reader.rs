@@ -2,7 +2,7 @@
 //! thanks to WAL (a reader sees the last commit made before its statement started).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -39,6 +39,10 @@ pub struct LogReader {
     /// How long connections wait for a lock, for opening `helper` like `conn`.
     pub(crate) busy_timeout: Duration,
 }
+
+/// How long a reader waits for the writer to commit what it spooled (it does within its
+/// `commit_delay`, 5 ms by default) before it reads what is committed anyway.
+const CATCH_UP_LIMIT: Duration = Duration::from_secs(2);
 
 /// Registers the SQL functions queries use on a reader connection and puts it under `watch`.
 pub(crate) fn prepare(conn: &mut Connection, path: &Path, watch: &budget::Watch) -> Result<()> {
@@ -80,13 +84,52 @@ impl LogReader {
         }
         let watch = budget::Watch::default();
         prepare(&mut conn, path, &watch)?;
-        Ok(LogReader {
+        let reader = LogReader {
             conn,
             path: path.to_path_buf(),
             watch,
             helper: std::sync::OnceLock::new(),
             busy_timeout,
-        })
+        };
+        reader.catch_up()?;
+        Ok(reader)
+    }
+
+    /// Waits until every line whose invocation was answered before this call (made durable
+    /// in the writer's spool by [`crate::LogWriter::append_keyed_and_flush`]) is committed,
+    /// so this reader's next query sees it. Opening a reader does this; call it again before
+    /// reusing a reader for a new request. Takes at most the writer's `commit_delay` (5 ms by
+    /// default) when something is spooled, and one file check when nothing is.
+    pub fn catch_up(&self) -> Result<()> {
+        let database_id = self.database_id()?;
+        let last = match crate::spool::last_spooled(&self.path, &database_id) {
+            Ok(Some(last)) => last,
+            Ok(None) => return Ok(()),
+            Err(error) => {
+                // Only freshness is at stake: read what is committed.
+                tracing::debug!(path = %self.path.display(), %error, "cannot read the log spool");
+                return Ok(());
+            }
+        };
+        let started = Instant::now();
+        let mut mark = self
+            .conn
+            .prepare_cached("SELECT spooled_up_to FROM meta")
+            .ctx(&self.path, "reading the spool's mark")?;
+        loop {
+            let committed: i64 = mark
+                .query_row([], |row| row.get(0))
+                .ctx(&self.path, "reading the spool's mark")?;
+            if u64::try_from(committed).unwrap_or(0) >= last {
+                return Ok(());
+            }
+            if started.elapsed() >= CATCH_UP_LIMIT {
+                tracing::warn!(path = %self.path.display(), "the logstore writer has not committed its spooled lines after 2 s; reading without them");
+                return Ok(());
+            }
+            // The writer commits within milliseconds; nothing signals it across processes.
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// The database file this reader reads.

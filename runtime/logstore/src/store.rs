@@ -5,13 +5,15 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
+use crate::batch::Pending;
 use crate::checkpoint::{self, Checkpointer};
 use crate::error::{LogStoreError, Result, SqliteContext as _};
 use crate::ingest::Ingest;
 use crate::model::{LogstoreConfig, validate_name};
 use crate::reader::LogReader;
 use crate::schema::{self, Role};
-use crate::writer::{self, Command, LogWriter, Shared};
+use crate::spool::{self, Opened, Spool};
+use crate::writer::{self, Command, LogWriter, Shared, Spooling};
 
 /// How long a connection waits for another process's lock before failing.
 pub(crate) const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -22,9 +24,14 @@ pub struct OpenOptions {
     /// How long SQLite waits for a lock held by another process before an operation fails
     /// with [`LogStoreError::Locked`]. Default 5 s.
     pub busy_timeout: Duration,
-    /// Most records the writer puts in one transaction before committing; it commits sooner
-    /// whenever its queue runs empty. Default 4,096.
+    /// Most records the writer puts in one transaction before committing. Default 4,096.
     pub max_batch: usize,
+    /// How long a queued line may wait for its commit when the store owns a spool
+    /// (`logs.db-spool`, see [`crate::LogWriter::append_keyed_and_flush`]): invocations are
+    /// answered once their lines are spooled, and committed together at most this much
+    /// later. Zero: no spool, every flush waits for a commit and the writer commits
+    /// whenever its queue runs empty. Default 5 ms.
+    pub commit_delay: Duration,
 }
 
 impl Default for OpenOptions {
@@ -32,6 +39,7 @@ impl Default for OpenOptions {
         Self {
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             max_batch: 4096,
+            commit_delay: Duration::from_millis(5),
         }
     }
 }
@@ -92,10 +100,15 @@ impl LogStore {
         }
 
         let (tx, rx) = crossbeam_channel::unbounded::<Command>();
-        let ingest = Ingest::new(conn, path);
+        let mut ingest = Ingest::new(conn, path);
+        let spooling = if options.commit_delay.is_zero() {
+            None
+        } else {
+            open_spool(&mut ingest, path, options.commit_delay)?
+        };
         let thread = std::thread::Builder::new()
             .name("fclocal-logstore-writer".to_owned())
-            .spawn(move || writer::run(ingest, rx, options.max_batch))
+            .spawn(move || writer::run(ingest, rx, options.max_batch, spooling))
             .map_err(|source| LogStoreError::WriterThread {
                 path: path.to_path_buf(),
                 source,
@@ -182,6 +195,47 @@ impl LogStore {
         self.checkpointer.stop();
         written
     }
+}
+
+/// Opens and locks the spool of the database at `path` and commits what a process that
+/// stopped left in it; `None` when another store holds it (that store's process commits
+/// its own; this one then commits every flush).
+fn open_spool(ingest: &mut Ingest, path: &Path, delay: Duration) -> Result<Option<Spooling>> {
+    let spool_path = spool::path_of(path);
+    let spool_error = |action, source| LogStoreError::Spool {
+        path: spool_path.clone(),
+        action,
+        source,
+    };
+    let (database_id, mark) = ingest.spool_state().ctx(path, "reading the spool's mark")?;
+    let (mut spool, frames) = match Spool::open(path, &database_id, mark) {
+        Ok(Opened::Owned { spool, frames }) => (spool, frames),
+        Ok(Opened::Busy) => {
+            tracing::debug!(path = %spool_path.display(), "the log spool is held by another store; committing every flush");
+            return Ok(None);
+        }
+        Err(source) => return Err(spool_error("open", source)),
+    };
+    if let Some(&(last, _)) = frames.last() {
+        let writes: Vec<Pending> = frames
+            .into_iter()
+            .flat_map(|(_, writes)| writes)
+            .map(Pending::Records)
+            .collect();
+        let lines = writes.iter().map(Pending::lines).sum();
+        ingest
+            .insert(writes.iter(), Some(last))
+            .map_err(|source| LogStoreError::SpoolReplay {
+                spool: spool_path.clone(),
+                lines,
+                source,
+            })?;
+        tracing::info!(path = %spool_path.display(), lines, "committed the log lines the last run had acknowledged but not committed");
+        spool
+            .reset(&database_id)
+            .map_err(|source| spool_error("reset", source))?;
+    }
+    Ok(Some(Spooling { spool, delay }))
 }
 
 impl Drop for LogStore {

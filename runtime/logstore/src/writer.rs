@@ -27,6 +27,17 @@
 //! fails too, those records are dropped and that is reported the same way. The thread never
 //! panics on bad input or SQLite errors.
 //!
+//! Spooling (`spool.rs`): a flush that ends an invocation
+//! ([`LogWriter::append_keyed_and_flush`]) only needs its lines durable, not committed. The
+//! thread appends them to the spool file and answers at once; what it spooled (and every
+//! other queued line) is committed once the oldest uncommitted write has waited
+//! `commit_delay`, once `max_batch` lines wait, or sooner when a flush that needs a commit
+//! ([`LogWriter::flush`], catalogue and sweep calls, closing) arrives. One transaction then
+//! carries many invocations, and the core that answers requests no longer pays a commit for
+//! each. Without a spool (another store holds it, or `commit_delay` is zero) every flush
+//! waits for a commit, and the thread commits whenever its queue runs empty. A spool write
+//! that fails makes that flush wait for a commit instead.
+//!
 //! Shutdown: closing takes the only `Sender` out of [`Shared`] under a write lock, so no
 //! append can be accepted afterwards; the thread then drains what is queued, commits and
 //! exits when the channel reports disconnection. An append that returned `Ok` is therefore
@@ -34,9 +45,9 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::batch::Pending;
 use crate::error::{LogStoreError, Result};
@@ -45,6 +56,7 @@ use crate::group::{GroupAppend, ShardChoice};
 use crate::ingest::Ingest;
 use crate::model::{LogRecord, LogstoreConfig, validate_name};
 use crate::routing;
+use crate::spool::Spool;
 
 /// A message to the writer thread.
 pub(crate) enum Command {
@@ -55,12 +67,12 @@ pub(crate) enum Command {
         scope: Scope,
         reply: Reply<Result<()>>,
     },
-    /// An `Append` under `key` and a `Flush` of that key, in one message: one wake-up of the
-    /// writer instead of two for the common "store these lines and tell me when" of an
-    /// invocation that ends.
+    /// An `Append` under `key` (if any) and a flush of that key that needs its lines only
+    /// durable (spooled), in one message: one wake-up of the writer instead of two for the
+    /// common "store these lines and tell me when" of an invocation that ends.
     AppendFlush {
         key: Key,
-        pending: Pending,
+        pending: Option<Pending>,
         reply: Reply<Result<()>>,
     },
     /// Create or describe a project.
@@ -268,25 +280,29 @@ impl LogWriter {
         self.flush_scope(Scope::Key(Some(key.clone()))).await
     }
 
-    /// [`LogWriter::append_keyed`] then [`LogWriter::flush_key`], sent to the writer as one
-    /// message (one thread wake-up, which is most of the hand-off's cost when the server is
-    /// otherwise idle). `records` may be empty: then it is just the flush.
+    /// [`LogWriter::append_keyed`] then a flush of `key`, sent to the writer as one message
+    /// (one thread wake-up, which is most of the hand-off's cost when the server is otherwise
+    /// idle). `records` may be empty: then it is just the flush.
+    ///
+    /// Returns once this key's lines are **durable**: written to the store's spool file
+    /// (`src/spool.rs`), which survives a crash of this process like a commit does, and
+    /// committed to the database within the store's `commit_delay`. A reader opened (or
+    /// [`crate::LogReader::catch_up`]) after this returns sees them. Without a spool it
+    /// waits for the commit, like [`LogWriter::flush_key`].
     pub async fn append_keyed_and_flush(
         &self,
         key: &Arc<str>,
         records: Vec<LogRecord>,
     ) -> Result<()> {
-        if records.is_empty() {
-            return self.flush_key(key).await;
-        }
         for rec in &records {
             validate_name("project", &rec.project)?;
             validate_name("logstore", &rec.logstore)?;
         }
+        let pending = (!records.is_empty()).then_some(Pending::Records(records));
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.shared.send(Command::AppendFlush {
             key: Some(key.clone()),
-            pending: Pending::Records(records),
+            pending,
             reply: Reply::Async(tx),
         })?;
         rx.await.unwrap_or_else(|_| Err(self.shared.closed()))
@@ -320,11 +336,27 @@ enum Trigger {
     Forced,
 }
 
+/// What a flush needs of its writes before it is answered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    /// In the database: readers see them.
+    Committed,
+    /// Durable: spooled or committed (committed when there is no spool).
+    Durable,
+}
+
 /// A flush waiting for the writes of `scope` below sequence number `before`.
 struct Waiter {
     scope: Scope,
     before: u64,
+    needs: Needs,
     reply: Reply<Result<()>>,
+}
+
+/// The spool and how long a write may wait for its commit.
+pub(crate) struct Spooling {
+    pub(crate) spool: Spool,
+    pub(crate) delay: Duration,
 }
 
 /// The writer thread's loop state.
@@ -341,11 +373,21 @@ struct Worker {
     waiters: Vec<Waiter>,
     /// A failure no flush has been told about yet.
     unreported: Option<Failure>,
+    /// The spool, when this store owns one.
+    spooling: Option<Spooling>,
+    /// Since when something waits to be committed (with a spool only; the commit is due
+    /// `delay` later).
+    dirty_since: Option<Instant>,
 }
 
 /// Body of the writer thread: runs until the sender is gone and the queue is drained.
 /// Returns the write failure no flush was told about, if any.
-pub(crate) fn run(ingest: Ingest, rx: Receiver<Command>, max_batch: usize) -> Result<()> {
+pub(crate) fn run(
+    ingest: Ingest,
+    rx: Receiver<Command>,
+    max_batch: usize,
+    spooling: Option<Spooling>,
+) -> Result<()> {
     let mut w = Worker {
         ingest,
         max_batch: max_batch.max(1),
@@ -354,25 +396,30 @@ pub(crate) fn run(ingest: Ingest, rx: Receiver<Command>, max_batch: usize) -> Re
         retry_armed: false,
         waiters: Vec::new(),
         unreported: None,
+        spooling,
+        dirty_since: None,
     };
-    // `recv` fails only when the channel is disconnected *and* empty.
-    while let Ok(first) = rx.recv() {
-        w.handle(first);
-        loop {
-            // Take everything already sent, so a batch can choose among all producers.
-            while let Ok(cmd) = rx.try_recv() {
-                w.handle(cmd);
-            }
-            let committed = w.commit(w.trigger());
-            if !committed || w.fresh.is_empty() {
-                break;
-            }
+    loop {
+        // Both fail with `Disconnected` only when the channel is disconnected *and* empty.
+        let received = match w.commit_due_at() {
+            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(at) => rx.recv_deadline(at),
+        };
+        match received {
+            Ok(cmd) => w.handle(cmd),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
         }
+        w.settle(&rx);
     }
     w.commit_all(Trigger::Forced);
     if !w.retry.is_empty() {
         // Lines whose commit just failed get their one retry before the thread exits.
         w.commit(Trigger::Forced);
+    }
+    if let Some(spooling) = w.spooling.take() {
+        // Removes the file only if every spooled line was committed.
+        spooling.spool.remove();
     }
     if let Err(error) = w.ingest.write_key_counts() {
         // Only speed is lost: those minutes are read from their lines.
@@ -391,6 +438,7 @@ impl Worker {
             Command::Flush { scope, reply } => self.waiters.push(Waiter {
                 scope,
                 before: self.fresh.next_seq(),
+                needs: Needs::Committed,
                 reply,
             }),
             Command::AppendFlush {
@@ -398,10 +446,13 @@ impl Worker {
                 pending,
                 reply,
             } => {
-                self.fresh.push(key.clone(), pending);
+                if let Some(pending) = pending {
+                    self.fresh.push(key.clone(), pending);
+                }
                 self.waiters.push(Waiter {
                     scope: Scope::Key(key),
                     before: self.fresh.next_seq(),
+                    needs: Needs::Durable,
                     reply,
                 });
             }
@@ -430,6 +481,108 @@ impl Worker {
         }
     }
 
+    /// After a command: takes everything else already sent (so a batch can choose among
+    /// all producers), then commits while a commit is due, and spools what durable flushes
+    /// wait for when none is.
+    fn settle(&mut self, rx: &Receiver<Command>) {
+        loop {
+            while let Ok(cmd) = rx.try_recv() {
+                self.handle(cmd);
+            }
+            // When spooling fails, commit for those flushes instead.
+            if !self.commit_due() && self.spool_durable() {
+                break;
+            }
+            if !self.commit(self.trigger()) {
+                // Held or failed: try again one delay later, not in a loop.
+                self.dirty_since = Some(Instant::now());
+                return;
+            }
+            if self.fresh.is_empty() {
+                break;
+            }
+        }
+        if self.fresh.is_empty() && self.retry.is_empty() {
+            self.dirty_since = None;
+        } else if self.dirty_since.is_none() {
+            self.dirty_since = Some(Instant::now());
+        }
+    }
+
+    /// When the writes waiting now must be committed (with a spool; without one the thread
+    /// commits as soon as its queue runs empty).
+    fn commit_due_at(&self) -> Option<Instant> {
+        let spooling = self.spooling.as_ref()?;
+        self.dirty_since.map(|since| since + spooling.delay)
+    }
+
+    /// Whether to commit now rather than spool and wait.
+    fn commit_due(&self) -> bool {
+        if self.spooling.is_none() || self.fresh.lines() >= self.max_batch {
+            return true;
+        }
+        if self.commit_due_at().is_some_and(|at| at <= Instant::now()) {
+            return true;
+        }
+        self.waiters
+            .iter()
+            .any(|w| w.needs == Needs::Committed && !self.satisfied(w))
+    }
+
+    /// Writes what the durable flushes wait for to the spool, in one frame, and answers
+    /// the flushes that are then satisfied. Returns false when that could not be done (no
+    /// spool, a group among the writes, a write error): the caller commits instead.
+    fn spool_durable(&mut self) -> bool {
+        let wanted: Vec<(Scope, u64)> = self
+            .waiters
+            .iter()
+            .filter(|w| w.needs == Needs::Durable)
+            .map(|w| (w.scope.clone(), w.before))
+            .collect();
+        if !wanted.is_empty() {
+            let Some(spooling) = self.spooling.as_mut() else {
+                return false;
+            };
+            let mut items = self.fresh.unspooled(&wanted);
+            if !items.is_empty() {
+                let appended = {
+                    let writes: Option<Vec<&[LogRecord]>> = items
+                        .iter()
+                        .map(|q| match &q.pending {
+                            Pending::Records(records) => Some(records.as_slice()),
+                            // Groups come from PutLogs, which flushes with a commit.
+                            Pending::Group(_) => None,
+                        })
+                        .collect();
+                    let Some(writes) = writes else {
+                        return false;
+                    };
+                    spooling.spool.append(&writes)
+                };
+                if let Err(error) = appended {
+                    tracing::warn!(path = %spooling.spool.path().display(), %error, "could not write to the log spool; committing instead");
+                    return false;
+                }
+                for queued in &mut items {
+                    queued.spooled = true;
+                }
+            }
+        }
+        self.answer_waiters();
+        true
+    }
+
+    /// Whether `waiter`'s writes are kept as it needs.
+    fn satisfied(&self, waiter: &Waiter) -> bool {
+        let spooled_will_do = waiter.needs == Needs::Durable && self.spooling.is_some();
+        let pending = if spooled_will_do {
+            self.fresh.holds_unspooled(&waiter.scope, waiter.before)
+        } else {
+            self.fresh.holds(&waiter.scope, waiter.before)
+        };
+        !pending && !batch_holds(&self.retry, &waiter.scope, waiter.before, spooled_will_do)
+    }
+
     /// `Forced` once `max_batch` records wait (bounding memory while a failure is held).
     fn trigger(&self) -> Trigger {
         if self.fresh.lines() >= self.max_batch {
@@ -444,23 +597,38 @@ impl Worker {
         while self.commit(trigger) && !self.fresh.is_empty() {}
     }
 
-    /// Commits the retry plus one fair batch of fresh writes in one transaction (unless a
-    /// failure awaits its report), then answers the flushes it satisfied. Returns whether it
-    /// committed (false after a failure or while holding one).
+    /// Commits the retry, every spooled write and one fair batch of the other fresh writes
+    /// in one transaction (unless a failure awaits its report), then answers the flushes it
+    /// satisfied. Returns whether it committed (false after a failure or while holding one).
     fn commit(&mut self, trigger: Trigger) -> bool {
         let has_work = !self.fresh.is_empty() || !self.retry.is_empty();
         let hold = !self.retry.is_empty() && !self.retry_armed && trigger == Trigger::Idle;
         let mut committed = !hold;
         if has_work && !hold {
             let retried: usize = self.retry.iter().map(|q| q.pending.lines()).sum();
-            let batch = self
-                .fresh
-                .take_batch(self.max_batch.saturating_sub(retried).max(1));
+            // Every spooled write, so the mark below covers every frame in the spool.
+            let mut batch = self.fresh.take_spooled();
+            let room = if batch.is_empty() {
+                self.max_batch.saturating_sub(retried).max(1)
+            } else {
+                let spooled: usize = batch.iter().map(|q| q.pending.lines()).sum();
+                self.max_batch.saturating_sub(retried + spooled)
+            };
+            batch.extend(self.fresh.take_batch(room));
+            let covers_spool = self.retry.iter().chain(&batch).any(|q| q.spooled);
+            let mark = self
+                .spooling
+                .as_ref()
+                .filter(|_| covers_spool)
+                .map(|spooling| spooling.spool.last_frame());
             let groups = self.retry.iter().chain(batch.iter()).map(|q| &q.pending);
-            match self.ingest.insert(groups) {
-                Ok(()) => self.retry.clear(),
+            match self.ingest.insert(groups, mark) {
+                Ok(()) => {
+                    self.retry.clear();
+                    self.clear_spool();
+                }
                 Err(e) => {
-                    self.record_failure(e, retried, batch);
+                    self.record_failure(e, batch);
                     committed = false;
                 }
             }
@@ -468,6 +636,16 @@ impl Worker {
         }
         self.answer_waiters();
         committed
+    }
+
+    /// Empties the spool after a commit: nothing in it is uncommitted any more.
+    fn clear_spool(&mut self) {
+        if let Some(spooling) = &mut self.spooling
+            && let Err(error) = spooling.spool.clear()
+        {
+            // Harmless: the frames in it are below the mark and never replayed.
+            tracing::warn!(path = %spooling.spool.path().display(), %error, "could not empty the log spool");
+        }
     }
 
     /// A failure goes to every waiting flush (and arms the retry); otherwise each flush whose
@@ -486,10 +664,7 @@ impl Worker {
         }
         let (done, waiting): (Vec<Waiter>, Vec<Waiter>) = std::mem::take(&mut self.waiters)
             .into_iter()
-            .partition(|w| {
-                !self.fresh.holds(&w.scope, w.before)
-                    && !batch_holds(&self.retry, &w.scope, w.before)
-            });
+            .partition(|w| self.satisfied(w));
         self.waiters = waiting;
         for waiter in done {
             waiter.reply.send(Ok(()));
@@ -506,28 +681,34 @@ impl Worker {
         }
     }
 
-    /// Makes `batch` the retry (dropping the previous `retry`, which had its one retry) and
+    /// Makes `batch` the retry (dropping the previous `retry`, which had its one retry,
+    /// except its spooled writes: they were acknowledged, and stay until they commit) and
     /// remembers the failure for the next flush.
-    fn record_failure(&mut self, e: rusqlite::Error, retried: usize, batch: Vec<Queued>) {
+    fn record_failure(&mut self, e: rusqlite::Error, batch: Vec<Queued>) {
         let path = self.ingest.path().display().to_string();
         let source = Arc::new(e);
-        let fresh: usize = batch.iter().map(|q| q.pending.lines()).sum();
-        let failure = if retried > 0 {
-            tracing::error!(path, error = %source, records = retried, "dropping log records after their retry failed");
+        let (kept, dropped): (Vec<Queued>, Vec<Queued>) = std::mem::take(&mut self.retry)
+            .into_iter()
+            .partition(|q| q.spooled);
+        let dropped: usize = dropped.iter().map(|q| q.pending.lines()).sum();
+        let failure = if dropped > 0 {
+            tracing::error!(path, error = %source, records = dropped, "dropping log records after their retry failed");
             Failure {
-                records: retried,
+                records: dropped,
                 dropped: true,
                 source: Arc::clone(&source),
             }
         } else {
-            tracing::error!(path, error = %source, records = fresh, "committing log records failed; they will be retried once");
+            let records: usize = kept.iter().chain(&batch).map(|q| q.pending.lines()).sum();
+            tracing::error!(path, error = %source, records, "committing log records failed; they will be retried");
             Failure {
-                records: fresh,
+                records,
                 dropped: false,
                 source: Arc::clone(&source),
             }
         };
-        self.retry = batch;
+        self.retry = kept;
+        self.retry.extend(batch);
         // A drop is worse news than a pending retry: don't let a later failure hide it.
         if !self.unreported.as_ref().is_some_and(|f| f.dropped) {
             self.unreported = Some(failure);

@@ -1,0 +1,282 @@
+//! The spool: an append-only file beside the database (`logs.db-spool`) where an
+//! invocation's lines become durable before SQLite commits them.
+//!
+//! An answer waits for its invocation's lines to be durable. Committing them to SQLite for
+//! every answer cost a transaction per request (the logs, the full-text queue, the rollups,
+//! a dozen WAL pages), on the core that serves the next request. Appending them to this file
+//! is one `write` of a few hundred bytes, and gives the same guarantee as a commit under
+//! `synchronous=NORMAL`: once `write` returns, the lines survive the process being killed
+//! (not a power cut). The writer then commits what it spooled a few milliseconds later, many
+//! invocations per transaction (`crate::writer`).
+//!
+//! - **Exactly once**: every frame has an id, and the transaction that commits a frame's
+//!   lines stores the highest spooled frame id it covers in `meta.spooled_up_to`
+//!   (migration 6). A writer that starts after a crash inserts the frames above that mark,
+//!   in one transaction that moves the mark, then empties the file. A commit always takes
+//!   every spooled line, so the mark covers all frames once it commits.
+//! - **Torn tails**: a frame carries its length and a CRC-32; reading stops at the first
+//!   frame that is short or does not check out. Such a frame was being written when the
+//!   process died, so its `write` never returned and no answer relied on it.
+//! - **One owner**: the file is locked (`flock`) by the store that opened it. Another
+//!   process writing the same database (`fclocal invoke` beside `fclocal start`) finds it
+//!   locked and commits every flush itself, as before the spool.
+//! - **Identity**: the header names the database (`meta.database_id`), so a spool left
+//!   beside a `logs.db` that was deleted and created again is not replayed into the new one.
+//! - **Readers** ([`crate::LogReader`]) see lines once they are committed; one that opens (or
+//!   [`crate::LogReader::catch_up`]s) while frames above the mark are spooled waits for the
+//!   writer's next commit, so a query after an answer sees that answer's lines.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use crate::model::LogRecord;
+
+/// Start of every spool file, followed by the database id (32 ASCII hex digits).
+const MAGIC: &[u8; 8] = b"FCLSPL01";
+/// Length of the database id in the header.
+const ID_LEN: usize = 32;
+/// Bytes before the first frame.
+const HEADER_LEN: u64 = (MAGIC.len() + ID_LEN) as u64;
+/// A frame's length (u32), CRC-32 (u32) and id (u64), before its payload.
+const FRAME_HEAD: usize = 16;
+/// No frame is larger (a frame holds the lines of the invocations acknowledged together;
+/// one invocation stores at most a few MiB). A larger length means a damaged file.
+const MAX_PAYLOAD: usize = 256 << 20;
+
+/// The spool file of the database at `db`.
+pub(crate) fn path_of(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-spool");
+    PathBuf::from(name)
+}
+
+/// The open, locked spool of one store.
+#[derive(Debug)]
+pub(crate) struct Spool {
+    file: File,
+    path: PathBuf,
+    /// The id the next frame gets.
+    next_frame: u64,
+    /// The file's length: where the next frame starts.
+    len: u64,
+    /// Reused encoding buffer.
+    buf: Vec<u8>,
+    /// A failed append could not be cut back: the file may end in a partial frame, after
+    /// which nothing would be read back. Nothing is appended until [`Spool::clear`].
+    torn: bool,
+}
+
+/// A frame read back: its id and its writes (one `Vec` per spooled append).
+pub(crate) type Frame = (u64, Vec<Vec<LogRecord>>);
+
+/// What opening a spool found.
+pub(crate) enum Opened {
+    /// Locked by this store: the frames above the database's mark must be replayed, then
+    /// the file [`Spool::reset`].
+    Owned { spool: Spool, frames: Vec<Frame> },
+    /// Another store (in this or another process) holds it.
+    Busy,
+}
+
+impl Spool {
+    /// Opens and locks the spool of `db`, whose `meta` says `database_id` and
+    /// `spooled_up_to`, and returns the frames still to replay (ids above `spooled_up_to`).
+    pub(crate) fn open(
+        db: &Path,
+        database_id: &str,
+        spooled_up_to: u64,
+    ) -> std::io::Result<Opened> {
+        let path = path_of(db);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(Opened::Busy),
+            Err(std::fs::TryLockError::Error(error)) => return Err(error),
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        let mut frames = Vec::new();
+        let mut last = spooled_up_to;
+        match parse(&bytes, database_id) {
+            Parsed::Frames(found) => {
+                for (id, writes) in found {
+                    last = last.max(id);
+                    if id > spooled_up_to {
+                        frames.push((id, writes));
+                    }
+                }
+            }
+            Parsed::Foreign => tracing::warn!(
+                path = %path.display(),
+                "the log spool belongs to another database (logs.db was created again); its lines are not replayed"
+            ),
+            Parsed::Empty => {}
+        }
+        let mut spool = Spool {
+            file,
+            path,
+            next_frame: last + 1,
+            len: bytes.len() as u64,
+            buf: Vec::new(),
+            torn: false,
+        };
+        if frames.is_empty() {
+            spool.reset(database_id)?;
+        }
+        // Otherwise the frames stay in the file until their replay is committed, then the
+        // caller resets it.
+        Ok(Opened::Owned { spool, frames })
+    }
+
+    /// The id of the last frame written (0 before any).
+    pub(crate) fn last_frame(&self) -> u64 {
+        self.next_frame - 1
+    }
+
+    /// The file, for messages.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one frame holding `writes` and returns its id once `write` returned: from
+    /// then on the lines survive this process dying. On error nothing was spooled: the
+    /// caller commits instead (which then [`Spool::clear`]s any partial frame).
+    pub(crate) fn append(&mut self, writes: &[&[LogRecord]]) -> std::io::Result<u64> {
+        if self.torn {
+            return Err(std::io::Error::other(
+                "a partial frame awaits the next commit",
+            ));
+        }
+        let id = self.next_frame;
+        self.buf.clear();
+        self.buf.extend_from_slice(&[0; FRAME_HEAD]);
+        serde_json::to_writer(&mut self.buf, writes)?;
+        let payload = self.buf.len() - FRAME_HEAD;
+        let length = u32::try_from(payload)
+            .ok()
+            .filter(|_| payload <= MAX_PAYLOAD)
+            .ok_or_else(|| std::io::Error::other("a spool frame over 256 MiB"))?;
+        self.buf[8..16].copy_from_slice(&id.to_le_bytes());
+        let crc = crc32fast::hash(&self.buf[8..]);
+        self.buf[0..4].copy_from_slice(&length.to_le_bytes());
+        self.buf[4..8].copy_from_slice(&crc.to_le_bytes());
+        if let Err(error) = self.file.write_all(&self.buf) {
+            self.torn = self.file.set_len(self.len).is_err();
+            return Err(error);
+        }
+        self.len += self.buf.len() as u64;
+        self.next_frame += 1;
+        Ok(id)
+    }
+
+    /// Empties the file once every frame in it is committed (the mark covers them).
+    pub(crate) fn clear(&mut self) -> std::io::Result<()> {
+        if self.len > HEADER_LEN || self.torn {
+            self.file.set_len(HEADER_LEN)?;
+            self.len = HEADER_LEN;
+            self.torn = false;
+        }
+        Ok(())
+    }
+
+    /// Rewrites the header for `database_id` and drops every frame: after a replay was
+    /// committed, or when nothing needed replaying.
+    pub(crate) fn reset(&mut self, database_id: &str) -> std::io::Result<()> {
+        self.file.set_len(0)?;
+        self.file.seek(SeekFrom::Start(0))?;
+        let mut header = Vec::with_capacity(HEADER_LEN as usize);
+        header.extend_from_slice(MAGIC);
+        header.extend_from_slice(&id_bytes(database_id));
+        self.file.write_all(&header)?;
+        self.len = HEADER_LEN;
+        Ok(())
+    }
+
+    /// Removes the (empty) file when the store closes cleanly.
+    pub(crate) fn remove(self) {
+        if self.len <= HEADER_LEN && !self.torn {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The highest frame id in the spool of `db` that belongs to `database_id`, if it has
+/// frames and a live store owns it: what a reader waits for the database's mark to reach.
+/// A spool nobody holds (its process died) is replayed by the next store that opens the
+/// database, so there is nothing to wait for.
+pub(crate) fn last_spooled(db: &Path, database_id: &str) -> std::io::Result<Option<u64>> {
+    let mut file = match File::open(path_of(db)) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    if file.metadata()?.len() <= HEADER_LEN {
+        return Ok(None);
+    }
+    match file.try_lock_shared() {
+        // Nobody owns it. (Released when `file` closes, at once.)
+        Ok(()) => return Ok(None),
+        Err(std::fs::TryLockError::WouldBlock) => {}
+        Err(std::fs::TryLockError::Error(error)) => return Err(error),
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(match parse(&bytes, database_id) {
+        Parsed::Frames(frames) => frames.last().map(|(id, _)| *id),
+        Parsed::Foreign | Parsed::Empty => None,
+    })
+}
+
+/// What a spool file holds.
+enum Parsed {
+    /// No header (a new or emptied file).
+    Empty,
+    /// The header names another database (or is damaged).
+    Foreign,
+    /// The complete, intact frames, in order.
+    Frames(Vec<Frame>),
+}
+
+fn parse(bytes: &[u8], database_id: &str) -> Parsed {
+    if bytes.len() < HEADER_LEN as usize {
+        return Parsed::Empty;
+    }
+    let (header, mut rest) = bytes.split_at(HEADER_LEN as usize);
+    if &header[..MAGIC.len()] != MAGIC || header[MAGIC.len()..] != id_bytes(database_id) {
+        return Parsed::Foreign;
+    }
+    let mut frames = Vec::new();
+    while rest.len() >= FRAME_HEAD {
+        let length = u32::from_le_bytes(rest[0..4].try_into().expect("4 bytes")) as usize;
+        let crc = u32::from_le_bytes(rest[4..8].try_into().expect("4 bytes"));
+        if length > MAX_PAYLOAD || rest.len() < FRAME_HEAD + length {
+            break;
+        }
+        let body = &rest[8..FRAME_HEAD + length];
+        if crc32fast::hash(body) != crc {
+            break;
+        }
+        let id = u64::from_le_bytes(body[0..8].try_into().expect("8 bytes"));
+        let Ok(writes) = serde_json::from_slice::<Vec<Vec<LogRecord>>>(&body[8..]) else {
+            break;
+        };
+        frames.push((id, writes));
+        rest = &rest[FRAME_HEAD + length..];
+    }
+    Parsed::Frames(frames)
+}
+
+/// The database id as exactly [`ID_LEN`] header bytes.
+fn id_bytes(database_id: &str) -> [u8; ID_LEN] {
+    let mut bytes = [b' '; ID_LEN];
+    for (slot, byte) in bytes.iter_mut().zip(database_id.bytes()) {
+        *slot = byte;
+    }
+    bytes
+}
