@@ -70,7 +70,7 @@
 //!   (8 MiB, no mmap) so a long-running server's memory stays flat; checkpoints on their own
 //!   thread every 16 MiB of WAL, so no commit (and no flush waiting on it) pays for one;
 //!   memory-mapped reads for readers. FC-style lines take ~390 bytes each;
-//!   `benches/ingest.rs` measures ingest (~350k lines/s on a 2-core VM).
+//!   `benches/ingest.rs` measures ingest (~95k lines/s with the full-text index and the per-minute counts on a 2-core VM).
 //! - **Reading from another process**: [`LogReader::open`] reads a database that a running
 //!   `fclocal` is writing, without starting a writer.
 //! - **Schema versions**: `PRAGMA user_version` counts applied migrations; version 2 adds the

@@ -117,13 +117,16 @@ impl LineSource {
             .await
     }
 
-    /// The newest id and how many lines of `projects` come after `after`.
+    /// The newest id and how many lines of `projects` come after `after`, counting the
+    /// lines of every invocation answered before this call (they may still be in the
+    /// logstore's spool for a few milliseconds).
     pub async fn backlog(
         &self,
         after: i64,
         projects: Option<Vec<String>>,
     ) -> Result<(i64, u64), SourceError> {
         self.with(move |reader| {
+            reader.catch_up()?;
             let newest = reader.newest_id()?;
             let behind = reader.count_after(after, projects.as_deref())?;
             Ok((newest, behind))
