@@ -38,7 +38,7 @@ pub struct LogRoutes {
 
 /// The SLS API and the web pages over `store`.
 pub fn routes(store: &LogStore, setup: LogRoutes) -> Router {
-    let readers = Arc::new(Readers::new(store.path().to_path_buf()));
+    let readers = Arc::new(Readers::new(store.path().to_path_buf(), store.writer()));
     let backend = Arc::new(StoreBackend::new(store.writer(), readers.clone()));
     let charts = Arc::new(StoreCharts::new(readers, setup.summary_targets));
     let api = fclocal_sls_api::router(

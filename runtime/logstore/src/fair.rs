@@ -39,6 +39,8 @@ pub(crate) enum Scope {
     All,
     /// The writes of this key queued before it.
     Key(Key),
+    /// The spooled writes queued before it (so readers see every answered invocation).
+    Spooled,
 }
 
 /// The per-key FIFOs.
@@ -136,6 +138,7 @@ impl FairQueue {
                 .filter(|(scope, _)| match scope {
                     Scope::All => true,
                     Scope::Key(wanted_key) => wanted_key == key,
+                    Scope::Spooled => false,
                 })
                 .map(|(_, before)| *before)
                 .max();
@@ -162,6 +165,7 @@ impl FairQueue {
         match scope {
             Scope::All => self.queues.values().any(unspooled),
             Scope::Key(key) => self.queues.get(key).is_some_and(unspooled),
+            Scope::Spooled => false,
         }
     }
 
@@ -188,6 +192,11 @@ impl FairQueue {
                 .queues
                 .values()
                 .any(|queue| queue.front().is_some_and(|q| q.seq < before)),
+            // Spooled writes are a prefix of their key's queue.
+            Scope::Spooled => self
+                .queues
+                .values()
+                .any(|queue| queue.front().is_some_and(|q| q.spooled && q.seq < before)),
             Scope::Key(key) => self
                 .queues
                 .get(key)
@@ -211,6 +220,7 @@ pub(crate) fn batch_holds(
             && match scope {
                 Scope::All => true,
                 Scope::Key(key) => queued.key == *key,
+                Scope::Spooled => queued.spooled,
             }
     })
 }
@@ -307,11 +317,13 @@ mod tests {
         queue.push(key("b"), lines(1));
         let a = Scope::Key(key("a"));
         assert!(queue.holds_unspooled(&a, before));
+        assert!(!queue.holds(&Scope::Spooled, before));
         let unspooled = queue.unspooled(&[(a.clone(), before)]);
         assert_eq!(unspooled.len(), 2);
         for queued in unspooled {
             queued.spooled = true;
         }
+        assert!(queue.holds(&Scope::Spooled, before));
         assert!(!queue.holds_unspooled(&a, before));
         assert!(queue.holds(&a, before), "spooled is not committed");
         assert!(queue.unspooled(&[(a.clone(), before)]).is_empty());
@@ -322,6 +334,7 @@ mod tests {
         assert!(queue.take_spooled().is_empty());
         assert_eq!(queue.lines(), 2);
         assert!(batch_holds(&spooled, &a, before, false));
+        assert!(batch_holds(&spooled, &Scope::Spooled, before, false));
         assert!(!batch_holds(&spooled, &a, before, true));
     }
 }

@@ -263,6 +263,17 @@ impl LogWriter {
         })
     }
 
+    /// Commits every line already spooled (every invocation answered before this call), so
+    /// a reader in this process sees them now rather than within the store's
+    /// `commit_delay`; other queued lines may wait. What the SLS API does before each read.
+    /// Reports a failed commit since the last flush. Blocks the calling thread.
+    pub fn commit_spooled_blocking(&self) -> Result<()> {
+        self.shared.call(|reply| Command::Flush {
+            scope: Scope::Spooled,
+            reply,
+        })
+    }
+
     /// [`crate::LogStore::sweep_expired`] from a writer handle, for a server's periodic
     /// housekeeping (a handle is `Clone + Send + Sync`; the store is not shared).
     pub fn sweep_expired(&self, now: SystemTime) -> Result<u64> {

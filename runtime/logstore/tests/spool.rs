@@ -170,6 +170,12 @@ fn a_commit_empties_the_spool_and_a_reader_catches_up_with_answered_lines() {
     store.writer().flush_blocking().expect("flush");
     assert_eq!(committed_lines(&db), (INVOCATIONS * 3) as i64);
     assert!(spool_len(&db).expect("spool") < spooled);
+
+    // What the SLS API asks before a read: commit what was spooled, now.
+    answer_invocations(&store);
+    assert_eq!(committed_lines(&db), (INVOCATIONS * 3) as i64);
+    store.writer().commit_spooled_blocking().expect("commit");
+    assert_eq!(committed_lines(&db), (INVOCATIONS * 6) as i64);
     store.close().expect("close");
 
     // With the default delay a reader opened right after the answer sees its lines.
