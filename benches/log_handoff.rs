@@ -9,8 +9,13 @@
 //! - `committed`: a SQLite commit per hand-off (WAL, `synchronous=NORMAL`;
 //!   `OpenOptions::commit_delay` zero, how fclocal worked before the spool,
 //!   and how a second process on the same database still works);
-//! - `spooled`: appended to the spool file, committed with many others
-//!   within the default 5 ms (`runtime/logstore/src/spool.rs`).
+//! - `spooled by the writer`: the writer thread appends them to the spool
+//!   file and answers; they are committed with many others within the
+//!   default 5 ms (`runtime/logstore/src/spool.rs`): an invocation that
+//!   printed, whose earlier lines the writer already holds;
+//! - `spooled by the caller`: a quiet invocation's task appends them to
+//!   the spool itself (`append_whole_and_flush`), no round trip to the
+//!   writer thread.
 //!
 //! Run: `cargo bench --bench log_handoff` (`FCLOCAL_BENCH_ROUNDS`, default
 //! 5000 invocations per figure). Prints p50/p90/p99 in microseconds, and
@@ -46,13 +51,33 @@ fn frame(text: &str, request: usize) -> LogRecord {
     }
 }
 
+/// How the hand-off is made durable.
+#[derive(Clone, Copy, PartialEq)]
+enum Way {
+    Committed,
+    SpooledByTheWriter,
+    SpooledByTheCaller,
+}
+
+impl Way {
+    fn label(self) -> &'static str {
+        match self {
+            Way::Committed => "committed",
+            Way::SpooledByTheWriter => "spooled by the writer",
+            Way::SpooledByTheCaller => "spooled by the caller",
+        }
+    }
+}
+
 /// One invocation's hand-off.
-async fn hand_off(writer: &LogWriter, key: &Arc<str>, request: usize) {
+async fn hand_off(writer: &LogWriter, key: &Arc<str>, request: usize, way: Way) {
     let frames = vec![frame("Invoke Start", request), frame("Invoke End", request)];
-    writer
-        .append_keyed_and_flush(key, frames)
-        .await
-        .expect("stored");
+    let stored = if way == Way::SpooledByTheCaller {
+        writer.append_whole_and_flush(key, frames).await
+    } else {
+        writer.append_keyed_and_flush(key, frames).await
+    };
+    stored.expect("stored");
 }
 
 /// CPU time of this process so far (user + system), from `/proc/self/stat`.
@@ -74,7 +99,7 @@ fn report(label: &str, mut times: Vec<Duration>, cpu: Duration) {
     times.sort();
     let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)].as_micros();
     println!(
-        "{label:<30} p50 {:>5} µs  p90 {:>5} µs  p99 {:>5} µs  CPU {:>5.1} µs/invocation",
+        "{label:<42} p50 {:>5} µs  p90 {:>5} µs  p99 {:>5} µs  CPU {:>5.1} µs/invocation",
         at(0.50),
         at(0.90),
         at(0.99),
@@ -106,34 +131,33 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5_000);
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let stores = [open(dir.path(), false), open(dir.path(), true)];
+    let committed = open(dir.path(), false);
+    let spooled = open(dir.path(), true);
+    let ways = [
+        (Way::Committed, &committed),
+        (Way::SpooledByTheWriter, &spooled),
+        (Way::SpooledByTheCaller, &spooled),
+    ];
     let key: Arc<str> = Arc::from("svc/hello");
-    let way = |spooled: &LogStore| {
-        if spooled.path() == stores[1].path() {
-            "spooled"
-        } else {
-            "committed"
-        }
-    };
     println!("log hand-off per invocation ({rounds} invocations per line)");
-    // Alternate the two ways so that both meet the same machine states.
+    // Alternate the ways so that they meet the same machine states.
     for pass in 0..2 {
-        for store in &stores {
+        for (way, store) in ways {
             let writer = store.writer();
             let cpu = process_cpu();
             let mut times = Vec::with_capacity(rounds);
             for request in 0..rounds {
                 let started = Instant::now();
-                hand_off(&writer, &key, request).await;
+                hand_off(&writer, &key, request, way).await;
                 times.push(started.elapsed());
             }
             // The spooled lines' commits are part of the cost.
             writer.flush().await.expect("committed");
-            let label = format!("1 in flight, {} (pass {pass})", way(store));
+            let label = format!("1 in flight, {} (pass {pass})", way.label());
             report(&label, times, process_cpu() - cpu);
         }
     }
-    for store in &stores {
+    for (way, store) in ways {
         let cpu = process_cpu();
         let mut tasks = tokio::task::JoinSet::new();
         for task in 0..16 {
@@ -142,7 +166,7 @@ async fn main() {
                 let mut times = Vec::with_capacity(rounds / 16);
                 for request in 0..rounds / 16 {
                     let started = Instant::now();
-                    hand_off(&writer, &key, task * rounds + request).await;
+                    hand_off(&writer, &key, task * rounds + request, way).await;
                     times.push(started.elapsed());
                 }
                 times
@@ -154,7 +178,7 @@ async fn main() {
         }
         store.writer().flush().await.expect("committed");
         report(
-            &format!("16 in flight, {}", way(store)),
+            &format!("16 in flight, {}", way.label()),
             times,
             process_cpu() - cpu,
         );

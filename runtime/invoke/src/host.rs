@@ -487,11 +487,15 @@ impl FunctionHost {
     ) -> Result<Report<T>, InvokeError> {
         log.report_dropped(&self.log_budgets.limit());
         // Only this function's lines: another function's flood is not ours to
-        // wait for. The held frames travel with the flush (one writer wake-up).
+        // wait for. The held frames travel with the flush (one writer wake-up),
+        // or, when they are all the invocation stored, are spooled right here.
         if let Some(writer) = &self.writer {
-            writer
-                .append_keyed_and_flush(log.key(), log.take_held())
-                .await?;
+            let held = log.take_held();
+            if log.handed_lines() {
+                writer.append_keyed_and_flush(log.key(), held).await?;
+            } else {
+                writer.append_whole_and_flush(log.key(), held).await?;
+            }
         }
         report.log_tail = log.tail();
         Ok(report)

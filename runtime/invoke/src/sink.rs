@@ -9,7 +9,7 @@
 //! (dropped output, denied requests) are `WARN`.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -82,6 +82,9 @@ pub struct InvocationLog {
     /// `service/function`: the producer key its lines are queued under, so
     /// the logstore writer serves functions fairly.
     key: Arc<str>,
+    /// Whether a line was handed to the writer before the end
+    /// ([`InvocationLog::handed_lines`]).
+    handed: AtomicBool,
 }
 
 /// An invocation's share of [`LogBudgets`]: the keys it is charged under
@@ -177,6 +180,7 @@ impl InvocationLog {
             tail: Mutex::new(Tail::default()),
             held: Mutex::new(Vec::new()),
             budget,
+            handed: AtomicBool::new(false),
         }
     }
 
@@ -248,6 +252,15 @@ impl InvocationLog {
         self.record(SystemTime::now(), "INFO", text, text, Hand::Hold);
     }
 
+    /// Whether some of its lines already went to the writer (it printed): then
+    /// the end must wait for them with [`LogWriter::append_keyed_and_flush`];
+    /// otherwise [`InvocationLog::take_held`] is all of them, and
+    /// [`LogWriter::append_whole_and_flush`] stores them without a round trip
+    /// to the writer thread.
+    pub fn handed_lines(&self) -> bool {
+        self.handed.load(Ordering::Relaxed)
+    }
+
     /// The records not yet handed to the writer, for the caller to store
     /// (with [`LogWriter::append_keyed_and_flush`]).
     pub fn take_held(&self) -> Vec<LogRecord> {
@@ -307,6 +320,7 @@ impl InvocationLog {
         }
         let mut records = self.take_held();
         records.push(record);
+        self.handed.store(true, Ordering::Relaxed);
         if let Err(error) = writer.append_keyed(&self.key, records) {
             tracing::warn!("cannot store a log line of {}: {error}", self.request_id);
         }

@@ -27,8 +27,7 @@ pub(crate) struct Queued {
     pub(crate) key: Key,
     pub(crate) seq: u64,
     pub(crate) pending: Pending,
-    /// Written to the spool (durable, acknowledged): the next commit must take it. The
-    /// spooled writes of a key are always a prefix of its queue.
+    /// Written to the spool (durable, acknowledged): the next commit must take it.
     pub(crate) spooled: bool,
 }
 
@@ -67,6 +66,15 @@ impl FairQueue {
         };
         self.seq += 1;
         self.queues.entry(key).or_default().push_back(queued);
+    }
+
+    /// Queues `pending`, already spooled by its caller, under `key`. It may land behind
+    /// writes of the key that are not spooled (another invocation's live lines).
+    pub(crate) fn push_spooled(&mut self, key: Key, pending: Pending) {
+        self.push(key.clone(), pending);
+        if let Some(queued) = self.queues.get_mut(&key).and_then(VecDeque::back_mut) {
+            queued.spooled = true;
+        }
     }
 
     /// The sequence number the next write will get: a flush arriving now
@@ -113,13 +121,16 @@ impl FairQueue {
         batch
     }
 
-    /// Takes every spooled write (a prefix of each key's queue), in order: a commit takes
-    /// them all, so the spool's mark covers every frame once it commits.
+    /// Takes every spooled write, in order: a commit takes them all, so the spool's mark
+    /// covers every frame once it commits.
     pub(crate) fn take_spooled(&mut self) -> Vec<Queued> {
         let mut taken = Vec::new();
         self.queues.retain(|_, queue| {
-            while queue.front().is_some_and(|q| q.spooled) {
-                taken.extend(queue.pop_front());
+            if queue.iter().any(|q| q.spooled) {
+                let (spooled, rest): (VecDeque<Queued>, VecDeque<Queued>) =
+                    std::mem::take(queue).into_iter().partition(|q| q.spooled);
+                taken.extend(spooled);
+                *queue = rest;
             }
             !queue.is_empty()
         });
@@ -128,8 +139,7 @@ impl FairQueue {
     }
 
     /// The writes not spooled yet that the flushes `wanted` wait for (`scope`, `before`),
-    /// in queue order per key, for the caller to spool and mark. Marking them keeps each
-    /// key's spooled writes a prefix of its queue.
+    /// in queue order per key, for the caller to spool and mark.
     pub(crate) fn unspooled(&mut self, wanted: &[(Scope, u64)]) -> Vec<&mut Queued> {
         let mut found = Vec::new();
         for (key, queue) in &mut self.queues {
@@ -192,11 +202,10 @@ impl FairQueue {
                 .queues
                 .values()
                 .any(|queue| queue.front().is_some_and(|q| q.seq < before)),
-            // Spooled writes are a prefix of their key's queue.
             Scope::Spooled => self
                 .queues
                 .values()
-                .any(|queue| queue.front().is_some_and(|q| q.spooled && q.seq < before)),
+                .any(|queue| queue.iter().any(|q| q.spooled && q.seq < before)),
             Scope::Key(key) => self
                 .queues
                 .get(key)
@@ -308,7 +317,7 @@ mod tests {
     }
 
     #[test]
-    fn spooled_writes_are_a_prefix_taken_whole_before_the_fair_batch() {
+    fn spooled_writes_are_taken_whole_before_the_fair_batch() {
         let mut queue = FairQueue::default();
         queue.push(key("a"), lines(1));
         queue.push(key("a"), lines(2));

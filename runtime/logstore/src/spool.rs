@@ -44,27 +44,72 @@ const FRAME_HEAD: usize = 16;
 /// one invocation stores at most a few MiB). A larger length means a damaged file.
 const MAX_PAYLOAD: usize = 256 << 20;
 
-/// The spool file of the database at `db`.
-pub(crate) fn path_of(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push("-spool");
-    PathBuf::from(name)
+/// The two spool files of the database at `db` (`logs.db-spool`, `logs.db-spool-b`).
+pub(crate) fn paths_of(db: &Path) -> [PathBuf; 2] {
+    ["-spool", "-spool-b"].map(|suffix| {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    })
 }
 
-/// The open, locked spool of one store.
+/// Size past which appends move to the other file once it is empty.
+const ROTATE_BYTES: u64 = 1 << 20;
+
+/// One of the two files.
 #[derive(Debug)]
-pub(crate) struct Spool {
+struct Half {
     file: File,
     path: PathBuf,
-    /// The id the next frame gets.
-    next_frame: u64,
     /// The file's length: where the next frame starts.
     len: u64,
+    /// The highest frame id in it (0: none).
+    newest: u64,
+    /// A failed append could not be cut back: the file may end in a partial frame, after
+    /// which nothing would be read back. Nothing is appended to it until it is emptied.
+    torn: bool,
+}
+
+impl Half {
+    fn is_empty(&self) -> bool {
+        self.len <= HEADER_LEN && !self.torn
+    }
+
+    fn empty(&mut self) -> std::io::Result<()> {
+        if !self.is_empty() {
+            self.file.set_len(HEADER_LEN)?;
+            self.len = HEADER_LEN;
+            self.newest = 0;
+            self.torn = false;
+        }
+        Ok(())
+    }
+
+    fn write_header(&mut self, database_id: &str) -> std::io::Result<()> {
+        self.file.set_len(0)?;
+        self.file.seek(SeekFrom::Start(0))?;
+        let mut header = Vec::with_capacity(HEADER_LEN as usize);
+        header.extend_from_slice(MAGIC);
+        header.extend_from_slice(&id_bytes(database_id));
+        self.file.write_all(&header)?;
+        self.len = HEADER_LEN;
+        self.newest = 0;
+        self.torn = false;
+        Ok(())
+    }
+}
+
+/// The open, locked spool of one store: two files used in turn, so that one can be
+/// emptied once everything in it is committed while frames keep arriving in the other.
+#[derive(Debug)]
+pub(crate) struct Spool {
+    halves: [Half; 2],
+    /// The half appends go to.
+    active: usize,
+    /// The id the next frame gets.
+    next_frame: u64,
     /// Reused encoding buffer.
     buf: Vec<u8>,
-    /// A failed append could not be cut back: the file may end in a partial frame, after
-    /// which nothing would be read back. Nothing is appended until [`Spool::clear`].
-    torn: bool,
 }
 
 /// A frame read back: its id and its writes (one `Vec` per spooled append).
@@ -73,7 +118,7 @@ pub(crate) type Frame = (u64, Vec<Vec<LogRecord>>);
 /// What opening a spool found.
 pub(crate) enum Opened {
     /// Locked by this store: the frames above the database's mark must be replayed, then
-    /// the file [`Spool::reset`].
+    /// the spool [`Spool::reset`].
     Owned { spool: Spool, frames: Vec<Frame> },
     /// Another store (in this or another process) holds it.
     Busy,
@@ -81,56 +126,74 @@ pub(crate) enum Opened {
 
 impl Spool {
     /// Opens and locks the spool of `db`, whose `meta` says `database_id` and
-    /// `spooled_up_to`, and returns the frames still to replay (ids above `spooled_up_to`).
+    /// `spooled_up_to`, and returns the frames still to replay (ids above `spooled_up_to`,
+    /// in id order).
     pub(crate) fn open(
         db: &Path,
         database_id: &str,
         spooled_up_to: u64,
     ) -> std::io::Result<Opened> {
-        let path = path_of(db);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)?;
-        match file.try_lock() {
+        let [first, second] = paths_of(db);
+        let open = |path: &Path| {
+            OpenOptions::new()
+                .read(true)
+                .append(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+        };
+        let lock = open(&first)?;
+        // The first file's lock stands for both.
+        match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => return Ok(Opened::Busy),
             Err(std::fs::TryLockError::Error(error)) => return Err(error),
         }
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)?;
         let mut frames = Vec::new();
         let mut last = spooled_up_to;
-        match parse(&bytes, database_id) {
-            Parsed::Frames(found) => {
-                for (id, writes) in found {
-                    last = last.max(id);
-                    if id > spooled_up_to {
-                        frames.push((id, writes));
+        let mut halves = Vec::with_capacity(2);
+        for (mut file, path) in [(lock, first), (open(&second)?, second)] {
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes)?;
+            match parse(&bytes, database_id) {
+                Parsed::Frames(found) => {
+                    for (id, writes) in found {
+                        last = last.max(id);
+                        if id > spooled_up_to {
+                            frames.push((id, writes));
+                        }
                     }
                 }
+                Parsed::Foreign => tracing::warn!(
+                    path = %path.display(),
+                    "the log spool belongs to another database (logs.db was created again); its lines are not replayed"
+                ),
+                Parsed::Empty => {}
             }
-            Parsed::Foreign => tracing::warn!(
-                path = %path.display(),
-                "the log spool belongs to another database (logs.db was created again); its lines are not replayed"
-            ),
-            Parsed::Empty => {}
+            halves.push(Half {
+                file,
+                path,
+                len: bytes.len() as u64,
+                newest: 0,
+                torn: false,
+            });
         }
+        frames.sort_by_key(|(id, _)| *id);
+        frames.dedup_by_key(|(id, _)| *id);
+        let Ok(halves) = <[Half; 2]>::try_from(halves) else {
+            unreachable!("two files were opened");
+        };
         let mut spool = Spool {
-            file,
-            path,
+            halves,
+            active: 0,
             next_frame: last + 1,
-            len: bytes.len() as u64,
             buf: Vec::new(),
-            torn: false,
         };
         if frames.is_empty() {
             spool.reset(database_id)?;
         }
-        // Otherwise the frames stay in the file until their replay is committed, then the
-        // caller resets it.
+        // Otherwise the frames stay in the files until their replay is committed, then the
+        // caller resets them.
         Ok(Opened::Owned { spool, frames })
     }
 
@@ -139,16 +202,17 @@ impl Spool {
         self.next_frame - 1
     }
 
-    /// The file, for messages.
+    /// The file appends go to, for messages.
     pub(crate) fn path(&self) -> &Path {
-        &self.path
+        &self.halves[self.active].path
     }
 
     /// Appends one frame holding `writes` and returns its id once `write` returned: from
     /// then on the lines survive this process dying. On error nothing was spooled: the
-    /// caller commits instead (which then [`Spool::clear`]s any partial frame).
+    /// caller commits instead.
     pub(crate) fn append(&mut self, writes: &[&[LogRecord]]) -> std::io::Result<u64> {
-        if self.torn {
+        let half = &mut self.halves[self.active];
+        if half.torn {
             return Err(std::io::Error::other(
                 "a partial frame awaits the next commit",
             ));
@@ -166,42 +230,48 @@ impl Spool {
         let crc = crc32fast::hash(&self.buf[8..]);
         self.buf[0..4].copy_from_slice(&length.to_le_bytes());
         self.buf[4..8].copy_from_slice(&crc.to_le_bytes());
-        if let Err(error) = self.file.write_all(&self.buf) {
-            self.torn = self.file.set_len(self.len).is_err();
+        if let Err(error) = half.file.write_all(&self.buf) {
+            half.torn = half.file.set_len(half.len).is_err();
             return Err(error);
         }
-        self.len += self.buf.len() as u64;
+        half.len += self.buf.len() as u64;
+        half.newest = id;
         self.next_frame += 1;
         Ok(id)
     }
 
-    /// Empties the file once every frame in it is committed (the mark covers them).
-    pub(crate) fn clear(&mut self) -> std::io::Result<()> {
-        if self.len > HEADER_LEN || self.torn {
-            self.file.set_len(HEADER_LEN)?;
-            self.len = HEADER_LEN;
-            self.torn = false;
+    /// After a commit whose mark is `mark` (every frame up to it is committed): empties
+    /// each file that holds nothing newer, and moves appends to the other file once the
+    /// active one is large and the other empty, so neither grows while the server is busy.
+    pub(crate) fn committed(&mut self, mark: u64) -> std::io::Result<()> {
+        for half in &mut self.halves {
+            if half.newest <= mark {
+                half.empty()?;
+            }
+        }
+        let other = 1 - self.active;
+        if self.halves[self.active].len > ROTATE_BYTES && self.halves[other].is_empty() {
+            self.active = other;
         }
         Ok(())
     }
 
-    /// Rewrites the header for `database_id` and drops every frame: after a replay was
+    /// Rewrites both headers for `database_id` and drops every frame: after a replay was
     /// committed, or when nothing needed replaying.
     pub(crate) fn reset(&mut self, database_id: &str) -> std::io::Result<()> {
-        self.file.set_len(0)?;
-        self.file.seek(SeekFrom::Start(0))?;
-        let mut header = Vec::with_capacity(HEADER_LEN as usize);
-        header.extend_from_slice(MAGIC);
-        header.extend_from_slice(&id_bytes(database_id));
-        self.file.write_all(&header)?;
-        self.len = HEADER_LEN;
+        for half in &mut self.halves {
+            half.write_header(database_id)?;
+        }
+        self.active = 0;
         Ok(())
     }
 
-    /// Removes the (empty) file when the store closes cleanly.
-    pub(crate) fn remove(self) {
-        if self.len <= HEADER_LEN && !self.torn {
-            let _ = std::fs::remove_file(&self.path);
+    /// Removes the files when the store closes cleanly with nothing left in them.
+    pub(crate) fn remove_if_empty(&mut self) {
+        if self.halves.iter().all(Half::is_empty) {
+            // The second first: the first one's lock stands for both.
+            let _ = std::fs::remove_file(&self.halves[1].path);
+            let _ = std::fs::remove_file(&self.halves[0].path);
         }
     }
 }
@@ -211,26 +281,36 @@ impl Spool {
 /// A spool nobody holds (its process died) is replayed by the next store that opens the
 /// database, so there is nothing to wait for.
 pub(crate) fn last_spooled(db: &Path, database_id: &str) -> std::io::Result<Option<u64>> {
-    let mut file = match File::open(path_of(db)) {
+    let [first, second] = paths_of(db);
+    let lock = match File::open(&first) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(error),
     };
-    if file.metadata()?.len() <= HEADER_LEN {
+    let sizes = [&first, &second].map(|path| std::fs::metadata(path).map_or(0, |m| m.len()));
+    if sizes.iter().all(|len| *len <= HEADER_LEN) {
         return Ok(None);
     }
-    match file.try_lock_shared() {
-        // Nobody owns it. (Released when `file` closes, at once.)
+    match lock.try_lock_shared() {
+        // Nobody owns it. (Released when `lock` closes, at once.)
         Ok(()) => return Ok(None),
         Err(std::fs::TryLockError::WouldBlock) => {}
         Err(std::fs::TryLockError::Error(error)) => return Err(error),
     }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(match parse(&bytes, database_id) {
-        Parsed::Frames(frames) => frames.last().map(|(id, _)| *id),
-        Parsed::Foreign | Parsed::Empty => None,
-    })
+    let mut newest = None;
+    for path in [first, second] {
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(error),
+        };
+        if let Parsed::Frames(frames) = parse(&bytes, database_id)
+            && let Some((id, _)) = frames.last()
+        {
+            newest = newest.max(Some(*id));
+        }
+    }
+    Ok(newest)
 }
 
 /// What a spool file holds.
@@ -279,4 +359,87 @@ fn id_bytes(database_id: &str) -> [u8; ID_LEN] {
         *slot = byte;
     }
     bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+
+    const ID: &str = "0123456789abcdef0123456789abcdef";
+
+    fn record(message: &str) -> LogRecord {
+        LogRecord {
+            project: "p".into(),
+            logstore: "l".into(),
+            time: SystemTime::UNIX_EPOCH,
+            topic: String::new(),
+            source: String::new(),
+            tags: Vec::new(),
+            contents: vec![("message".into(), message.into())],
+        }
+    }
+
+    fn owned(db: &Path, mark: u64) -> (Spool, Vec<Frame>) {
+        match Spool::open(db, ID, mark).expect("open") {
+            Opened::Owned { spool, frames } => (spool, frames),
+            Opened::Busy => panic!("the spool is held"),
+        }
+    }
+
+    fn ids(frames: &[Frame]) -> Vec<u64> {
+        frames.iter().map(|(id, _)| *id).collect()
+    }
+
+    #[test]
+    fn appends_move_to_the_other_file_while_the_first_waits_for_its_commit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("logs.db");
+        let (mut spool, frames) = owned(&db, 0);
+        assert!(frames.is_empty());
+        let big = record(&"x".repeat(64 << 10));
+        let mut last = 0;
+        while std::fs::metadata(&paths_of(&db)[0]).expect("a").len() <= ROTATE_BYTES {
+            last = spool.append(&[std::slice::from_ref(&big)]).expect("append");
+        }
+        // A commit covered all but the newest frame: nothing can be emptied yet, and
+        // appends move to the empty second file.
+        spool.committed(last - 1).expect("committed");
+        let in_second = spool.append(&[&[record("second")]]).expect("append");
+        let [first, second] = paths_of(&db);
+        let size = |path: &Path| std::fs::metadata(path).expect("size").len();
+        assert!(size(&first) > ROTATE_BYTES);
+        assert!(size(&second) > HEADER_LEN);
+
+        // Another store opening now (after a crash) replays the frames above the mark from
+        // both files, in order.
+        drop(spool);
+        let (mut spool, frames) = owned(&db, last - 1);
+        assert_eq!(ids(&frames), [last, in_second]);
+        assert_eq!(frames[1].1[0][0].contents[0].1, "second");
+        spool.reset(ID).expect("reset");
+
+        // Once the mark covers a file, it is emptied.
+        let a = spool.append(&[&[record("a")]]).expect("append");
+        spool.committed(a).expect("committed");
+        assert_eq!(size(&first), HEADER_LEN);
+        assert_eq!(size(&second), HEADER_LEN);
+        spool.remove_if_empty();
+        assert!(!first.exists() && !second.exists());
+    }
+
+    #[test]
+    fn a_second_open_finds_the_spool_held_and_readers_wait_only_for_a_live_owner() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("logs.db");
+        let (mut spool, _) = owned(&db, 0);
+        assert!(matches!(Spool::open(&db, ID, 0), Ok(Opened::Busy)));
+        let id = spool.append(&[&[record("a")]]).expect("append");
+        assert_eq!(last_spooled(&db, ID).expect("read"), Some(id));
+        assert_eq!(last_spooled(&db, "another database").expect("read"), None);
+        drop(spool);
+        // Its owner is gone: the next store replays it, a reader does not wait.
+        assert_eq!(last_spooled(&db, ID).expect("read"), None);
+    }
 }

@@ -13,7 +13,8 @@ use crate::model::{LogstoreConfig, validate_name};
 use crate::reader::LogReader;
 use crate::schema::{self, Role};
 use crate::spool::{self, Opened, Spool};
-use crate::writer::{self, Command, LogWriter, Shared, Spooling};
+use crate::writer::{self, Command, LogWriter, Shared, SpoolBox, Spooling};
+use std::sync::Mutex;
 
 /// How long a connection waits for another process's lock before failing.
 pub(crate) const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -106,6 +107,9 @@ impl LogStore {
         } else {
             open_spool(&mut ingest, path, options.commit_delay)?
         };
+        let spool = spooling
+            .as_ref()
+            .map(|spooling| Arc::clone(&spooling.spool));
         let thread = std::thread::Builder::new()
             .name("fclocal-logstore-writer".to_owned())
             .spawn(move || writer::run(ingest, rx, options.max_batch, spooling))
@@ -114,7 +118,7 @@ impl LogStore {
                 source,
             })?;
         Ok(LogStore {
-            shared: Arc::new(Shared::new(path.to_path_buf(), tx)),
+            shared: Arc::new(Shared::new(path.to_path_buf(), tx, spool)),
             thread: Some(thread),
             checkpointer,
             options,
@@ -201,7 +205,7 @@ impl LogStore {
 /// stopped left in it; `None` when another store holds it (that store's process commits
 /// its own; this one then commits every flush).
 fn open_spool(ingest: &mut Ingest, path: &Path, delay: Duration) -> Result<Option<Spooling>> {
-    let spool_path = spool::path_of(path);
+    let [spool_path, _] = spool::paths_of(path);
     let spool_error = |action, source| LogStoreError::Spool {
         path: spool_path.clone(),
         action,
@@ -235,7 +239,14 @@ fn open_spool(ingest: &mut Ingest, path: &Path, delay: Duration) -> Result<Optio
             .reset(&database_id)
             .map_err(|source| spool_error("reset", source))?;
     }
-    Ok(Some(Spooling { spool, delay }))
+    Ok(Some(Spooling {
+        spool: Arc::new(Mutex::new(SpoolBox {
+            spool,
+            inbox: Vec::new(),
+            closed: false,
+        })),
+        delay,
+    }))
 }
 
 impl Drop for LogStore {

@@ -44,7 +44,7 @@
 //! always committed (or reported as failed), never silently lost.
 
 use std::path::PathBuf;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
@@ -60,6 +60,9 @@ use crate::spool::Spool;
 
 /// A message to the writer thread.
 pub(crate) enum Command {
+    /// Writes arrived in the spool's inbox ([`LogWriter::append_whole_and_flush`]): commit
+    /// them within the delay. Sent only when the inbox was empty.
+    Wake,
     /// One `append` or `append_group` call, and who made it.
     Append { key: Key, pending: Pending },
     /// Answer once the writes of `scope` queued before are committed.
@@ -117,6 +120,23 @@ impl<T> Reply<T> {
     }
 }
 
+/// The spool, shared by the writer thread and the callers that spool their own lines.
+pub(crate) struct SpoolBox {
+    pub(crate) spool: Spool,
+    /// Writes callers spooled ([`LogWriter::append_whole_and_flush`]) that the writer
+    /// thread has not taken yet. Taken under the same lock as appends, so the frames up to
+    /// [`Spool::last_frame`] are all either taken or here.
+    pub(crate) inbox: Vec<(Key, Vec<LogRecord>)>,
+    /// The writer thread stopped: callers must not spool any more (the files may be gone).
+    pub(crate) closed: bool,
+}
+
+/// Locks `spool`, whatever a panicking holder left (its state stays consistent: every
+/// change is a whole append or a whole drain).
+pub(crate) fn lock(spool: &Mutex<SpoolBox>) -> std::sync::MutexGuard<'_, SpoolBox> {
+    spool.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// State shared by the [`crate::LogStore`] and every [`LogWriter`] clone.
 pub(crate) struct Shared {
     /// Database file, for error messages.
@@ -124,14 +144,21 @@ pub(crate) struct Shared {
     /// The channel into the writer thread; `None` once the store is closed. Appends hold the
     /// read lock while sending so close (write lock) cannot race with an accepted append.
     tx: RwLock<Option<Sender<Command>>>,
+    /// The spool, when this store owns one.
+    spool: Option<Arc<Mutex<SpoolBox>>>,
 }
 
 impl Shared {
     /// Creates the shared state around the writer's channel.
-    pub(crate) fn new(path: PathBuf, tx: Sender<Command>) -> Self {
+    pub(crate) fn new(
+        path: PathBuf,
+        tx: Sender<Command>,
+        spool: Option<Arc<Mutex<SpoolBox>>>,
+    ) -> Self {
         Self {
             path,
             tx: RwLock::new(Some(tx)),
+            spool,
         }
     }
 
@@ -319,6 +346,48 @@ impl LogWriter {
         rx.await.unwrap_or_else(|_| Err(self.shared.closed()))
     }
 
+    /// [`LogWriter::append_keyed_and_flush`] for the end of an invocation that handed the
+    /// writer nothing before: `records` are **all** of its lines. With a spool, the calling
+    /// thread appends them to it itself and returns at once, without a round trip to the
+    /// writer thread (which commits them within the store's `commit_delay`), and without
+    /// waiting for other writes of `key`. Otherwise (or if the spool write fails) it is
+    /// [`LogWriter::append_keyed_and_flush`].
+    pub async fn append_whole_and_flush(
+        &self,
+        key: &Arc<str>,
+        records: Vec<LogRecord>,
+    ) -> Result<()> {
+        for rec in &records {
+            validate_name("project", &rec.project)?;
+            validate_name("logstore", &rec.logstore)?;
+        }
+        if records.is_empty() {
+            return Ok(());
+        }
+        if let Some(spool) = &self.shared.spool {
+            let mut guard = lock(spool);
+            if !guard.closed {
+                match guard.spool.append(&[records.as_slice()]) {
+                    Ok(_) => {
+                        let wake = guard.inbox.is_empty();
+                        guard.inbox.push((Some(key.clone()), records));
+                        drop(guard);
+                        if wake {
+                            // Closed: the writer's last drain takes the inbox, or a later
+                            // open replays the frame; either way the lines are kept.
+                            let _ = self.shared.send(Command::Wake);
+                        }
+                        return Ok(());
+                    }
+                    Err(error) => {
+                        tracing::warn!(path = %guard.spool.path().display(), %error, "could not write to the log spool; committing instead");
+                    }
+                }
+            }
+        }
+        self.append_keyed_and_flush(key, records).await
+    }
+
     async fn flush_scope(&self, scope: Scope) -> Result<()> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.shared.send(Command::Flush {
@@ -366,7 +435,7 @@ struct Waiter {
 
 /// The spool and how long a write may wait for its commit.
 pub(crate) struct Spooling {
-    pub(crate) spool: Spool,
+    pub(crate) spool: Arc<Mutex<SpoolBox>>,
     pub(crate) delay: Duration,
 }
 
@@ -429,8 +498,10 @@ pub(crate) fn run(
         w.commit(Trigger::Forced);
     }
     if let Some(spooling) = w.spooling.take() {
-        // Removes the file only if every spooled line was committed.
-        spooling.spool.remove();
+        let mut guard = lock(&spooling.spool);
+        guard.closed = true;
+        // Removes the files only if every spooled line was committed.
+        guard.spool.remove_if_empty();
     }
     if let Err(error) = w.ingest.write_key_counts() {
         // Only speed is lost: those minutes are read from their lines.
@@ -445,6 +516,8 @@ pub(crate) fn run(
 impl Worker {
     fn handle(&mut self, cmd: Command) {
         match cmd {
+            // `settle` takes the inbox.
+            Command::Wake => {}
             Command::Append { key, pending } => self.fresh.push(key, pending),
             Command::Flush { scope, reply } => self.waiters.push(Waiter {
                 scope,
@@ -493,15 +566,18 @@ impl Worker {
     }
 
     /// After a command: takes everything else already sent (so a batch can choose among
-    /// all producers), then commits while a commit is due, and spools what durable flushes
-    /// wait for when none is.
+    /// all producers), spools what durable flushes wait for, then commits while a commit is
+    /// due.
     fn settle(&mut self, rx: &Receiver<Command>) {
         loop {
             while let Ok(cmd) = rx.try_recv() {
                 self.handle(cmd);
             }
-            // When spooling fails, commit for those flushes instead.
-            if !self.commit_due() && self.spool_durable() {
+            self.take_inbox();
+            // Durable flushes are answered from the spool first, even when a commit is due:
+            // the commit may take milliseconds. When spooling fails, the commit answers them.
+            let spooled = self.spool_durable();
+            if spooled && !self.commit_due() {
                 break;
             }
             if !self.commit(self.trigger()) {
@@ -518,6 +594,20 @@ impl Worker {
         } else if self.dirty_since.is_none() {
             self.dirty_since = Some(Instant::now());
         }
+    }
+
+    /// Moves the writes callers spooled into the queue (as spooled), and returns the last
+    /// frame written so far: every frame up to it is now in the queue or was committed.
+    fn take_inbox(&mut self) -> Option<u64> {
+        let spooling = self.spooling.as_ref()?;
+        let (inbox, last) = {
+            let mut guard = lock(&spooling.spool);
+            (std::mem::take(&mut guard.inbox), guard.spool.last_frame())
+        };
+        for (key, records) in inbox {
+            self.fresh.push_spooled(key, Pending::Records(records));
+        }
+        Some(last)
     }
 
     /// When the writes waiting now must be committed (with a spool; without one the thread
@@ -551,9 +641,10 @@ impl Worker {
             .map(|w| (w.scope.clone(), w.before))
             .collect();
         if !wanted.is_empty() {
-            let Some(spooling) = self.spooling.as_mut() else {
+            let Some(spooling) = self.spooling.as_ref() else {
                 return false;
             };
+            let mut guard = lock(&spooling.spool);
             let mut items = self.fresh.unspooled(&wanted);
             if !items.is_empty() {
                 let appended = {
@@ -568,10 +659,10 @@ impl Worker {
                     let Some(writes) = writes else {
                         return false;
                     };
-                    spooling.spool.append(&writes)
+                    guard.spool.append(&writes)
                 };
                 if let Err(error) = appended {
-                    tracing::warn!(path = %spooling.spool.path().display(), %error, "could not write to the log spool; committing instead");
+                    tracing::warn!(path = %guard.spool.path().display(), %error, "could not write to the log spool; committing instead");
                     return false;
                 }
                 for queued in &mut items {
@@ -612,9 +703,11 @@ impl Worker {
     /// in one transaction (unless a failure awaits its report), then answers the flushes it
     /// satisfied. Returns whether it committed (false after a failure or while holding one).
     fn commit(&mut self, trigger: Trigger) -> bool {
-        let has_work = !self.fresh.is_empty() || !self.retry.is_empty();
         let hold = !self.retry.is_empty() && !self.retry_armed && trigger == Trigger::Idle;
         let mut committed = !hold;
+        // The frames up to `last` are all in the queue (or committed) after this.
+        let last = self.take_inbox();
+        let has_work = !self.fresh.is_empty() || !self.retry.is_empty();
         if has_work && !hold {
             let retried: usize = self.retry.iter().map(|q| q.pending.lines()).sum();
             // Every spooled write, so the mark below covers every frame in the spool.
@@ -627,16 +720,15 @@ impl Worker {
             };
             batch.extend(self.fresh.take_batch(room));
             let covers_spool = self.retry.iter().chain(&batch).any(|q| q.spooled);
-            let mark = self
-                .spooling
-                .as_ref()
-                .filter(|_| covers_spool)
-                .map(|spooling| spooling.spool.last_frame());
+            let mark = last.filter(|_| covers_spool);
             let groups = self.retry.iter().chain(batch.iter()).map(|q| &q.pending);
             match self.ingest.insert(groups, mark) {
                 Ok(()) => {
                     self.retry.clear();
-                    self.clear_spool();
+                    // Every frame up to `last` is committed now (by this commit or before).
+                    if let Some(last) = last {
+                        self.spool_committed(last);
+                    }
                 }
                 Err(e) => {
                     self.record_failure(e, batch);
@@ -649,13 +741,14 @@ impl Worker {
         committed
     }
 
-    /// Empties the spool after a commit: nothing in it is uncommitted any more.
-    fn clear_spool(&mut self) {
-        if let Some(spooling) = &mut self.spooling
-            && let Err(error) = spooling.spool.clear()
-        {
-            // Harmless: the frames in it are below the mark and never replayed.
-            tracing::warn!(path = %spooling.spool.path().display(), %error, "could not empty the log spool");
+    /// Empties what the spool holds at or below `mark`, all committed.
+    fn spool_committed(&mut self, mark: u64) {
+        if let Some(spooling) = &self.spooling {
+            let mut guard = lock(&spooling.spool);
+            if let Err(error) = guard.spool.committed(mark) {
+                // Harmless: the frames in it are below the mark and never replayed.
+                tracing::warn!(path = %guard.spool.path().display(), %error, "could not empty the log spool");
+            }
         }
     }
 

@@ -47,27 +47,28 @@ fn spool_len(db: &Path) -> Option<u64> {
     std::fs::metadata(name).ok().map(|m| m.len())
 }
 
-/// Answers `INVOCATIONS` invocations of three lines each under two keys.
+/// Answers `INVOCATIONS` invocations of three lines each under two keys, both ways an
+/// invocation ends: one that printed (a line went out live, the writer spools the rest)
+/// and a quiet one (the caller spools all three itself).
 fn answer_invocations(store: &LogStore) {
     let writer = store.writer();
     let keys: [Arc<str>; 2] = [Arc::from("svc/a"), Arc::from("svc/b")];
     runtime().block_on(async {
         for i in 0..INVOCATIONS {
             let key = &keys[i % 2];
-            // A line that went out live, then the end of the invocation with two more.
-            writer
-                .append_keyed(key, vec![msg("p", "fc", at(0), &format!("{i}.0"))])
-                .expect("append");
-            writer
-                .append_keyed_and_flush(
-                    key,
-                    vec![
-                        msg("p", "fc", at(0), &format!("{i}.1")),
-                        msg("p", "fc", at(0), &format!("{i}.2")),
-                    ],
-                )
-                .await
-                .expect("durable");
+            let line = |j: usize| msg("p", "fc", at(0), &format!("{i}.{j}"));
+            if i % 4 < 2 {
+                writer.append_keyed(key, vec![line(0)]).expect("append");
+                writer
+                    .append_keyed_and_flush(key, vec![line(1), line(2)])
+                    .await
+                    .expect("durable");
+            } else {
+                writer
+                    .append_whole_and_flush(key, vec![line(0), line(1), line(2)])
+                    .await
+                    .expect("durable");
+            }
         }
     });
 }
