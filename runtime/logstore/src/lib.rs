@@ -42,8 +42,9 @@
 //!   the process being killed or aborting right after; an OS crash or power cut may lose the
 //!   last transactions before the next checkpoint.
 //! - **Answers wait for durability, not for a commit**: [`LogWriter::append_keyed_and_flush`]
-//!   (the end of an invocation) returns once its lines are appended to the spool file
-//!   `logs.db-spool`, the same guarantee as a commit; the writer commits them with every
+//!   (the end of an invocation) returns once its lines are appended to the spool files
+//!   `logs.db-spool`/`-spool-b`, the same guarantee as a commit (a quiet invocation's
+//!   caller appends them itself, [`LogWriter::append_whole_and_flush`]); the writer commits them with every
 //!   other waiting line within [`OpenOptions::commit_delay`] (5 ms), many invocations per
 //!   transaction, and a store that opens after a crash replays what was spooled, exactly
 //!   once (`src/spool.rs`). A [`LogReader`] waits for that commit when it opens (and on

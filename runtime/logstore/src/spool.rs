@@ -1,5 +1,5 @@
-//! The spool: an append-only file beside the database (`logs.db-spool`) where an
-//! invocation's lines become durable before SQLite commits them.
+//! The spool: append-only files beside the database (`logs.db-spool`, `logs.db-spool-b`)
+//! where an invocation's lines become durable before SQLite commits them.
 //!
 //! An answer waits for its invocation's lines to be durable. Committing them to SQLite for
 //! every answer cost a transaction per request (the logs, the full-text queue, the rollups,
@@ -17,7 +17,11 @@
 //! - **Torn tails**: a frame carries its length and a CRC-32; reading stops at the first
 //!   frame that is short or does not check out. Such a frame was being written when the
 //!   process died, so its `write` never returned and no answer relied on it.
-//! - **One owner**: the file is locked (`flock`) by the store that opened it. Another
+//! - **Two files in turn**: frames keep arriving while a commit runs, so the file a commit
+//!   covers may already hold newer frames. Once the active file passed 1 MiB and the other
+//!   is empty, appends move to the other; a file is emptied once the mark covers its newest
+//!   frame. Neither grows past about 1 MiB plus one commit delay of traffic.
+//! - **One owner**: the first file is locked (`flock`) by the store that opened it. Another
 //!   process writing the same database (`fclocal invoke` beside `fclocal start`) finds it
 //!   locked and commits every flush itself, as before the spool.
 //! - **Identity**: the header names the database (`meta.database_id`), so a spool left

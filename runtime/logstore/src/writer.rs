@@ -38,6 +38,12 @@
 //! waits for a commit, and the thread commits whenever its queue runs empty. A spool write
 //! that fails makes that flush wait for a commit instead.
 //!
+//! A quiet invocation (it printed nothing, so all its lines are in its final call) does not
+//! even wait for this thread: [`LogWriter::append_whole_and_flush`] appends its lines to the
+//! spool on the caller's thread and leaves them in the spool's inbox; the caller that finds
+//! the inbox empty sends one [`Command::Wake`], and the thread takes the inbox under the
+//! spool's lock (so the frames up to the spool's last id are all in the commit that follows).
+//!
 //! Shutdown: closing takes the only `Sender` out of [`Shared`] under a write lock, so no
 //! append can be accepted afterwards; the thread then drains what is queued, commits and
 //! exits when the channel reports disconnection. An append that returned `Ok` is therefore
