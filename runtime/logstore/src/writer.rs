@@ -525,12 +525,17 @@ impl Worker {
             // `settle` takes the inbox.
             Command::Wake => {}
             Command::Append { key, pending } => self.fresh.push(key, pending),
-            Command::Flush { scope, reply } => self.waiters.push(Waiter {
-                scope,
-                before: self.fresh.next_seq(),
-                needs: Needs::Committed,
-                reply,
-            }),
+            Command::Flush { scope, reply } => {
+                // Writes callers spooled before this flush was sent are in the inbox: queue
+                // them first, so the flush waits for them too.
+                self.take_inbox();
+                self.waiters.push(Waiter {
+                    scope,
+                    before: self.fresh.next_seq(),
+                    needs: Needs::Committed,
+                    reply,
+                });
+            }
             Command::AppendFlush {
                 key,
                 pending,

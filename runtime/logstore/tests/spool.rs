@@ -193,6 +193,36 @@ fn a_commit_empties_the_spool_and_a_reader_catches_up_with_answered_lines() {
 }
 
 #[test]
+fn a_flush_waits_for_quiet_invocations_the_callers_spooled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("logs.db");
+    let store = LogStore::open_with(&db, never_commits_on_its_own()).expect("open");
+    let writer = store.writer();
+    let key: Arc<str> = Arc::from("svc/quiet");
+    let quiet = |n: usize| {
+        runtime().block_on(async {
+            for i in 0..n {
+                writer
+                    .append_whole_and_flush(&key, vec![msg("p", "fc", at(0), &i.to_string())])
+                    .await
+                    .expect("durable");
+            }
+        });
+    };
+    quiet(3);
+    assert_eq!(committed_lines(&db), 0, "spooled, not committed");
+    writer.flush_blocking().expect("flush");
+    assert_eq!(
+        committed_lines(&db),
+        3,
+        "a flush commits what was spooled before it"
+    );
+    quiet(2);
+    writer.commit_spooled_blocking().expect("commit");
+    assert_eq!(committed_lines(&db), 5);
+}
+
+#[test]
 fn a_second_store_on_the_same_file_commits_every_answer_itself() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("logs.db");
