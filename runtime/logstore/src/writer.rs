@@ -464,6 +464,10 @@ struct Worker {
     /// Since when something waits to be committed (with a spool only; the commit is due
     /// `delay` later).
     dirty_since: Option<Instant>,
+    /// A [`Command::Wake`] came: the spool's inbox holds writes. The inbox is left alone
+    /// until the commit (or a flush) takes it, so callers find it non-empty and do not
+    /// wake this thread again for every invocation.
+    inbox_waiting: bool,
 }
 
 /// Body of the writer thread: runs until the sender is gone and the queue is drained.
@@ -484,6 +488,7 @@ pub(crate) fn run(
         unreported: None,
         spooling,
         dirty_since: None,
+        inbox_waiting: false,
     };
     loop {
         // Both fail with `Disconnected` only when the channel is disconnected *and* empty.
@@ -522,8 +527,8 @@ pub(crate) fn run(
 impl Worker {
     fn handle(&mut self, cmd: Command) {
         match cmd {
-            // `settle` takes the inbox.
-            Command::Wake => {}
+            // The commit takes the inbox.
+            Command::Wake => self.inbox_waiting = true,
             Command::Append { key, pending } => self.fresh.push(key, pending),
             Command::Flush { scope, reply } => {
                 // Writes callers spooled before this flush was sent are in the inbox: queue
@@ -584,7 +589,6 @@ impl Worker {
             while let Ok(cmd) = rx.try_recv() {
                 self.handle(cmd);
             }
-            self.take_inbox();
             // Durable flushes are answered from the spool first, even when a commit is due:
             // the commit may take milliseconds. When spooling fails, the commit answers them.
             let spooled = self.spool_durable();
@@ -600,7 +604,7 @@ impl Worker {
                 break;
             }
         }
-        if self.fresh.is_empty() && self.retry.is_empty() {
+        if self.fresh.is_empty() && self.retry.is_empty() && !self.inbox_waiting {
             self.dirty_since = None;
         } else if self.dirty_since.is_none() {
             self.dirty_since = Some(Instant::now());
@@ -615,6 +619,7 @@ impl Worker {
             let mut guard = lock(&spooling.spool);
             (std::mem::take(&mut guard.inbox), guard.spool.last_frame())
         };
+        self.inbox_waiting = false;
         for (key, records) in inbox {
             self.fresh.push_spooled(key, Pending::Records(records));
         }
