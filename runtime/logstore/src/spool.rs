@@ -270,7 +270,8 @@ impl Spool {
         Ok(())
     }
 
-    /// Removes the files when the store closes cleanly with nothing left in them.
+    /// Removes the files when the store closes cleanly with nothing left in them (a frame
+    /// spooled after the writer's last commit stays, for the next store to replay).
     pub(crate) fn remove_if_empty(&mut self) {
         if self.halves.iter().all(Half::is_empty) {
             // The second first: the first one's lock stands for both.

@@ -241,9 +241,8 @@ fn open_spool(ingest: &mut Ingest, path: &Path, delay: Duration) -> Result<Optio
     }
     Ok(Some(Spooling {
         spool: Arc::new(Mutex::new(SpoolBox {
-            spool,
+            spool: Some(spool),
             inbox: Vec::new(),
-            closed: false,
         })),
         delay,
     }))

@@ -128,13 +128,13 @@ impl<T> Reply<T> {
 
 /// The spool, shared by the writer thread and the callers that spool their own lines.
 pub(crate) struct SpoolBox {
-    pub(crate) spool: Spool,
+    /// `None` once the writer thread stopped: the files are closed (their lock released
+    /// for the next store) and callers commit through the channel, which reports closing.
+    pub(crate) spool: Option<Spool>,
     /// Writes callers spooled ([`LogWriter::append_whole_and_flush`]) that the writer
     /// thread has not taken yet. Taken under the same lock as appends, so the frames up to
     /// [`Spool::last_frame`] are all either taken or here.
     pub(crate) inbox: Vec<(Key, Vec<LogRecord>)>,
-    /// The writer thread stopped: callers must not spool any more (the files may be gone).
-    pub(crate) closed: bool,
 }
 
 /// Locks `spool`, whatever a panicking holder left (its state stays consistent: every
@@ -372,8 +372,8 @@ impl LogWriter {
         }
         if let Some(spool) = &self.shared.spool {
             let mut guard = lock(spool);
-            if !guard.closed {
-                match guard.spool.append(&[records.as_slice()]) {
+            if let Some(file) = guard.spool.as_mut() {
+                match file.append(&[records.as_slice()]) {
                     Ok(_) => {
                         let wake = guard.inbox.is_empty();
                         guard.inbox.push((Some(key.clone()), records));
@@ -386,7 +386,7 @@ impl LogWriter {
                         return Ok(());
                     }
                     Err(error) => {
-                        tracing::warn!(path = %guard.spool.path().display(), %error, "could not write to the log spool; committing instead");
+                        tracing::warn!(path = %file.path().display(), %error, "could not write to the log spool; committing instead");
                     }
                 }
             }
@@ -509,10 +509,10 @@ pub(crate) fn run(
         w.commit(Trigger::Forced);
     }
     if let Some(spooling) = w.spooling.take() {
-        let mut guard = lock(&spooling.spool);
-        guard.closed = true;
-        // Removes the files only if every spooled line was committed.
-        guard.spool.remove_if_empty();
+        // Removes the files only if every spooled line was committed, and closes them.
+        if let Some(mut file) = lock(&spooling.spool).spool.take() {
+            file.remove_if_empty();
+        }
     }
     if let Err(error) = w.ingest.write_key_counts() {
         // Only speed is lost: those minutes are read from their lines.
@@ -617,7 +617,8 @@ impl Worker {
         let spooling = self.spooling.as_ref()?;
         let (inbox, last) = {
             let mut guard = lock(&spooling.spool);
-            (std::mem::take(&mut guard.inbox), guard.spool.last_frame())
+            let last = guard.spool.as_ref().map_or(0, Spool::last_frame);
+            (std::mem::take(&mut guard.inbox), last)
         };
         self.inbox_waiting = false;
         for (key, records) in inbox {
@@ -661,6 +662,9 @@ impl Worker {
                 return false;
             };
             let mut guard = lock(&spooling.spool);
+            let Some(file) = guard.spool.as_mut() else {
+                return false;
+            };
             let mut items = self.fresh.unspooled(&wanted);
             if !items.is_empty() {
                 let appended = {
@@ -675,10 +679,10 @@ impl Worker {
                     let Some(writes) = writes else {
                         return false;
                     };
-                    guard.spool.append(&writes)
+                    file.append(&writes)
                 };
                 if let Err(error) = appended {
-                    tracing::warn!(path = %guard.spool.path().display(), %error, "could not write to the log spool; committing instead");
+                    tracing::warn!(path = %file.path().display(), %error, "could not write to the log spool; committing instead");
                     return false;
                 }
                 for queued in &mut items {
@@ -760,10 +764,11 @@ impl Worker {
     /// Empties what the spool holds at or below `mark`, all committed.
     fn spool_committed(&mut self, mark: u64) {
         if let Some(spooling) = &self.spooling {
-            let mut guard = lock(&spooling.spool);
-            if let Err(error) = guard.spool.committed(mark) {
+            if let Some(file) = lock(&spooling.spool).spool.as_mut()
+                && let Err(error) = file.committed(mark)
+            {
                 // Harmless: the frames in it are below the mark and never replayed.
-                tracing::warn!(path = %guard.spool.path().display(), %error, "could not empty the log spool");
+                tracing::warn!(path = %file.path().display(), %error, "could not empty the log spool");
             }
         }
     }

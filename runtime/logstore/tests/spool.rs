@@ -223,6 +223,31 @@ fn a_flush_waits_for_quiet_invocations_the_callers_spooled() {
 }
 
 #[test]
+fn closing_releases_the_spool_even_while_writer_handles_live_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("logs.db");
+    let store = LogStore::open_with(&db, never_commits_on_its_own()).expect("open");
+    let old_writer = store.writer();
+    store.close().expect("close");
+    let key: Arc<str> = Arc::from("svc/quiet");
+    let late = runtime()
+        .block_on(old_writer.append_whole_and_flush(&key, vec![msg("p", "fc", at(0), "late")]));
+    assert!(late.is_err(), "a closed store refuses: {late:?}");
+
+    // The next store owns the spool: its quiet invocations are spooled, not committed.
+    let store = LogStore::open_with(&db, never_commits_on_its_own()).expect("reopen");
+    runtime()
+        .block_on(
+            store
+                .writer()
+                .append_whole_and_flush(&key, vec![msg("p", "fc", at(0), "spooled")]),
+        )
+        .expect("durable");
+    assert_eq!(committed_lines(&db), 0);
+    drop(old_writer);
+}
+
+#[test]
 fn a_second_store_on_the_same_file_commits_every_answer_itself() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("logs.db");
