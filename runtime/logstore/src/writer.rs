@@ -763,13 +763,14 @@ impl Worker {
 
     /// Empties what the spool holds at or below `mark`, all committed.
     fn spool_committed(&mut self, mark: u64) {
-        if let Some(spooling) = &self.spooling {
-            if let Some(file) = lock(&spooling.spool).spool.as_mut()
-                && let Err(error) = file.committed(mark)
-            {
-                // Harmless: the frames in it are below the mark and never replayed.
-                tracing::warn!(path = %file.path().display(), %error, "could not empty the log spool");
-            }
+        let Some(spooling) = &self.spooling else {
+            return;
+        };
+        if let Some(file) = lock(&spooling.spool).spool.as_mut()
+            && let Err(error) = file.committed(mark)
+        {
+            // Harmless: the frames in it are below the mark and never replayed.
+            tracing::warn!(path = %file.path().display(), %error, "could not empty the log spool");
         }
     }
 
