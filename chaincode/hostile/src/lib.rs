@@ -4,9 +4,17 @@
 //! `entropy` returns the wall clock and random bytes it sees (determinism:
 //! the same transaction must see the same values on every peer), and
 //! `call [service, function, payload]` calls a function through the stub and
-//! returns its answer (the host's function invoker).
+//! returns its answer (the host's function invoker), and `counter` bumps a
+//! global in its linear memory and returns it (isolation: a transaction must
+//! never see what an earlier one left in the guest's memory, so on a correct
+//! host it always answers 1).
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use fclocal_chaincode_shim::{Chaincode, ChaincodeStub, Response};
+
+/// Calls of `counter` this instance has seen.
+static CALLS: AtomicU64 = AtomicU64::new(0);
 
 /// The hostile chaincode.
 #[derive(Default)]
@@ -35,6 +43,10 @@ impl Chaincode for Hostile {
                 }
             }
             "panic" => panic!("hostile chaincode panics on purpose"),
+            "counter" => {
+                let seen = CALLS.fetch_add(1, Ordering::Relaxed) + 1;
+                Response::success(seen.to_string().into_bytes())
+            }
             "alloc" => {
                 let mut hoard: Vec<Vec<u8>> = Vec::new();
                 loop {

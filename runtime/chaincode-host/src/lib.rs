@@ -3,16 +3,22 @@
 //! `fclocal:chaincode/chaincode` world on the engine's fuel-metered,
 //! deterministic chaincode runtime.
 //!
-//! The two sides disagree on ownership: the ledger lends its simulator for
-//! the call (`&mut dyn ChaincodeStub`), while a wasmtime store must own its
-//! host state (`'static`). The bridge (`proxy`) runs the WebAssembly call on
-//! one of a few long-lived worker threads (`workers`), whose host forwards
-//! each stub call over a channel back to the calling thread, which answers
-//! it with the borrowed simulator. No `unsafe`, and the simulator never
-//! leaves the thread that owns it. The price is two channel hops per stub
-//! call; an owned simulator in the ledger's trait would remove them.
+//! A wasmtime store must own its host state (`'static`). Simulation hands
+//! chaincode an owned stub ([`Chaincode::run_owned`]), which moves into the
+//! store for the call (`stub_host`): the call runs on the simulating thread
+//! and every stub call is a plain function call. Before, the ledger only lent
+//! its simulator, and each call ran on a worker thread that relayed every
+//! stub call back over channels: two thread hops per stub call cost more
+//! than the chaincode itself. That bridge (`proxy`, `workers`) remains for
+//! callers of [`Chaincode::invoke`] with a stub of their own.
+//!
+//! Every call still gets a fresh instance (`PreparedChaincode::call`), so
+//! nothing a transaction leaves in the guest's memory reaches the next one.
+//! Calls in flight are bounded by the engine's instance pool (`slots`).
 
 mod proxy;
+mod slots;
+mod stub_host;
 mod workers;
 
 use fclocal_engine::chaincode::{
@@ -20,6 +26,10 @@ use fclocal_engine::chaincode::{
 };
 use fclocal_ledger::chaincode::{Chaincode, ChaincodeStub};
 use fclocal_ledger::model::ChaincodeResponse;
+use fclocal_ledger::simulate::TxSimulator;
+
+use crate::slots::Slot;
+use crate::stub_host::StubHost;
 
 /// A chaincode component, run once per simulation in a fresh instance.
 pub struct WasmChaincode {
@@ -33,21 +43,30 @@ impl WasmChaincode {
         WasmChaincode { component, limits }
     }
 
+    /// Runs `call` with a borrowed stub, through the worker-thread bridge.
     fn run(&self, stub: &mut dyn ChaincodeStub, call: ChaincodeCall) -> ChaincodeResponse {
-        match proxy::call(&self.component, stub, &call, self.limits) {
-            Ok(outcome) => ChaincodeResponse {
-                status: i32::try_from(outcome.response.status).unwrap_or(500),
-                message: outcome.response.message,
-                payload: outcome.response.payload,
-            },
-            // A trap, a runaway loop or a memory bomb fails this
-            // transaction's simulation with a message, and nothing else.
-            Err(error) => ChaincodeResponse {
-                status: 500,
-                message: error_chain(&error),
-                payload: Vec::new(),
-            },
-        }
+        let _slot = Slot::take();
+        response(proxy::call(&self.component, stub, &call, self.limits))
+    }
+}
+
+/// The ledger's response for an outcome.
+fn response(
+    outcome: Result<fclocal_engine::chaincode::ChaincodeOutcome, ChaincodeError>,
+) -> ChaincodeResponse {
+    match outcome {
+        Ok(outcome) => ChaincodeResponse {
+            status: i32::try_from(outcome.response.status).unwrap_or(500),
+            message: outcome.response.message,
+            payload: outcome.response.payload,
+        },
+        // A trap, a runaway loop or a memory bomb fails this
+        // transaction's simulation with a message, and nothing else.
+        Err(error) => ChaincodeResponse {
+            status: 500,
+            message: error_chain(&error),
+            payload: Vec::new(),
+        },
     }
 }
 
@@ -69,6 +88,22 @@ impl Chaincode for WasmChaincode {
                 args: args.to_vec(),
             },
         )
+    }
+
+    /// Runs the call on this thread with the simulator inside the store.
+    fn run_owned(&self, stub: TxSimulator) -> (TxSimulator, ChaincodeResponse) {
+        let proposal = stub.proposal().clone();
+        let call = if proposal.function == "init" {
+            ChaincodeCall::Init(proposal.args.clone())
+        } else {
+            ChaincodeCall::Invoke {
+                function: proposal.function.clone(),
+                args: proposal.args.clone(),
+            }
+        };
+        let _slot = Slot::take();
+        let (host, outcome) = self.component.call(StubHost::new(stub), &call, self.limits);
+        (host.into_inner(), response(outcome))
     }
 }
 

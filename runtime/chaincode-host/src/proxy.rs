@@ -10,7 +10,8 @@ use fclocal_engine::chaincode::{
     KeyModification, PreparedChaincode, StateEntry,
 };
 use fclocal_ledger::chaincode::ChaincodeStub;
-use fclocal_ledger::state::KeyValue;
+
+use crate::stub_host::{entries, history, split_nanos};
 
 /// A stub call on its way to the simulator.
 enum Request {
@@ -152,17 +153,13 @@ pub(crate) fn call(
 ) -> Result<ChaincodeOutcome, ChaincodeError> {
     let (requests, incoming) = mpsc::channel();
     let (answers, replies) = mpsc::channel();
-    let nanos = stub.tx_timestamp().0;
     let host = ProxyHost {
         requests,
         replies,
         tx_id: stub.tx_id().to_owned(),
         channel_id: stub.channel_id().to_owned(),
         creator: stub.creator().to_owned(),
-        timestamp: (
-            i64::try_from(nanos / 1_000_000_000).unwrap_or(i64::MAX),
-            u32::try_from(nanos % 1_000_000_000).unwrap_or(0),
-        ),
+        timestamp: split_nanos(stub.tx_timestamp().0),
     };
     let (done, outcome) = mpsc::sync_channel(1);
     let (component_for_job, call, path) =
@@ -192,16 +189,6 @@ pub(crate) fn call(
     })
 }
 
-fn entries(found: Vec<KeyValue>) -> Vec<StateEntry> {
-    found
-        .into_iter()
-        .map(|kv| StateEntry {
-            key: kv.key,
-            value: kv.value,
-        })
-        .collect()
-}
-
 /// Answers one stub call with the simulator.
 fn serve(stub: &mut dyn ChaincodeStub, request: Request) -> Reply {
     let text = |error: fclocal_ledger::chaincode::StubError| error.to_string();
@@ -222,24 +209,9 @@ fn serve(stub: &mut dyn ChaincodeStub, request: Request) -> Reply {
                     .map_err(text),
             )
         }
-        Request::History(key) => Reply::History(
-            stub.get_history_for_key(&key)
-                .map(|history| {
-                    history
-                        .into_iter()
-                        .map(|m| KeyModification {
-                            tx_id: m.tx_id.as_str().to_owned(),
-                            value: m.value,
-                            timestamp_seconds: i64::try_from(m.timestamp.0 / 1_000_000_000)
-                                .unwrap_or(i64::MAX),
-                            timestamp_nanos: u32::try_from(m.timestamp.0 % 1_000_000_000)
-                                .unwrap_or(0),
-                            is_delete: m.is_delete,
-                        })
-                        .collect()
-                })
-                .map_err(text),
-        ),
+        Request::History(key) => {
+            Reply::History(stub.get_history_for_key(&key).map(history).map_err(text))
+        }
         Request::SetEvent(name, payload) => {
             Reply::Done(stub.set_event(&name, &payload).map_err(text))
         }

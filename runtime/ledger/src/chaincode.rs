@@ -10,6 +10,7 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use crate::model::{ChaincodeResponse, Timestamp};
+use crate::simulate::TxSimulator;
 use crate::state::{KeyModification, KeyValue};
 
 /// A smart contract. Must be deterministic: every endorser runs it and their outputs must
@@ -28,6 +29,21 @@ pub trait Chaincode: Send + Sync {
         function: &str,
         args: &[String],
     ) -> ChaincodeResponse;
+
+    /// Runs the proposal's `init` or function with a stub this call owns, and hands the
+    /// stub back. Simulation always comes through here. Chaincode whose runtime must own
+    /// its host state for the call (a wasmtime store is `'static`) overrides it and
+    /// moves the stub in, so its stub calls are answered on this thread; the default
+    /// lends the stub to [`Chaincode::init`] or [`Chaincode::invoke`].
+    fn run_owned(&self, mut stub: TxSimulator) -> (TxSimulator, ChaincodeResponse) {
+        let proposal = stub.proposal().clone();
+        let response = if proposal.function == "init" {
+            self.init(&mut stub, &proposal.args)
+        } else {
+            self.invoke(&mut stub, &proposal.function, &proposal.args)
+        };
+        (stub, response)
+    }
 }
 
 /// The ledger as a running chaincode sees it. Reads come from a snapshot of committed

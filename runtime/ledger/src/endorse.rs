@@ -209,7 +209,7 @@ impl Peer {
                 tx_id: proposal.tx_id.to_string(),
             });
         }
-        simulate(proposal, chaincode.as_ref(), state, self.invoker.as_ref()).map_err(|source| {
+        simulate(proposal, chaincode.as_ref(), state, &self.invoker).map_err(|source| {
             EndorseError::Simulation {
                 peer: self.name.clone(),
                 source,

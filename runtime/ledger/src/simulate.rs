@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -17,7 +18,7 @@ use crate::model::{
     ChaincodeEvent, ChaincodeResponse, FunctionCall, KvRead, KvWrite, Proposal,
     ProposalResponsePayload, RangeQueryInfo, RwSet, Timestamp, Version,
 };
-use crate::state::{KeyModification, KeyValue, StateView};
+use crate::state::{KeyModification, KeyValue, SharedState, StateView};
 use crate::store::StoreError;
 
 /// A simulation that could not produce a result.
@@ -46,16 +47,20 @@ pub enum SimulationError {
 }
 
 /// Runs `proposal` on `chaincode` against `state`; the result is what endorsers sign.
+///
+/// The stub owns its inputs (a clone of the proposal, a shared handle to the state), so
+/// chaincode may move it into a runtime that must own its host state for the call
+/// ([`Chaincode::run_owned`]) instead of relaying each stub call to this thread.
 pub fn simulate(
     proposal: &Proposal,
     chaincode: &dyn Chaincode,
     state: &dyn StateView,
-    invoker: &dyn FunctionInvoker,
+    invoker: &Arc<dyn FunctionInvoker>,
 ) -> Result<ProposalResponsePayload, SimulationError> {
-    let mut sim = TxSimulator {
-        proposal,
-        state,
-        invoker,
+    let sim = TxSimulator {
+        proposal: Arc::new(proposal.clone()),
+        state: state.share(),
+        invoker: invoker.clone(),
         reads: BTreeMap::new(),
         writes: BTreeMap::new(),
         range_queries: Vec::new(),
@@ -63,14 +68,8 @@ pub fn simulate(
         function_calls: Vec::new(),
         state_error: None,
     };
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        if proposal.function == "init" {
-            chaincode.init(&mut sim, &proposal.args)
-        } else {
-            chaincode.invoke(&mut sim, &proposal.function, &proposal.args)
-        }
-    }));
-    let response = outcome.map_err(|panic| SimulationError::Panicked {
+    let outcome = catch_unwind(AssertUnwindSafe(|| chaincode.run_owned(sim)));
+    let (mut sim, response) = outcome.map_err(|panic| SimulationError::Panicked {
         chaincode: proposal.chaincode.clone(),
         function: proposal.function.clone(),
         message: panic
@@ -88,11 +87,13 @@ pub fn simulate(
     Ok(sim.finish(response))
 }
 
-/// The stub handed to chaincode during one simulation.
-struct TxSimulator<'a> {
-    proposal: &'a Proposal,
-    state: &'a dyn StateView,
-    invoker: &'a dyn FunctionInvoker,
+/// The stub handed to chaincode during one simulation: records reads (with versions),
+/// writes, range queries, the event and function calls. It owns what it reads through,
+/// so it is `Send + 'static` and can live in a wasmtime store for the call.
+pub struct TxSimulator {
+    proposal: Arc<Proposal>,
+    state: SharedState,
+    invoker: Arc<dyn FunctionInvoker>,
     reads: BTreeMap<String, Option<Version>>,
     writes: BTreeMap<String, Option<Vec<u8>>>,
     range_queries: Vec<RangeQueryInfo>,
@@ -103,7 +104,20 @@ struct TxSimulator<'a> {
     state_error: Option<StoreError>,
 }
 
-impl TxSimulator<'_> {
+impl std::fmt::Debug for TxSimulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TxSimulator")
+            .field("tx_id", &self.proposal.tx_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TxSimulator {
+    /// The proposal being simulated (its function and arguments say what to run).
+    pub fn proposal(&self) -> &Arc<Proposal> {
+        &self.proposal
+    }
+
     fn ns(&self) -> &str {
         &self.proposal.chaincode
     }
@@ -178,7 +192,7 @@ fn check_key(key: &str) -> Result<(), StubError> {
     }
 }
 
-impl ChaincodeStub for TxSimulator<'_> {
+impl ChaincodeStub for TxSimulator {
     fn get_state(&mut self, key: &str) -> Result<Option<Vec<u8>>, StubError> {
         check_key(key)?;
         let found = match self.state.get(self.ns(), key) {
@@ -296,6 +310,10 @@ mod tests {
         )
     }
 
+    fn no_invoker() -> Arc<dyn FunctionInvoker> {
+        Arc::new(NoFunctionInvoker)
+    }
+
     fn state() -> MemoryState {
         let mut s = MemoryState::new();
         s.apply("assets", "a1", Some(b"alice".to_vec()), Version::new(1, 0));
@@ -305,7 +323,7 @@ mod tests {
     }
 
     fn run(p: &Proposal, s: &MemoryState) -> ProposalResponsePayload {
-        simulate(p, &AssetTransfer, s, &NoFunctionInvoker).unwrap()
+        simulate(p, &AssetTransfer, s, &no_invoker()).unwrap()
     }
 
     #[test]
@@ -362,7 +380,7 @@ mod tests {
     #[test]
     fn reads_do_not_see_own_writes_and_last_write_wins() {
         let p = proposal("x", &[]);
-        let out = simulate(&p, &ReadOwnWrites, &state(), &NoFunctionInvoker).unwrap();
+        let out = simulate(&p, &ReadOwnWrites, &state(), &no_invoker()).unwrap();
         assert_eq!(out.response.payload, b"alice");
         assert_eq!(
             out.rwset.writes,
@@ -446,7 +464,13 @@ mod tests {
             }
         }
         let p = proposal("call", &["svc", "check", "{}"]);
-        let out = simulate(&p, &AssetTransfer, &state(), &Echo).unwrap();
+        let out = simulate(
+            &p,
+            &AssetTransfer,
+            &state(),
+            &(Arc::new(Echo) as Arc<dyn FunctionInvoker>),
+        )
+        .unwrap();
         assert_eq!(out.response.payload, b"svc/check:{}");
         assert_eq!(out.function_calls[0].result, Ok(b"svc/check:{}".to_vec()));
     }
@@ -464,7 +488,7 @@ mod tests {
                 panic!("boom")
             }
         }
-        let err = simulate(&proposal("x", &[]), &Panics, &state(), &NoFunctionInvoker).unwrap_err();
+        let err = simulate(&proposal("x", &[]), &Panics, &state(), &no_invoker()).unwrap_err();
         assert!(err.to_string().contains("panicked in `x`: boom"), "{err}");
     }
 }

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
+use std::sync::Arc;
 
 use crate::model::{Timestamp, TxId, Version};
 use crate::store::StoreError;
@@ -59,7 +60,15 @@ pub trait StateView {
 
     /// True when a transaction with this id is already in a block (valid or not).
     fn tx_exists(&self, tx_id: &str) -> Result<bool, StoreError>;
+
+    /// A handle to this same state that a simulation can own: chaincode that runs where
+    /// a borrow cannot follow (a wasmtime store owns its host state) gets a `'static`
+    /// stub, which reads through this.
+    fn share(&self) -> SharedState;
 }
+
+/// Committed state owned by whoever holds it, readable from any thread.
+pub type SharedState = Arc<dyn StateView + Send + Sync>;
 
 /// Committed state held in memory: what `verify` rebuilds by replaying blocks, and a
 /// convenient [`StateView`] for unit tests. History is not kept.
@@ -128,5 +137,10 @@ impl StateView for MemoryState {
 
     fn tx_exists(&self, tx_id: &str) -> Result<bool, StoreError> {
         Ok(self.tx_ids.contains(tx_id))
+    }
+
+    /// A copy: memory states serve tests and `verify`, not the hot path.
+    fn share(&self) -> SharedState {
+        Arc::new(self.clone())
     }
 }

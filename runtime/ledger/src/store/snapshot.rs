@@ -1,5 +1,7 @@
 //! Read-only views of the store at one commit.
 
+use std::sync::Arc;
+
 use redb::{ReadOnlyTable, ReadTransaction, ReadableTable};
 
 use super::tables::{self, BLOCKS, HISTORY, META, STATE, TX_INDEX};
@@ -7,7 +9,7 @@ use super::{StoreError, read_err as db};
 use crate::model::{
     Block, Decode, Envelope, ProposalResponsePayload, Transaction, TxId, TxValidationCode,
 };
-use crate::state::{KeyModification, StateView, VersionedValue};
+use crate::state::{KeyModification, SharedState, StateView, VersionedValue};
 
 /// Where a committed transaction is and how it was judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +23,13 @@ pub struct TxStatus {
 }
 
 /// An MVCC snapshot of the store: sees exactly the blocks committed before it was taken.
-pub struct Snapshot {
+///
+/// Cheap to clone (the open tables are shared), so a simulation can own a handle to it
+/// ([`StateView::share`]).
+#[derive(Clone)]
+pub struct Snapshot(Arc<Tables>);
+
+struct Tables {
     blocks: ReadOnlyTable<u64, &'static [u8]>,
     tx_index: ReadOnlyTable<&'static str, (u64, u64, u8)>,
     state: ReadOnlyTable<&'static [u8], &'static [u8]>,
@@ -31,18 +39,18 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub(super) fn new(txn: ReadTransaction) -> Result<Snapshot, StoreError> {
-        Ok(Snapshot {
+        Ok(Snapshot(Arc::new(Tables {
             blocks: txn.open_table(BLOCKS).map_err(db)?,
             tx_index: txn.open_table(TX_INDEX).map_err(db)?,
             state: txn.open_table(STATE).map_err(db)?,
             history: txn.open_table(HISTORY).map_err(db)?,
             meta: txn.open_table(META).map_err(db)?,
-        })
+        })))
     }
 
     /// Number of committed blocks (the next block's number).
     pub fn height(&self) -> Result<u64, StoreError> {
-        match self.meta.get(tables::META_HEIGHT).map_err(db)? {
+        match self.0.meta.get(tables::META_HEIGHT).map_err(db)? {
             None => Ok(0),
             Some(v) => {
                 let bytes: [u8; 8] = v
@@ -57,6 +65,7 @@ impl Snapshot {
     /// Header hash of the newest block, `None` before the genesis block.
     pub fn last_hash(&self) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
+            .0
             .meta
             .get(tables::META_LAST_HASH)
             .map_err(db)?
@@ -65,7 +74,7 @@ impl Snapshot {
 
     /// Block `number`, `None` if not committed.
     pub fn block(&self, number: u64) -> Result<Option<Block>, StoreError> {
-        match self.blocks.get(number).map_err(db)? {
+        match self.0.blocks.get(number).map_err(db)? {
             None => Ok(None),
             Some(v) => Ok(Some(Block::from_bytes(v.value())?)),
         }
@@ -74,6 +83,7 @@ impl Snapshot {
     /// The raw stored bytes of block `number`.
     pub fn block_bytes(&self, number: u64) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
+            .0
             .blocks
             .get(number)
             .map_err(db)?
@@ -82,7 +92,7 @@ impl Snapshot {
 
     /// Where `tx_id` was committed and with which code.
     pub fn tx_status(&self, tx_id: &str) -> Result<Option<TxStatus>, StoreError> {
-        match self.tx_index.get(tx_id).map_err(db)? {
+        match self.0.tx_index.get(tx_id).map_err(db)? {
             None => Ok(None),
             Some(v) => {
                 let (block_number, tx_number, code) = v.value();
@@ -101,7 +111,7 @@ impl Snapshot {
     /// Every world-state entry as `(namespace, key, value)`, in store order.
     pub fn state_entries(&self) -> Result<Vec<(String, String, VersionedValue)>, StoreError> {
         let mut out = Vec::new();
-        for item in self.state.iter().map_err(db)? {
+        for item in self.0.state.iter().map_err(db)? {
             let (k, v) = item.map_err(db)?;
             let raw = k.value();
             let split = raw
@@ -123,7 +133,7 @@ impl Snapshot {
 impl StateView for Snapshot {
     fn get(&self, ns: &str, key: &str) -> Result<Option<VersionedValue>, StoreError> {
         let k = tables::state_key(ns, key);
-        match self.state.get(k.as_slice()).map_err(db)? {
+        match self.0.state.get(k.as_slice()).map_err(db)? {
             None => Ok(None),
             Some(v) => tables::decode_state_value(v.value())
                 .map(Some)
@@ -148,7 +158,12 @@ impl StateView for Snapshot {
             return Ok(out);
         }
         let prefix = ns.len() + 1;
-        for item in self.state.range(lo.as_slice()..hi.as_slice()).map_err(db)? {
+        for item in self
+            .0
+            .state
+            .range(lo.as_slice()..hi.as_slice())
+            .map_err(db)?
+        {
             let (k, v) = item.map_err(db)?;
             let key = std::str::from_utf8(&k.value()[prefix..])
                 .map_err(|e| StoreError::corrupt("state key", e))?
@@ -166,7 +181,7 @@ impl StateView for Snapshot {
         let hi = (k.as_slice(), u64::MAX, u64::MAX);
         let mut out = Vec::new();
         let mut cached: Option<Block> = None;
-        for item in self.history.range(lo..=hi).map_err(db)?.rev() {
+        for item in self.0.history.range(lo..=hi).map_err(db)?.rev() {
             let (entry, _) = item.map_err(db)?;
             let (_, block_num, tx_num) = entry.value();
             if cached.as_ref().map(|b| b.header.number) != Some(block_num) {
@@ -205,6 +220,10 @@ impl StateView for Snapshot {
     }
 
     fn tx_exists(&self, tx_id: &str) -> Result<bool, StoreError> {
-        Ok(self.tx_index.get(tx_id).map_err(db)?.is_some())
+        Ok(self.0.tx_index.get(tx_id).map_err(db)?.is_some())
+    }
+
+    fn share(&self) -> SharedState {
+        Arc::new(self.clone())
     }
 }
