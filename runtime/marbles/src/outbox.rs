@@ -7,11 +7,16 @@
 //! takes on work the queue has room to answer, and a push that still finds the queue
 //! full (a broadcast to a client far behind) marks the connection as overflowed: the
 //! session disconnects the client with a close reason (see `session`).
+//!
+//! Room comes back only as the writer takes messages off the queue, so the writer says
+//! when it does ([`Outbox::taken`]): a session that stopped reading for want of room,
+//! with nothing in flight, has nothing else to wake it.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 /// The sending side, used by the session and the work it runs.
@@ -19,20 +24,31 @@ use tokio_util::sync::CancellationToken;
 pub(crate) struct Outbox {
     queue: mpsc::Sender<String>,
     overflowed: CancellationToken,
+    /// Signalled each time the writer takes a message, and when it stops.
+    taken: Arc<Notify>,
     /// The most messages ever queued at once (for tests and the close log line).
     peak: AtomicUsize,
 }
 
+/// The receiving side, for the connection's writer.
+#[derive(Debug)]
+pub(crate) struct Queue {
+    receiver: mpsc::Receiver<String>,
+    taken: Arc<Notify>,
+}
+
 impl Outbox {
     /// An outbox holding at most `limit` messages, and the receiving end for the writer.
-    pub(crate) fn new(limit: usize) -> (Outbox, mpsc::Receiver<String>) {
+    pub(crate) fn new(limit: usize) -> (Outbox, Queue) {
         let (queue, receiver) = mpsc::channel(limit);
+        let taken = Arc::new(Notify::new());
         let outbox = Outbox {
             queue,
             overflowed: CancellationToken::new(),
+            taken: taken.clone(),
             peak: AtomicUsize::new(0),
         };
-        (outbox, receiver)
+        (outbox, Queue { receiver, taken })
     }
 
     /// Queues `message`; when the queue is full it is dropped and the outbox is marked
@@ -67,6 +83,36 @@ impl Outbox {
     pub(crate) fn peak(&self) -> usize {
         self.peak.load(Ordering::Relaxed)
     }
+
+    /// Resolves once the writer took a message off the queue (or stopped) since this
+    /// last resolved: there may be room again. A take while nobody waits is kept for
+    /// the next wait, so one between reading [`Outbox::queued`] and waiting is not lost.
+    pub(crate) async fn taken(&self) {
+        self.taken.notified().await;
+    }
+
+    /// Whether the writer stopped (the connection is going away).
+    pub(crate) fn writer_gone(&self) -> bool {
+        self.queue.is_closed()
+    }
+}
+
+impl Queue {
+    /// The next message, `None` once the session is gone and the queue is empty.
+    pub(crate) async fn recv(&mut self) -> Option<String> {
+        let message = self.receiver.recv().await;
+        self.taken.notify_one();
+        message
+    }
+}
+
+impl Drop for Queue {
+    /// A session waiting for room must learn that none will come.
+    fn drop(&mut self) {
+        // Closed first, so the woken session sees it.
+        self.receiver.close();
+        self.taken.notify_one();
+    }
 }
 
 #[cfg(test)]
@@ -88,5 +134,20 @@ mod tests {
         // Room again, but the connection stays condemned.
         outbox.push(&Value::from(4));
         assert!(outbox.overflowed.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn a_take_is_signalled_even_before_anyone_waits_and_so_is_the_writer_leaving() {
+        let (outbox, mut queue) = Outbox::new(2);
+        outbox.push(&Value::from(0));
+        outbox.push(&Value::from(1));
+        assert_eq!(queue.recv().await.as_deref(), Some("0"));
+        // Taken before the wait began: the wait ends at once.
+        outbox.taken().await;
+        assert_eq!(outbox.queued(), 1);
+        assert!(!outbox.writer_gone());
+        drop(queue);
+        outbox.taken().await;
+        assert!(outbox.writer_gone());
     }
 }

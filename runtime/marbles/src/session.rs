@@ -9,7 +9,9 @@
 //! server from 790 MB to 1.61 GB. Now, per connection ([`Limits`]):
 //! - at most `in_flight` messages are worked on at once, and a frame is only read
 //!   when the outbox has room for the answers of everything in flight; unread frames
-//!   wait in the socket, which slows the sender down (backpressure, not memory);
+//!   wait in the socket, which slows the sender down (backpressure, not memory); each
+//!   message the writer takes wakes the session to look for room again (with nothing in
+//!   flight, nothing else would);
 //! - at most `outbox` messages wait for the client; a broadcast that finds no room
 //!   means the client is far behind;
 //! - a write to the client that makes no progress for `stall` means the client is
@@ -150,6 +152,13 @@ where
             () = outbox.overflowed() => break Some((close_code::POLICY, NOT_READING)),
             () = stalled.cancelled() => break Some((close_code::POLICY, NOT_READING)),
             Some(()) = work.next(), if !work.is_empty() => {}
+            // Not reading for want of room: only the writer makes room, and with nothing
+            // in flight nothing else may wake this loop to see it.
+            () = outbox.taken(), if !can_read => {
+                if outbox.writer_gone() {
+                    break None;
+                }
+            }
             frame = stream.next(), if can_read => match frame {
                 Some(Ok(Message::Text(text))) => {
                     if let Some(job) = handle(&marbles, &outbox, text.as_str()) {

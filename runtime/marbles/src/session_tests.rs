@@ -76,6 +76,8 @@ struct Wire {
     state: Mutex<WireState>,
     /// Woken at every frame written.
     written: Notify,
+    /// Woken when the server reads a frame or its writer finds the wire full.
+    changed: Notify,
 }
 
 #[derive(Default)]
@@ -84,6 +86,8 @@ struct WireState {
     capacity: usize,
     /// The writer waiting for room.
     waiting: Option<Waker>,
+    /// Frames the server has read from the client.
+    server_reads: usize,
 }
 
 impl Wire {
@@ -113,6 +117,17 @@ impl Wire {
             notified.await;
         }
     }
+
+    /// Waits until `done` holds for the wire.
+    async fn until(&self, done: impl Fn(&WireState) -> bool) {
+        loop {
+            let changed = self.changed.notified();
+            if done(&self.lock()) {
+                return;
+            }
+            changed.await;
+        }
+    }
 }
 
 /// A websocket whose frames come from the test and go onto a [`Wire`].
@@ -125,7 +140,12 @@ impl Stream for FakeSocket {
     type Item = Result<Message, std::convert::Infallible>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.incoming.poll_recv(cx).map(|frame| frame.map(Ok))
+        let polled = self.incoming.poll_recv(cx);
+        if let Poll::Ready(Some(_)) = polled {
+            self.wire.lock().server_reads += 1;
+            self.wire.changed.notify_one();
+        }
+        polled.map(|frame| frame.map(Ok))
     }
 }
 
@@ -138,6 +158,7 @@ impl Sink<Message> for FakeSocket {
             Poll::Ready(Ok(()))
         } else {
             state.waiting = Some(cx.waker().clone());
+            self.wire.changed.notify_one();
             Poll::Pending
         }
     }
@@ -406,5 +427,85 @@ async fn a_client_that_pauses_while_eight_transfers_fail_at_commit_is_not_discon
         Some(close_code::POLICY),
         "{end:?}"
     );
+    assert!(end.peak_queued <= limits.outbox, "{end:?}");
+}
+
+/// The flood test's hang (`tests/flood.rs`, 2 in 5 runs under CPU load): with nothing in
+/// flight and the outbox too full to take on a frame, the session waited for events that
+/// never came (work, broadcasts) while the writer emptied the outbox; it never read the
+/// client's next frame, so the client was neither answered nor let go. Here the server is
+/// quiet (no broadcasts: its chaincode is not on the channel, so startup stops at once)
+/// and `setup` is answered without the ledger, so nothing but the writer's progress can
+/// wake the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_stopped_reading_for_want_of_room_reads_on_once_its_answers_are_written() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let ledger = Arc::new(open_ledger(dir.path()));
+    let config = MarblesConfig {
+        chaincode: "not-on-the-channel".into(),
+        ..MarblesConfig::demo(&ledger, None)
+    };
+    let marbles = Marbles::start(ledger.clone(), config);
+    let mut state = marbles.state.subscribe();
+    tokio::time::timeout(
+        DEADLINE,
+        state.wait_for(|s| s["state"]["find_chaincode"]["state"] == "failed"),
+    )
+    .await
+    .expect("startup gives up on the missing chaincode")
+    .expect("the server runs");
+
+    // One message in flight, and room for the answers of one more beside three queued:
+    // four unwritten answers stop the reading with nothing in flight.
+    let limits = Limits {
+        in_flight: 1,
+        outbox: 2 * MAX_ANSWERS - 1,
+        stall: Duration::from_secs(120),
+    };
+    let asked = 6 * limits.outbox;
+    // The client's socket takes one frame; the client reads once the session stopped.
+    let wire = Wire::new(1);
+    let (client, incoming) = mpsc::unbounded_channel();
+    for _ in 0..asked {
+        client
+            .send(Message::Text(r#"{"type":"setup"}"#.into()))
+            .expect("the session is listening");
+    }
+    let socket = FakeSocket {
+        incoming,
+        wire: wire.clone(),
+    };
+    let task = tokio::spawn(run_with(socket, marbles.clone(), limits));
+    // The session stops reading: the writer holds an answer the wire has no room for,
+    // and the outbox is too full for another frame (after three frames at the least:
+    // `app_state` and three answers, if the writer took none of them yet).
+    tokio::time::timeout(
+        DEADLINE,
+        wire.until(|wire| wire.waiting.is_some() && wire.server_reads >= 3),
+    )
+    .await
+    .expect("the session fills the outbox");
+
+    // Now the client reads. The first `app_state` came on connect, then one per `setup`.
+    let mut answered = 0;
+    tokio::time::timeout(DEADLINE, async {
+        while answered < asked + 1 {
+            match wire.read().await {
+                Message::Text(text) => {
+                    let message: Value = serde_json::from_str(text.as_str()).expect("JSON");
+                    assert_eq!(message["msg"], "app_state", "{message}");
+                    answered += 1;
+                }
+                other => panic!("a reading client was sent {other:?}"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("every `setup` is answered; {answered} of {asked} + 1 were"));
+    assert!(!task.is_finished(), "the connection stays open");
+    drop(client);
+    stop(marbles, ledger).await;
+    let end = task.await.expect("the session ends");
+    assert!(end.peak_in_flight <= limits.in_flight, "{end:?}");
     assert!(end.peak_queued <= limits.outbox, "{end:?}");
 }

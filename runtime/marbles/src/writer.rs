@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{Sink, SinkExt as _};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
+
+use crate::outbox::Queue;
 
 /// How long a close frame may take to reach a client before the connection is dropped
 /// without it: a client that stopped reading may never take it.
@@ -23,7 +25,7 @@ pub(crate) const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// Dropping the sink (with the session's stream half) closes the connection.
 pub(crate) async fn write<S>(
     mut sink: S,
-    mut queue: mpsc::Receiver<String>,
+    mut queue: Queue,
     mut close: oneshot::Receiver<CloseFrame>,
     stall: Duration,
     stalled: CancellationToken,
