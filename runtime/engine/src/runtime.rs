@@ -4,11 +4,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::cache::{CacheOutcome, CompileCache};
+use crate::cache::{CompileCache, Loaded, load_component};
 use crate::config::{EngineConfig, PoolingMode};
 use crate::epoch::EpochTicker;
 use crate::error::{EngineError, boxed};
@@ -106,20 +105,11 @@ impl Runtime {
         path: &Path,
         cache: Option<&CompileCache>,
     ) -> Result<PreparedComponent, EngineError> {
-        let bytes = std::fs::read(path).map_err(|source| EngineError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        check_header(path, &bytes)?;
-        let digest = hex::encode(Sha256::digest(&bytes));
-        let compiled = match cache {
-            Some(cache) => cache.load_or_compile(&self.engine, &bytes, &digest),
-            None => Component::new(&self.engine, &bytes).map(|c| (c, CacheOutcome::Compiled)),
-        };
-        let (component, cache_outcome) = compiled.map_err(|e| EngineError::Compile {
-            path: path.to_owned(),
-            source: boxed(e),
-        })?;
+        let Loaded {
+            component,
+            outcome: cache_outcome,
+            digest,
+        } = load_component(&self.engine, path, cache)?;
         let kind = classify(path, &self.engine, &component)?;
         let pre = self
             .linker

@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{
     Config, Enabled, Engine, InstanceAllocationStrategy, Store, StoreLimitsBuilder, Trap,
 };
@@ -24,7 +23,7 @@ use super::bindings::{Chaincode, ChaincodePre};
 use super::determinism::{StoppedClock, TxWallClock, insecure_seed, rng};
 use super::host::ChaincodeHost;
 use super::state::ChaincodeState;
-use crate::cache::{CacheOutcome, CompileCache};
+use crate::cache::{CacheOutcome, CompileCache, Loaded, load_component};
 use crate::error::{BoxError, EngineError, boxed};
 
 /// Limits of one chaincode call.
@@ -181,20 +180,11 @@ impl ChaincodeRuntime {
 
     /// Loads a chaincode component (compiled once, or from the cache).
     pub fn load(&self, path: &Path) -> Result<PreparedChaincode, EngineError> {
-        let bytes = std::fs::read(path).map_err(|source| EngineError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        crate::runtime::check_header(path, &bytes)?;
-        let digest = hex::encode(Sha256::digest(&bytes));
-        let compiled = match &self.cache {
-            Some(cache) => cache.load_or_compile(&self.engine, &bytes, &digest),
-            None => Component::new(&self.engine, &bytes).map(|c| (c, CacheOutcome::Compiled)),
-        };
-        let (component, cache_outcome) = compiled.map_err(|e| EngineError::Compile {
-            path: path.to_owned(),
-            source: boxed(e),
-        })?;
+        let Loaded {
+            component,
+            outcome: cache_outcome,
+            digest,
+        } = load_component(&self.engine, path, self.cache.as_ref())?;
         let link_error = |e| EngineError::Link {
             path: path.to_owned(),
             source: boxed(e),
