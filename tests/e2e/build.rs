@@ -1,7 +1,7 @@
 //! `fclocal build`: builds crates into components, checks their kind,
 //! and skips up-to-date ones.
 
-use crate::common::Sandbox;
+use crate::common::{MarblesNetwork, Sandbox};
 
 #[test]
 fn build_reports_each_function_and_then_finds_them_fresh() {
@@ -43,6 +43,35 @@ fn build_reports_each_function_and_then_finds_them_fresh() {
         forced.stderr
     );
     assert_eq!(forced.stdout.lines().count(), 1, "{}", forced.stdout);
+}
+
+#[test]
+fn build_precompiles_the_ledger_chaincode_so_start_compiles_nothing() {
+    let sandbox = Sandbox::new();
+    MarblesNetwork::new(10).write(&sandbox);
+    let run = sandbox.run(&["build"]).expect_code(0);
+    assert!(
+        run.stdout.contains("chaincode/marbles: chaincode ("),
+        "{}",
+        run.stdout
+    );
+    // The chaincode engine (fuel, NaN canonicalisation) keys its entries
+    // apart from the function engine's: two engine keys in the cache.
+    let keys: std::collections::BTreeSet<String> =
+        std::fs::read_dir(sandbox.path().join(".fclocal/cache"))
+            .expect("the cache exists")
+            .map(|entry| entry.expect("an entry").file_name())
+            .filter_map(|name| {
+                let name = name.to_string_lossy().into_owned();
+                let stem = name.strip_suffix(".cwasm")?;
+                Some(stem.rsplit('-').next()?.to_owned())
+            })
+            .collect();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+
+    // Naming a function builds that function alone.
+    let one = sandbox.run(&["build", "hello"]).expect_code(0);
+    assert!(!one.stdout.contains("chaincode/"), "{}", one.stdout);
 }
 
 #[test]
