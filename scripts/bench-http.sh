@@ -103,6 +103,11 @@ pids+=($!)
 demo=$!
 wait_for "$work/demo.log" "listening on port"
 echo "- idle RSS of fclocal start with the demo template: $(rss_mb "$demo") MB"
+# The demo's own startup then runs: Marbles seeds its demo owners and
+# marbles, and the block topic delivers each block to the Python rewards
+# function, whose instance stays for the idle timeout (5 minutes) as on FC.
+sleep 15
+echo "- RSS 15 s later, the demo's seeding done (one Python rewards instance alive): $(rss_mb "$demo") MB"
 url=http://127.0.0.1:8083/2016-08-15/proxy/marblesFC/processEvent/?type=create
 total=0
 measure_after() {
