@@ -229,10 +229,7 @@ impl LogWriter {
         if records.is_empty() {
             return Ok(());
         }
-        for rec in &records {
-            validate_name("project", &rec.project)?;
-            validate_name("logstore", &rec.logstore)?;
-        }
+        validate_records(&records)?;
         self.shared.send(Command::Append {
             key: None,
             pending: Pending::Records(records),
@@ -246,10 +243,7 @@ impl LogWriter {
         if records.is_empty() {
             return Ok(());
         }
-        for rec in &records {
-            validate_name("project", &rec.project)?;
-            validate_name("logstore", &rec.logstore)?;
-        }
+        validate_records(&records)?;
         self.shared.send(Command::Append {
             key: Some(key.clone()),
             pending: Pending::Records(records),
@@ -338,10 +332,7 @@ impl LogWriter {
         key: &Arc<str>,
         records: Vec<LogRecord>,
     ) -> Result<()> {
-        for rec in &records {
-            validate_name("project", &rec.project)?;
-            validate_name("logstore", &rec.logstore)?;
-        }
+        validate_records(&records)?;
         let pending = (!records.is_empty()).then_some(Pending::Records(records));
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.shared.send(Command::AppendFlush {
@@ -363,10 +354,7 @@ impl LogWriter {
         key: &Arc<str>,
         records: Vec<LogRecord>,
     ) -> Result<()> {
-        for rec in &records {
-            validate_name("project", &rec.project)?;
-            validate_name("logstore", &rec.logstore)?;
-        }
+        validate_records(&records)?;
         if records.is_empty() {
             return Ok(());
         }
@@ -402,6 +390,15 @@ impl LogWriter {
         })?;
         rx.await.unwrap_or_else(|_| Err(self.shared.closed()))
     }
+}
+
+/// Checks every record's project and logstore name before anything is queued.
+fn validate_records(records: &[LogRecord]) -> Result<()> {
+    for rec in records {
+        validate_name("project", &rec.project)?;
+        validate_name("logstore", &rec.logstore)?;
+    }
+    Ok(())
 }
 
 /// A failed commit, kept so every waiting flush can get its own copy of the error.

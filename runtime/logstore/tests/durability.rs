@@ -7,9 +7,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{all, at, msg};
+use common::{all, at, msg, run_aborting_child};
 use fclocal_logstore::LogStore;
 
 const CHILD_ENV: &str = "FCLOCAL_LOGSTORE_CHILD_DB";
@@ -42,27 +40,10 @@ fn child_appends_flushes_and_aborts() {
 fn flushed_lines_survive_abort() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("logs.db");
-    let exe = std::env::current_exe().expect("current exe");
-    let out = Command::new(exe)
-        .args([
-            "child_appends_flushes_and_aborts",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, &db)
-        .output()
-        .expect("spawn child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        !out.status.success(),
-        "the child must die by abort: {:?}",
-        out.status
-    );
+    let stdout = run_aborting_child("child_appends_flushes_and_aborts", CHILD_ENV, &db);
     assert!(
         stdout.contains(&format!("flushed {FLUSHED}")),
-        "child stdout: {stdout}\nstderr: {}",
-        String::from_utf8_lossy(&out.stderr)
+        "child stdout: {stdout}"
     );
 
     let store = LogStore::open(&db).expect("reopen after abort");

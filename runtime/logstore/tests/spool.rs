@@ -9,11 +9,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{all, at, messages, msg};
+use common::{all, at, messages, msg, run_aborting_child};
 use fclocal_logstore::{LogQuery, LogReader, LogStore, OpenOptions};
 
 const CHILD_ENV: &str = "FCLOCAL_SPOOL_CHILD_DB";
@@ -108,27 +107,10 @@ fn child_spools_and_aborts() {
 fn answered_lines_survive_an_abort_before_their_commit_and_are_replayed_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("logs.db");
-    let exe = std::env::current_exe().expect("current exe");
-    let out = Command::new(exe)
-        .args([
-            "child_spools_and_aborts",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, &db)
-        .output()
-        .expect("spawn child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        !out.status.success(),
-        "the child must abort: {:?}",
-        out.status
-    );
+    let stdout = run_aborting_child("child_spools_and_aborts", CHILD_ENV, &db);
     assert!(
         stdout.contains(&format!("answered {INVOCATIONS}")),
-        "child stdout: {stdout}\nstderr: {}",
-        String::from_utf8_lossy(&out.stderr)
+        "child stdout: {stdout}"
     );
     assert_eq!(committed_lines(&db), 0);
     let spooled = spool_len(&db).expect("the child left its spool");
@@ -268,17 +250,7 @@ fn a_second_store_on_the_same_file_commits_every_answer_itself() {
 fn a_spool_of_another_database_is_not_replayed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("logs.db");
-    let out = Command::new(std::env::current_exe().expect("exe"))
-        .args([
-            "child_spools_and_aborts",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, &db)
-        .output()
-        .expect("spawn child");
-    assert!(!out.status.success());
+    run_aborting_child("child_spools_and_aborts", CHILD_ENV, &db);
     // logs.db deleted and created again by hand; the old spool stays behind.
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fclocal_logstore::{LogQuery, LogRecord, LogStore, StoredLog};
@@ -54,4 +56,24 @@ pub fn messages(logs: &[StoredLog]) -> Vec<&str> {
     logs.iter()
         .map(|l| l.get("message").unwrap_or("<none>"))
         .collect()
+}
+
+/// Runs only the test `name` of this test binary in a child process, with `env` set to
+/// `db`, and returns its stdout. The child is expected to die (`std::process::abort`) with
+/// its store still open, like a killed server.
+pub fn run_aborting_child(name: &str, env: &str, db: &Path) -> String {
+    let exe = std::env::current_exe().expect("current exe");
+    let out = Command::new(exe)
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(env, db)
+        .output()
+        .expect("spawn child");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        !out.status.success(),
+        "the child must die by abort: {:?}\nstdout: {stdout}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
 }
