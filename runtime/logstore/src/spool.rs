@@ -159,7 +159,7 @@ impl Spool {
         for (mut file, path) in [(lock, first), (open(&second)?, second)] {
             let mut bytes = Vec::new();
             file.read_to_end(&mut bytes)?;
-            match parse(&bytes, database_id) {
+            match parse(&bytes, database_id, Payloads::Decode) {
                 Parsed::Frames(found) => {
                     for (id, writes) in found {
                         last = last.max(id);
@@ -309,7 +309,7 @@ pub(crate) fn last_spooled(db: &Path, database_id: &str) -> std::io::Result<Opti
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
             Err(error) => return Err(error),
         };
-        if let Parsed::Frames(frames) = parse(&bytes, database_id)
+        if let Parsed::Frames(frames) = parse(&bytes, database_id, Payloads::Skip)
             && let Some((id, _)) = frames.last()
         {
             newest = newest.max(Some(*id));
@@ -328,7 +328,15 @@ enum Parsed {
     Frames(Vec<Frame>),
 }
 
-fn parse(bytes: &[u8], database_id: &str) -> Parsed {
+/// Whether [`parse`] decodes the frames' lines or only finds their ids (a reader waiting for
+/// the mark needs the ids only).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Payloads {
+    Decode,
+    Skip,
+}
+
+fn parse(bytes: &[u8], database_id: &str, payloads: Payloads) -> Parsed {
     if bytes.len() < HEADER_LEN as usize {
         return Parsed::Empty;
     }
@@ -348,8 +356,12 @@ fn parse(bytes: &[u8], database_id: &str) -> Parsed {
             break;
         }
         let id = u64::from_le_bytes(body[0..8].try_into().expect("8 bytes"));
-        let Ok(writes) = serde_json::from_slice::<Vec<Vec<LogRecord>>>(&body[8..]) else {
-            break;
+        let writes = match payloads {
+            Payloads::Skip => Vec::new(),
+            Payloads::Decode => match serde_json::from_slice::<Vec<Vec<LogRecord>>>(&body[8..]) {
+                Ok(writes) => writes,
+                Err(_) => break,
+            },
         };
         frames.push((id, writes));
         rest = &rest[FRAME_HEAD + length..];
