@@ -8,6 +8,12 @@
 //! full (a broadcast to a client far behind) marks the connection as overflowed: the
 //! session disconnects the client with a close reason (see `session`).
 //!
+//! The session takes on a message only when the queue has room for all its answers, so
+//! each message's work holds a [`Reservation`] for them: an answer it sends moves from
+//! reserved to queued, and what it did not use comes back when it ends. Counting an
+//! answer both as queued and as still owed made a session with 8 transfers in flight
+//! refuse the next message as soon as their first answers were queued.
+//!
 //! Room comes back only as the writer takes messages off the queue, so the writer says
 //! when it does ([`Outbox::taken`]): a session that stopped reading for want of room,
 //! with nothing in flight, has nothing else to wake it.
@@ -28,6 +34,16 @@ pub(crate) struct Outbox {
     taken: Arc<Notify>,
     /// The most messages ever queued at once (for tests and the close log line).
     peak: AtomicUsize,
+    /// Answers owed by the work in flight, not yet queued.
+    reserved: AtomicUsize,
+}
+
+/// Room held in an [`Outbox`] for one message's answers.
+#[derive(Debug)]
+pub(crate) struct Reservation<'a> {
+    outbox: &'a Outbox,
+    /// Answers this reservation still holds room for.
+    left: AtomicUsize,
 }
 
 /// The receiving side, for the connection's writer.
@@ -47,6 +63,7 @@ impl Outbox {
             overflowed: CancellationToken::new(),
             taken: taken.clone(),
             peak: AtomicUsize::new(0),
+            reserved: AtomicUsize::new(0),
         };
         (outbox, Queue { receiver, taken })
     }
@@ -74,6 +91,22 @@ impl Outbox {
         self.queue.max_capacity() - self.queue.capacity()
     }
 
+    /// Holds room for `answers` messages until they are pushed through the reservation
+    /// or it is dropped.
+    pub(crate) fn reserve(&self, answers: usize) -> Reservation<'_> {
+        self.reserved.fetch_add(answers, Ordering::Relaxed);
+        Reservation {
+            outbox: self,
+            left: AtomicUsize::new(answers),
+        }
+    }
+
+    /// Messages queued now plus the answers reserved and not yet queued: what the queue
+    /// may have to hold without another message being read.
+    pub(crate) fn committed(&self) -> usize {
+        self.queued() + self.reserved.load(Ordering::Relaxed)
+    }
+
     /// Resolves once a push found the queue full.
     pub(crate) async fn overflowed(&self) {
         self.overflowed.cancelled().await;
@@ -94,6 +127,31 @@ impl Outbox {
     /// Whether the writer stopped (the connection is going away).
     pub(crate) fn writer_gone(&self) -> bool {
         self.queue.is_closed()
+    }
+}
+
+impl Reservation<'_> {
+    /// Queues `message` in room this reservation holds (an answer beyond it is still
+    /// queued, and overflows the outbox if there is no room left).
+    pub(crate) fn push(&self, message: &Value) {
+        self.outbox.push(message);
+        let took = self
+            .left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok();
+        if took {
+            self.outbox.reserved.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for Reservation<'_> {
+    /// The room the work did not use is the session's again.
+    fn drop(&mut self) {
+        let left = *self.left.get_mut();
+        self.outbox.reserved.fetch_sub(left, Ordering::Relaxed);
     }
 }
 
@@ -134,6 +192,38 @@ mod tests {
         // Room again, but the connection stays condemned.
         outbox.push(&Value::from(4));
         assert!(outbox.overflowed.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn answers_move_from_reserved_to_queued_and_unused_room_comes_back() {
+        let (outbox, mut queue) = Outbox::new(8);
+        outbox.push(&Value::from("broadcast"));
+        let first = outbox.reserve(4);
+        let second = outbox.reserve(4);
+        assert_eq!(outbox.committed(), 9);
+        first.push(&Value::from("ordering"));
+        first.push(&Value::from("committing"));
+        assert_eq!(outbox.queued(), 3);
+        assert_eq!(
+            outbox.committed(),
+            9,
+            "an answer is counted once, as queued"
+        );
+        drop(first);
+        assert_eq!(
+            outbox.committed(),
+            7,
+            "the 2 answers not sent free their room"
+        );
+        for answer in 0..5 {
+            second.push(&Value::from(answer));
+        }
+        assert_eq!(outbox.queued(), 8);
+        assert_eq!(outbox.committed(), 8, "a 5th answer takes no reserved room");
+        drop(second);
+        assert_eq!(outbox.committed(), 8);
+        assert_eq!(queue.recv().await.as_deref(), Some("\"broadcast\""));
+        assert_eq!(outbox.committed(), 7);
     }
 
     #[tokio::test]

@@ -8,7 +8,8 @@
 //! answers used to spawn a task per message and queue every answer, taking the
 //! server from 790 MB to 1.61 GB. Now, per connection ([`Limits`]):
 //! - at most `in_flight` messages are worked on at once, and a frame is only read
-//!   when the outbox has room for the answers of everything in flight; unread frames
+//!   when the outbox has room for its answers beside those still owed by everything
+//!   in flight (each message's work holds a reservation for its own); unread frames
 //!   wait in the socket, which slows the sender down (backpressure, not memory); each
 //!   message the writer takes wakes the session to look for room again (with nothing in
 //!   flight, nothing else would);
@@ -34,7 +35,7 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use crate::Marbles;
-use crate::outbox::Outbox;
+use crate::outbox::{Outbox, Reservation};
 use crate::protocol::{self, ClientMessage};
 
 /// The most messages one client message is answered with, over every path of
@@ -131,8 +132,7 @@ where
     let mut repair_pending = false;
     let close = loop {
         let room = |in_flight: usize| {
-            in_flight < limits.in_flight
-                && outbox.queued() + (in_flight + 1) * MAX_ANSWERS <= limits.outbox
+            in_flight < limits.in_flight && outbox.committed() + MAX_ANSWERS <= limits.outbox
         };
         if repair_pending && room(work.len()) {
             repair_pending = false;
@@ -140,7 +140,7 @@ where
             // nothing goes to the call-out).
             work.push(Box::pin(respond(
                 &marbles,
-                &outbox,
+                outbox.reserve(MAX_ANSWERS),
                 ClientMessage::ReadEverything,
                 Value::Null,
             )));
@@ -220,11 +220,23 @@ fn handle<'a>(marbles: &'a Marbles, outbox: &'a Outbox, text: &str) -> Option<Wo
         return None;
     }
     let input: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-    Some(Box::pin(respond(marbles, outbox, message, input)))
+    Some(Box::pin(respond(
+        marbles,
+        outbox.reserve(MAX_ANSWERS),
+        message,
+        input,
+    )))
 }
 
-async fn respond(marbles: &Marbles, outbox: &Outbox, message: ClientMessage, input: Value) {
-    let send = |value: Value| outbox.push(&value);
+/// Works on one message, sending its answers (at most [`MAX_ANSWERS`]) in the room
+/// `answers` holds for them.
+async fn respond(
+    marbles: &Marbles,
+    answers: Reservation<'_>,
+    message: ClientMessage,
+    input: Value,
+) {
+    let send = |value: Value| answers.push(&value);
     let kind = message.type_name();
     let (function, args, company) = match message {
         ClientMessage::Ping => return,

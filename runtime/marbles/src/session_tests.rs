@@ -220,6 +220,62 @@ async fn stop(marbles: Arc<Marbles>, ledger: Arc<Ledger>) {
     }
 }
 
+/// Seeds the demo on a fast-cutting ledger in `dir`, then reopens the ledger with
+/// `orderer` (indented lines) and starts Marbles on it again. The second startup finds
+/// the demo there and submits nothing, so nothing is left to order or broadcast: this
+/// returns once the second server has sent its first `everything`.
+async fn seeded_then_reopened(dir: &std::path::Path, orderer: &str) -> (Arc<Ledger>, Arc<Marbles>) {
+    let ledger = Arc::new(open_ledger(dir));
+    let marbles = Marbles::start(ledger.clone(), MarblesConfig::demo(&ledger, None));
+    started(&marbles).await;
+    marbles.stop().await;
+    drop(marbles);
+    Arc::try_unwrap(ledger)
+        .unwrap_or_else(|_| panic!("nothing but the test holds the seeded ledger"))
+        .close()
+        .await;
+
+    let ledger = Arc::new(open_ledger_with(dir, orderer));
+    let height = ledger.height();
+    let marbles = Marbles::start(ledger.clone(), MarblesConfig::demo(&ledger, None));
+    let mut hub = marbles.hub.subscribe();
+    started(&marbles).await;
+    while marbles
+        .last_everything
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .is_empty()
+    {
+        tokio::time::timeout(DEADLINE, hub.recv())
+            .await
+            .expect("the reopened server broadcasts everything")
+            .expect("the server runs");
+    }
+    assert_eq!(
+        ledger.height(),
+        height,
+        "the second startup submitted nothing"
+    );
+    (ledger, marbles)
+}
+
+/// Waits until Marbles' startup has registered (or found) the demo owners.
+async fn started(marbles: &Marbles) {
+    let mut state = marbles.state.subscribe();
+    let state = tokio::time::timeout(
+        DEADLINE,
+        state.wait_for(|s| s["state"]["register_owners"]["state"] != "waiting"),
+    )
+    .await
+    .expect("the demo is seeded")
+    .expect("the server runs");
+    assert_eq!(
+        state["state"]["register_owners"]["state"], "success",
+        "{}",
+        *state
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_does_not_read_is_closed_with_a_reason_within_the_bounds() {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -313,22 +369,12 @@ async fn a_client_that_reads_gets_every_answer_however_many_it_asks_for() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_pauses_while_eight_transfers_fail_at_commit_is_not_disconnected() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    // Blocks of 8: the 8 transfers below are endorsed on the same state and land in one
-    // block, where the first wins and the other 7 fail at commit (conflicts): 7 × 4
-    // answers (`ordering`, `committing`, `tx_error`, `tx_step`) + 3 for the winner.
-    let ledger = Arc::new(open_ledger_with(
-        dir.path(),
-        "  BatchTimeout: 2s\n  MaxMessageCount: 8\n",
-    ));
-    let marbles = Marbles::start(ledger.clone(), MarblesConfig::demo(&ledger, None));
-    let mut state = marbles.state.subscribe();
-    tokio::time::timeout(
-        DEADLINE,
-        state.wait_for(|s| s["state"]["register_owners"]["state"] != "waiting"),
-    )
-    .await
-    .expect("the demo is seeded")
-    .expect("the server runs");
+    // Blocks of exactly 8 and no timeout worth the name: the block cuts only once all 8
+    // transfers below are ordered, so all 8 were endorsed on the same state; the first
+    // wins and the other 7 fail at commit (conflicts): 7 × 4 answers (`ordering`,
+    // `committing`, `tx_error`, `tx_step`) + 3 for the winner.
+    let (ledger, marbles) =
+        seeded_then_reopened(dir.path(), "  BatchTimeout: 60m\n  MaxMessageCount: 8\n").await;
     let raw = marbles
         .gateway
         .read_everything(&marbles.own_company().msp_id)
@@ -353,9 +399,7 @@ async fn a_client_that_pauses_while_eight_transfers_fail_at_commit_is_not_discon
         "owner_id": receiver["id"],
     })
     .to_string();
-    // Let the seeding's last broadcasts pass before the session subscribes.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let height = ledger.height();
+    let mut blocks = ledger.subscribe().blocks;
 
     // Room for the answers of everything in flight and a few broadcasts, no more; the
     // client's socket holds one frame (the `app_state`), and the client reads nothing
@@ -377,13 +421,17 @@ async fn a_client_that_pauses_while_eight_transfers_fail_at_commit_is_not_discon
         wire: wire.clone(),
     };
     let task = tokio::spawn(run_with(socket, marbles.clone(), limits));
-    tokio::time::timeout(DEADLINE, async {
-        while ledger.height() == height {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the transfers' block commits");
+    // The first transfers' `ordering` and `committing` are queued before the last ones
+    // are read: room counts each answer once (queued, or still owed), or the eighth
+    // would wait for a block that waits for it.
+    tokio::time::timeout(DEADLINE, wire.until(|w| w.server_reads == 8))
+        .await
+        .expect("the session reads all 8 transfers");
+    let block = tokio::time::timeout(DEADLINE, blocks.recv())
+        .await
+        .expect("the transfers' block commits")
+        .expect("the ledger runs");
+    assert_eq!(block.data.len(), 8, "the transfers' block holds all 8");
     // The answers and broadcasts of the block pile up meanwhile.
     tokio::time::sleep(Duration::from_secs(1)).await;
 
