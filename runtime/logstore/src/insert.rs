@@ -202,7 +202,8 @@ impl Rows<'_> {
                 &rec.source,
                 &rec.contents,
             );
-            self.keys.add(row.store_id, time_ns, &rec.contents);
+            self.keys
+                .add(row.store_id, time_ns, &rec.topic, &rec.contents);
             row.add(seq, id);
         }
         for (row, _) in &open {
@@ -255,7 +256,8 @@ impl Rows<'_> {
                 &group.source,
                 &log.contents,
             );
-            self.keys.add(row.store_id, time_ns, &log.contents);
+            self.keys
+                .add(row.store_id, time_ns, &group.topic, &log.contents);
             row.add(seq, id);
         }
         self.finish(&row)

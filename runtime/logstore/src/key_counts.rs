@@ -1,24 +1,33 @@
-//! Per-minute value counts of every content key (`log_key_values`, migration 5), so a
-//! GROUP BY on any one key (`select userId, count(*) … group by userId`) reads a few rows
-//! per minute instead of every line's JSON (`crate::search::key_counts`).
+//! Per-minute value counts of every content key (`log_key_values`, migrations 5 and 7), so a
+//! GROUP BY on any one key (`select userId, count(*) … group by userId`), with or without a
+//! topic filter, reads a few rows per minute instead of every line's JSON
+//! (`crate::search::key_counts`).
 //!
-//! For each logstore and minute (`time_ns / 60 s`, lines from 1970 on) the writer records
-//! how many lines it counted (`log_key_minutes`) and, per key, how many of them have each
-//! value (the first occurrence of the key in the line, as text). A key with more than
-//! [`MAX_VALUES`] values in a minute, or a value longer than [`MAX_VALUE_BYTES`], is marked
-//! in `log_key_overflow` instead and its values are dropped: messages, request ids of busy
-//! functions and the like would make a row per line. Lines without the key are the
-//! minute's lines minus the key's counts.
+//! For each logstore, minute (`time_ns / 60 s`, lines from 1970 on) and topic the writer
+//! records how many lines it counted (`log_key_minutes`) and, per key, how many of them
+//! have each value (the first occurrence of the key in the line, as text). A key with more
+//! than [`MAX_VALUES`] values in a minute and topic, or a value longer than
+//! [`MAX_VALUE_BYTES`], is marked in `log_key_overflow` instead and its values are dropped:
+//! messages, request ids of busy functions and the like would make a row per line. Lines
+//! without the key are the minute's lines minus the key's counts.
 //!
-//! A minute is only answered from these counts when they cover every line of it: the lines
-//! counted here equal the lines counted in `log_rollups` (`crate::rollup`, exact by
-//! construction) and the key did not overflow. Minutes written before migration 5, or cut by
-//! a TTL sweep (which deletes these rows for every minute up to its cutoff), fail that check
-//! and are read from the lines, so nothing needs backfilling or recounting.
+//! The topic is part of every row because a GetLogs topic filter must count only that
+//! topic's lines, and `log_rollups` (`crate::rollup`, exact by construction) has the lines
+//! of each minute per topic to check them against. Lines of a minute usually share one
+//! topic, so this adds few rows.
+//!
+//! A minute is only answered from these counts when they cover every line of it: for each
+//! topic read (the one filtered on, or every topic of the minute), the lines counted here
+//! equal that topic's lines in `log_rollups` and the key did not overflow. Minutes written
+//! before migration 5, minutes with several topics written before migration 7 (whose counts
+//! could not be split by topic), and minutes cut by a TTL sweep (which deletes these rows
+//! for every minute up to its cutoff) fail that check and are read from the lines, so
+//! nothing needs recounting.
 //!
 //! The writer counts lines in memory ([`KeyBatch`]) and writes once per distinct (minute,
-//! key, value), with the first commit a second after the last write (`crate::ingest`), not
-//! in every transaction: the lines' own commit is what a server's answer waits for.
+//! topic, key, value), with the first commit a second after the last write
+//! (`crate::ingest`), not in every transaction: the lines' own commit is what a server's
+//! answer waits for.
 
 use std::collections::HashMap;
 
@@ -40,7 +49,7 @@ enum Values {
     Overflow,
 }
 
-/// One logstore's minute in a transaction.
+/// One logstore's minute and topic in a transaction.
 #[derive(Debug, Default)]
 struct Minute {
     lines: i64,
@@ -50,7 +59,9 @@ struct Minute {
 /// The value counts of lines not yet written, written by [`KeyBatch::flush`].
 #[derive(Debug, Default)]
 pub(crate) struct KeyBatch {
-    minutes: HashMap<(i64, i64), Minute>,
+    /// Per (logstore, minute), per topic: one hash of the topic per line, and no topic
+    /// string allocated but for a new topic.
+    minutes: HashMap<(i64, i64), HashMap<String, Minute>>,
     lines: usize,
 }
 
@@ -61,14 +72,24 @@ impl KeyBatch {
     }
 
     /// Counts one line.
-    pub(crate) fn add(&mut self, logstore_id: i64, time_ns: i64, contents: &[(String, String)]) {
+    pub(crate) fn add(
+        &mut self,
+        logstore_id: i64,
+        time_ns: i64,
+        topic: &str,
+        contents: &[(String, String)],
+    ) {
         if time_ns < 0 {
             return;
         }
-        let minute = self
+        let topics = self
             .minutes
             .entry((logstore_id, time_ns / MINUTE_NS))
             .or_default();
+        let minute = match topics.get_mut(topic) {
+            Some(minute) => minute,
+            None => topics.entry(topic.to_owned()).or_default(),
+        };
         minute.lines += 1;
         self.lines += 1;
         for (i, (key, value)) in contents.iter().enumerate() {
@@ -103,40 +124,45 @@ impl KeyBatch {
             return Ok(());
         }
         let mut lines = conn.prepare_cached(
-            "INSERT INTO log_key_minutes (logstore_id, minute, lines) VALUES (?1, ?2, ?3)
-             ON CONFLICT (logstore_id, minute) DO UPDATE SET lines = lines + excluded.lines",
+            "INSERT INTO log_key_minutes (logstore_id, minute, topic, lines)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (logstore_id, minute, topic) DO UPDATE SET lines = lines + excluded.lines",
         )?;
         let mut overflowed = conn.prepare_cached(
-            "SELECT 1 FROM log_key_overflow WHERE logstore_id = ?1 AND minute = ?2 AND key = ?3",
+            "SELECT 1 FROM log_key_overflow
+             WHERE logstore_id = ?1 AND minute = ?2 AND topic = ?3 AND key = ?4",
         )?;
         let mut upsert = conn.prepare_cached(
-            "INSERT INTO log_key_values (logstore_id, key, minute, value, lines)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (logstore_id, key, minute, value)
+            "INSERT INTO log_key_values (logstore_id, key, minute, topic, value, lines)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (logstore_id, key, minute, topic, value)
              DO UPDATE SET lines = lines + excluded.lines",
         )?;
         let mut distinct = conn.prepare_cached(
-            "SELECT count(*) FROM log_key_values WHERE logstore_id = ?1 AND minute = ?2 AND key = ?3",
+            "SELECT count(*) FROM log_key_values
+             WHERE logstore_id = ?1 AND minute = ?2 AND topic = ?3 AND key = ?4",
         )?;
-        for ((store, minute), counts) in self.minutes.drain() {
-            lines.execute(params![store, minute, counts.lines])?;
-            for (key, values) in counts.keys {
-                let at = params![store, minute, key];
-                if overflowed.exists(at)? {
-                    continue;
-                }
-                let overflow = match values {
-                    Values::Overflow => true,
-                    Values::Counted(values) => {
-                        for (value, n) in &values {
-                            upsert.execute(params![store, key, minute, value, n])?;
-                        }
-                        let count: i64 = distinct.query_row(at, |r| r.get(0))?;
-                        count > MAX_VALUES as i64
+        for ((store, minute), topics) in self.minutes.drain() {
+            for (topic, counts) in topics {
+                lines.execute(params![store, minute, topic, counts.lines])?;
+                for (key, values) in counts.keys {
+                    let at = params![store, minute, topic, key];
+                    if overflowed.exists(at)? {
+                        continue;
                     }
-                };
-                if overflow {
-                    mark_overflow(conn, store, minute, &key)?;
+                    let overflow = match values {
+                        Values::Overflow => true,
+                        Values::Counted(values) => {
+                            for (value, n) in &values {
+                                upsert.execute(params![store, key, minute, topic, value, n])?;
+                            }
+                            let count: i64 = distinct.query_row(at, |r| r.get(0))?;
+                            count > MAX_VALUES as i64
+                        }
+                    };
+                    if overflow {
+                        mark_overflow(conn, store, minute, &topic, &key)?;
+                    }
                 }
             }
         }
@@ -144,16 +170,24 @@ impl KeyBatch {
     }
 }
 
-/// Marks `key` as overflowing in a minute and drops its values.
-fn mark_overflow(conn: &Connection, store: i64, minute: i64, key: &str) -> rusqlite::Result<()> {
+/// Marks `key` as overflowing in a minute and topic and drops its values there.
+fn mark_overflow(
+    conn: &Connection,
+    store: i64,
+    minute: i64,
+    topic: &str,
+    key: &str,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO log_key_overflow (logstore_id, minute, key) VALUES (?1, ?2, ?3)",
+        "INSERT OR IGNORE INTO log_key_overflow (logstore_id, minute, topic, key)
+         VALUES (?1, ?2, ?3, ?4)",
     )?
-    .execute(params![store, minute, key])?;
+    .execute(params![store, minute, topic, key])?;
     conn.prepare_cached(
-        "DELETE FROM log_key_values WHERE logstore_id = ?1 AND minute = ?2 AND key = ?3",
+        "DELETE FROM log_key_values
+         WHERE logstore_id = ?1 AND minute = ?2 AND topic = ?3 AND key = ?4",
     )?
-    .execute(params![store, minute, key])?;
+    .execute(params![store, minute, topic, key])?;
     Ok(())
 }
 

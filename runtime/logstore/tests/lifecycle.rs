@@ -154,7 +154,7 @@ fn reopen_keeps_data_schema_and_sequences() {
             .expect("reader")
             .schema_version()
             .expect("version"),
-        6
+        7
     );
     store
         .writer()
@@ -240,7 +240,7 @@ fn newer_schema_is_refused() {
             err,
             LogStoreError::SchemaTooNew {
                 found: 99,
-                supported: 6,
+                supported: 7,
                 ..
             }
         ),

@@ -269,15 +269,16 @@ fn counts_and_lines_agree_on_random_windows_and_after_sweeps() {
     let conn = rusqlite::Connection::open(store.path()).expect("sqlite");
     let uncounted: i64 = conn
         .query_row(
-            "SELECT count(*) FROM (SELECT logstore_id, time_ns / 60000000000 AS m, count(*) \
-             FROM logs GROUP BY 1, 2 EXCEPT SELECT logstore_id, minute, lines FROM log_key_minutes)",
+            "SELECT count(*) FROM (SELECT logstore_id, time_ns / 60000000000 AS m, topic, \
+             count(*) FROM logs GROUP BY 1, 2, 3 \
+             EXCEPT SELECT logstore_id, minute, topic, lines FROM log_key_minutes)",
             [],
             |r| r.get(0),
         )
         .expect("compare key counts");
     assert_eq!(
         uncounted, 0,
-        "the per-key counts cover every minute after a close"
+        "the per-key counts cover every minute and topic after a close"
     );
     check(
         &store,

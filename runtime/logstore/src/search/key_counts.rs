@@ -1,17 +1,21 @@
 //! GROUP BYs on one content key read the per-minute value counts (`crate::key_counts`)
 //! instead of every line's JSON.
 //!
-//! When a statement has a weighted form, the search is `*`, there is no topic filter and the
-//! statement reads exactly one column that is a plain content key (`userId`; no reserved
-//! name, no dotted path), each whole minute in `[from, to)` whose counts cover all its lines
-//! (see `crate::key_counts`) gives its values' counts, typed as `fcl_value` types them,
-//! plus a NULL row for its lines without the key; the edge minutes and the minutes not
-//! covered are read from the lines, in time order. Anything else returns `None`.
+//! When a statement has a weighted form, the search is `*` and the statement reads exactly
+//! one column that is a plain content key (`userId`; no reserved name, no dotted path), each
+//! whole minute in `[from, to)` whose counts cover all its lines (see `crate::key_counts`)
+//! gives its values' counts, typed as `fcl_value` types them, plus a NULL row for its lines
+//! without the key; the edge minutes and the minutes not covered are read from the lines, in
+//! time order. With a topic filter only that topic's counts and lines are read and checked
+//! (a minute's other topics do not matter); without one, a minute is covered when every
+//! topic it has lines of is, and its topics' counts are summed. Anything else returns
+//! `None`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use fclocal_sls_query::Search;
-use rusqlite::types::ValueRef;
+use rusqlite::params;
+use rusqlite::types::{ToSql, ValueRef};
 
 use super::error::QueryError;
 use super::execute::sqlite_message;
@@ -19,8 +23,13 @@ use super::weighted::Counted;
 use crate::LogReader;
 use crate::rollup::MINUTE_NS;
 
-/// Per minute: its lines (from `log_rollups`) and the lines `crate::key_counts` counted.
-type Coverage = BTreeMap<i64, (i64, i64)>;
+/// Per minute: its lines (of the topic filtered on, or all) from `log_rollups`, and whether
+/// the counts cover each of them.
+type Coverage = BTreeMap<i64, (i64, bool)>;
+
+/// Per minute and topic: lines in `log_rollups`, and lines counted for the key (`None` when
+/// it overflowed there).
+type TopicCoverage = HashMap<(i64, String), (i64, Option<i64>)>;
 
 impl LogReader {
     /// The values of the one key `names` holds over the lines of logstore `id` in `range`,
@@ -37,12 +46,7 @@ impl LogReader {
         let [key] = names else {
             return Ok(None);
         };
-        if *search != Search::All
-            || topic.is_some()
-            || key.is_empty()
-            || key.starts_with("__")
-            || key.contains('.')
-        {
+        if *search != Search::All || key.is_empty() || key.starts_with("__") || key.contains('.') {
             return Ok(None);
         }
         let (from, to) = range;
@@ -54,16 +58,19 @@ impl LogReader {
         if first >= end {
             return Ok(None);
         }
-        let coverage = self.coverage(id, key, first, end)?;
-        let mut values = self.key_values(id, key, first, end)?.into_iter().peekable();
+        let coverage = self.coverage(id, key, topic, first, end)?;
+        let mut values = self
+            .key_values(id, key, topic, first, end)?
+            .into_iter()
+            .peekable();
         let mut counted = Counted::default();
-        if !self.count_lines(&mut counted, id, (from, first * MINUTE_NS), None, names)? {
+        if !self.count_lines(&mut counted, id, (from, first * MINUTE_NS), topic, names)? {
             return Ok(None);
         }
         // Minutes not covered, read from the lines together: [start, end) in minutes.
         let mut uncovered: Option<(i64, i64)> = None;
         for (&minute, &(lines, covered)) in &coverage {
-            if covered != lines {
+            if !covered {
                 uncovered = Some(match uncovered {
                     Some((start, _)) => (start, minute + 1),
                     None => (minute, minute + 1),
@@ -72,7 +79,7 @@ impl LogReader {
             }
             if let Some((start, stop)) = uncovered.take() {
                 let r = (start * MINUTE_NS, stop * MINUTE_NS);
-                if !self.count_lines(&mut counted, id, r, None, names)? {
+                if !self.count_lines(&mut counted, id, r, topic, names)? {
                     return Ok(None);
                 }
             }
@@ -96,76 +103,83 @@ impl LogReader {
         }
         if let Some((start, stop)) = uncovered {
             let r = (start * MINUTE_NS, stop * MINUTE_NS);
-            if !self.count_lines(&mut counted, id, r, None, names)? {
+            if !self.count_lines(&mut counted, id, r, topic, names)? {
                 return Ok(None);
             }
         }
-        if !self.count_lines(&mut counted, id, (end * MINUTE_NS, to), None, names)? {
+        if !self.count_lines(&mut counted, id, (end * MINUTE_NS, to), topic, names)? {
             return Ok(None);
         }
         Ok(Some(counted))
     }
 
-    /// Every minute in `[first, end)` with lines: how many, and how many are counted for
-    /// `key` (0 when `key` overflowed there).
-    fn coverage(&self, id: i64, key: &str, first: i64, end: i64) -> Result<Coverage, QueryError> {
-        let mut coverage = Coverage::new();
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT minute, sum(lines) FROM log_rollups
-                 WHERE logstore_id = ?1 AND minute >= ?2 AND minute < ?3 GROUP BY minute",
-            )
-            .map_err(sqlite_message)?;
-        let mut rows = stmt.query((id, first, end)).map_err(sqlite_message)?;
-        while let Some(row) = rows.next().map_err(sqlite_message)? {
-            let minute: i64 = row.get(0).map_err(sqlite_message)?;
-            coverage.insert(minute, (row.get(1).map_err(sqlite_message)?, 0));
-        }
-        let overflow: HashSet<i64> = self
-            .conn
-            .prepare_cached(
-                "SELECT minute FROM log_key_overflow
-                 WHERE logstore_id = ?1 AND key = ?2 AND minute >= ?3 AND minute < ?4",
-            )
-            .and_then(|mut s| {
-                s.query_map((id, key, first, end), |r| r.get(0))
-                    .and_then(|rows| rows.collect())
-            })
-            .map_err(sqlite_message)?;
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT minute, lines FROM log_key_minutes
-                 WHERE logstore_id = ?1 AND minute >= ?2 AND minute < ?3",
-            )
-            .map_err(sqlite_message)?;
-        let mut rows = stmt.query((id, first, end)).map_err(sqlite_message)?;
-        while let Some(row) = rows.next().map_err(sqlite_message)? {
-            let minute: i64 = row.get(0).map_err(sqlite_message)?;
-            let lines: i64 = row.get(1).map_err(sqlite_message)?;
-            // Lines counted where none remain (cannot happen; a sweep drops both): a
-            // mismatch, so the minute is read from the lines.
-            let entry = coverage.entry(minute).or_insert((0, 0));
-            entry.1 = if overflow.contains(&minute) {
-                -1
-            } else {
-                lines
-            };
-        }
-        for minute in overflow {
-            if let Some(entry) = coverage.get_mut(&minute) {
-                entry.1 = -1;
+    /// Every minute in `[first, end)` with lines (of `topic`, when given): how many, and
+    /// whether `key`'s counts cover each of them.
+    fn coverage(
+        &self,
+        id: i64,
+        key: &str,
+        topic: Option<&str>,
+        first: i64,
+        end: i64,
+    ) -> Result<Coverage, QueryError> {
+        let mut topics = TopicCoverage::new();
+        let mut add = |sql: &str,
+                       params: &[&dyn ToSql],
+                       set: fn(&mut (i64, Option<i64>), i64)|
+         -> rusqlite::Result<()> {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let mut rows = stmt.query(params)?;
+            while let Some(row) = rows.next()? {
+                let entry = topics
+                    .entry((row.get(0)?, row.get(1)?))
+                    .or_insert((0, Some(0)));
+                set(entry, row.get(2)?);
             }
+            Ok(())
+        };
+        add(
+            "SELECT minute, topic, sum(lines) FROM log_rollups
+             WHERE logstore_id = ?1 AND minute >= ?2 AND minute < ?3
+             AND (?4 IS NULL OR topic = ?4) GROUP BY minute, topic",
+            params![id, first, end, topic],
+            |entry, lines| entry.0 = lines,
+        )
+        .map_err(sqlite_message)?;
+        // Lines counted where none remain (cannot happen; a sweep drops both) are a
+        // mismatch, so the minute is read from the lines.
+        add(
+            "SELECT minute, topic, lines FROM log_key_minutes
+             WHERE logstore_id = ?1 AND minute >= ?2 AND minute < ?3
+             AND (?4 IS NULL OR topic = ?4)",
+            params![id, first, end, topic],
+            |entry, lines| entry.1 = entry.1.map(|_| lines),
+        )
+        .map_err(sqlite_message)?;
+        add(
+            "SELECT minute, topic, 0 FROM log_key_overflow
+             WHERE logstore_id = ?1 AND key = ?5 AND minute >= ?2 AND minute < ?3
+             AND (?4 IS NULL OR topic = ?4)",
+            params![id, first, end, topic, key],
+            |entry, _| entry.1 = None,
+        )
+        .map_err(sqlite_message)?;
+        let mut coverage = Coverage::new();
+        for ((minute, _), (lines, counted)) in topics {
+            let entry = coverage.entry(minute).or_insert((0, true));
+            entry.0 += lines;
+            entry.1 &= counted == Some(lines);
         }
         Ok(coverage)
     }
 
-    /// `key`'s counted `(minute, value, lines)` in `[first, end)`, in minute order.
+    /// `key`'s counted `(minute, value, lines)` in `[first, end)` (of `topic`, when given;
+    /// a value counted under several topics comes once per topic), in minute order.
     fn key_values(
         &self,
         id: i64,
         key: &str,
+        topic: Option<&str>,
         first: i64,
         end: i64,
     ) -> Result<Vec<(i64, String, i64)>, QueryError> {
@@ -173,10 +187,11 @@ impl LogReader {
             .prepare_cached(
                 "SELECT minute, value, lines FROM log_key_values
                  WHERE logstore_id = ?1 AND key = ?2 AND minute >= ?3 AND minute < ?4
+                 AND (?5 IS NULL OR topic = ?5)
                  ORDER BY minute",
             )
             .and_then(|mut s| {
-                s.query_map((id, key, first, end), |r| {
+                s.query_map((id, key, first, end, topic), |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })
                 .and_then(|rows| rows.collect())

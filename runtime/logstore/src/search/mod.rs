@@ -26,7 +26,8 @@
 //!   statement reads in one hash pass, and SQLite groups those (`weighted.rs`); with search
 //!   `*` over FC's low-cardinality fields the combinations come from per-minute counts kept
 //!   at ingest, and only the partial minutes at the range's edges from lines (`rollup.rs`);
-//!   for one content key from per-minute value counts (`key_counts.rs`); otherwise a large
+//!   for one content key from per-minute value counts, kept per topic so a GetLogs topic
+//!   filter is answered from them too (`key_counts.rs`); otherwise a large
 //!   range's lines are counted in two halves on two cores (`parallel.rs`).
 //!   Other GROUP
 //!   BY statements get `log` materialised (half the time of SQLite's flattened plan on 1M
