@@ -6,7 +6,7 @@
 //! whole minute in `[from, to)` whose counts cover all its lines (see `crate::key_counts`)
 //! gives its values' counts, typed as `fcl_value` types them, plus a NULL row for its lines
 //! without the key; the edge minutes and the minutes not covered are read from the lines, in
-//! time order. With a topic filter only that topic's counts and lines are read and checked
+//! time order (runs of uncovered minutes on two connections when they hold many lines). With a topic filter only that topic's counts and lines are read and checked
 //! (a minute's other topics do not matter); without one, a minute is covered when every
 //! topic it has lines of is, and its topics' counts are summed. Anything else returns
 //! `None`.
@@ -17,6 +17,8 @@ use fclocal_sls_query::Search;
 use rusqlite::params;
 use rusqlite::types::{ToSql, ValueRef};
 
+use super::binder::Binder;
+use super::columns;
 use super::error::QueryError;
 use super::execute::sqlite_message;
 use super::weighted::Counted;
@@ -79,7 +81,7 @@ impl LogReader {
             }
             if let Some((start, stop)) = uncovered.take() {
                 let r = (start * MINUTE_NS, stop * MINUTE_NS);
-                if !self.count_lines(&mut counted, id, r, topic, names)? {
+                if !self.count_uncovered(&mut counted, id, r, topic, names)? {
                     return Ok(None);
                 }
             }
@@ -103,7 +105,7 @@ impl LogReader {
         }
         if let Some((start, stop)) = uncovered {
             let r = (start * MINUTE_NS, stop * MINUTE_NS);
-            if !self.count_lines(&mut counted, id, r, topic, names)? {
+            if !self.count_uncovered(&mut counted, id, r, topic, names)? {
                 return Ok(None);
             }
         }
@@ -111,6 +113,27 @@ impl LogReader {
             return Ok(None);
         }
         Ok(Some(counted))
+    }
+
+    /// Adds the lines of logstore `id` in `range`, minutes the counts do not cover, to
+    /// `counted`: on two connections when they are many (`parallel.rs`), as when a whole
+    /// range was written before the counts existed (or, for a topic, before migration 7).
+    fn count_uncovered(
+        &self,
+        counted: &mut Counted,
+        id: i64,
+        range: (i64, i64),
+        topic: Option<&str>,
+        names: &[String],
+    ) -> Result<bool, QueryError> {
+        let mut b = Binder::inline();
+        let rows = self.rows(id, range, topic, &Search::All, &mut b)?;
+        let sql = rows.select(&columns::select_list(names, &mut b), false);
+        let Some(lines) = self.count_distinct_lines(id, range, topic, &Search::All, names, &sql)?
+        else {
+            return Ok(false);
+        };
+        Ok(counted.merge(lines))
     }
 
     /// Every minute in `[first, end)` with lines (of `topic`, when given): how many, and

@@ -1,7 +1,11 @@
 //! Large weighted GROUP BYs read their lines on both cores.
 //!
-//! A GROUP BY on a JSON key (`userId`) must parse every matching line's `contents`, ~0.2 s
-//! per million lines on one core, and the per-minute counts (`rollup.rs`) cannot answer it.
+//! A GROUP BY on JSON keys must parse every matching line's `contents`, ~0.2 s per million
+//! lines on one core, when the per-minute counts (`rollup.rs`, `key_counts.rs`) cannot
+//! answer it: a search other than `*`, several keys not all FC's fields (`userId, level`),
+//! or, for one key, the minutes its value counts do not cover (written before the counts
+//! existed, a key with too many values). A topic filter alone no longer is: the value
+//! counts are kept per topic.
 //! The counting pass of the weighted path (`weighted.rs`) merges trivially, so when the
 //! range holds many lines it is cut in two at about its middle line, the later half is
 //! counted on a second connection on another thread, and the two counts are merged
