@@ -51,6 +51,23 @@ pub enum LogStoreError {
         supported: i64,
     },
 
+    /// The database needs a schema migration, but a running fclocal (the process holding
+    /// its log spool) still uses it: that fclocal's SQL is written for the old schema, so
+    /// migrating under it would make its later commits fail.
+    #[error("the logstore database {} has schema version {found} and this fclocal must migrate it to version {latest}, but another fclocal is running on the data directory {} (it holds the log spool {}); stop the running fclocal, or start this one after it exits", path.display(), data_dir.display(), spool.display())]
+    InUseByOlderFclocal {
+        /// The database file.
+        path: PathBuf,
+        /// The directory holding it.
+        data_dir: PathBuf,
+        /// The spool file the running fclocal holds locked.
+        spool: PathBuf,
+        /// `PRAGMA user_version` found in the file (left as it is).
+        found: i64,
+        /// The version this build would migrate to.
+        latest: i64,
+    },
+
     /// [`crate::LogReader::open`] was pointed at a file that does not exist.
     #[error("the logstore database {} does not exist; run fclocal (invoke or start) once to create it, or check the path", path.display())]
     NotFound {

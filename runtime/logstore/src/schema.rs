@@ -97,7 +97,15 @@ pub(crate) fn open_connection(
 
 /// Applies the missing [`MIGRATIONS`] in one immediate transaction and returns the version
 /// the file is now at. Refuses files of another program and files from a newer fclocal.
-pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<i64> {
+///
+/// `may_migrate` is called with the version found, inside the transaction, when a file that
+/// already has a schema (version 1 or more) must be migrated; an error from it leaves the
+/// file as it is and is returned.
+pub(crate) fn migrate(
+    conn: &mut Connection,
+    path: &Path,
+    may_migrate: impl FnOnce(i64) -> Result<()>,
+) -> Result<i64> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx(path, "starting the schema migration")?;
@@ -131,6 +139,9 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<i64> {
     }
     if version == latest {
         return Ok(version);
+    }
+    if version > 0 {
+        may_migrate(version)?;
     }
     let first = usize::try_from(version).unwrap_or(0);
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(first) {

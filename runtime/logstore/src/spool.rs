@@ -281,6 +281,23 @@ impl Spool {
     }
 }
 
+/// Whether another store (in this or another process) holds the spool of `db`: a running
+/// fclocal owns the database. Creates nothing; a missing spool is held by nobody.
+pub(crate) fn held_by_another_store(db: &Path) -> std::io::Result<bool> {
+    let [first, _] = paths_of(db);
+    let lock = match File::open(&first) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(error) => return Err(error),
+    };
+    match lock.try_lock_shared() {
+        // Released when `lock` closes, at once.
+        Ok(()) => Ok(false),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(true),
+        Err(std::fs::TryLockError::Error(error)) => Err(error),
+    }
+}
+
 /// The highest frame id in the spool of `db` that belongs to `database_id`, if it has
 /// frames and a live store owns it: what a reader waits for the database's mark to reach.
 /// A spool nobody holds (its process died) is replayed by the next store that opens the

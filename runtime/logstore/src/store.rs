@@ -70,7 +70,9 @@ impl std::fmt::Debug for LogStore {
 
 impl LogStore {
     /// Opens (creating it and its parent directories if needed) the database at `path`,
-    /// migrates its schema and starts the writer thread.
+    /// migrates its schema and starts the writer thread. A schema older than this build's
+    /// is not migrated while a running fclocal holds the database's spool
+    /// ([`LogStoreError::InUseByOlderFclocal`]).
     pub fn open(path: &Path) -> Result<LogStore> {
         Self::open_with(path, OpenOptions::default())
     }
@@ -86,7 +88,7 @@ impl LogStore {
         let mut conn = schema::open_connection(path, Role::Writer, options.busy_timeout)?;
         crate::udf::register_for_migrations(&conn)
             .ctx(path, "registering the functions migrations use")?;
-        let version = schema::migrate(&mut conn, path)?;
+        let version = schema::migrate(&mut conn, path, |found| refuse_if_running(path, found))?;
         tracing::debug!(path = %path.display(), version, "opened logstore database");
         let checkpointer = Checkpointer::start(path, options.busy_timeout)?;
         if let Some(nudge) = checkpointer.nudger() {
@@ -199,6 +201,36 @@ impl LogStore {
         self.checkpointer.stop();
         written
     }
+}
+
+/// Refuses to migrate the database at `path` (schema version `found`) while another store
+/// holds its spool: a running fclocal owns it, and its SQL is written for the old schema
+/// (migration 7, for one, rebuilds the key counts' tables with another primary key, which
+/// a version-6 server's upserts name as their conflict target). A store on a current file
+/// still opens beside it (see [`open_spool`]). Checked inside the migration's transaction,
+/// so a store that migrated the file a moment ago (and holds the spool now) is not taken
+/// for an old one.
+fn refuse_if_running(path: &Path, found: i64) -> Result<()> {
+    let [spool_path, _] = spool::paths_of(path);
+    let held = spool::held_by_another_store(path).map_err(|source| LogStoreError::Spool {
+        path: spool_path.clone(),
+        action: "check the lock of",
+        source,
+    })?;
+    if !held {
+        return Ok(());
+    }
+    let data_dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    Err(LogStoreError::InUseByOlderFclocal {
+        path: path.to_path_buf(),
+        data_dir,
+        spool: spool_path,
+        found,
+        latest: crate::migrations::latest_version(),
+    })
 }
 
 /// Opens and locks the spool of the database at `path` and commits what a process that

@@ -182,3 +182,72 @@ fn version_5_counts_go_to_their_minutes_one_topic() {
     );
     store.close().expect("close");
 }
+
+#[test]
+fn a_file_a_running_fclocal_holds_is_not_migrated_under_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("logs.db");
+    version_6_file(&path);
+    let user_version = || -> i64 {
+        Connection::open(&path)
+            .expect("sqlite")
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("user_version")
+    };
+    // A version-6 server on the same file: it holds the spool.
+    let [spool_path, _] = crate::spool::paths_of(&path);
+    let server = std::fs::File::create(&spool_path).expect("spool");
+    server.lock().expect("lock");
+
+    for options in [
+        crate::OpenOptions::default(),
+        // Without a spool of its own (`fclocal invoke`-like) it still may not migrate.
+        crate::OpenOptions {
+            commit_delay: Duration::ZERO,
+            ..crate::OpenOptions::default()
+        },
+    ] {
+        let err = LogStore::open_with(&path, options).expect_err("refused");
+        match &err {
+            crate::LogStoreError::InUseByOlderFclocal {
+                path: db,
+                data_dir,
+                spool,
+                found: 6,
+                latest: 7,
+            } => {
+                assert_eq!(db, &path);
+                assert_eq!(data_dir, dir.path());
+                assert_eq!(spool, &spool_path);
+            }
+            other => panic!("{other:?}"),
+        }
+        let message = err.to_string();
+        assert!(
+            message.contains(&dir.path().display().to_string())
+                && message.contains("stop the running fclocal"),
+            "{message}"
+        );
+        assert_eq!(user_version(), 6, "the file is left as it is");
+        let conn = Connection::open(&path).expect("sqlite");
+        assert_eq!(
+            rows(&conn, "SELECT count(*) FROM log_key_values"),
+            ["Integer(5)"],
+            "the version-5 counts are untouched"
+        );
+    }
+
+    // Once it exits, the file is migrated.
+    drop(server);
+    let store = LogStore::open(&path).expect("migrates");
+    assert_eq!(user_version(), 7);
+    // A second store on the now current file still opens beside the first (which holds
+    // the spool), as before.
+    let second = LogStore::open(&path).expect("a current file opens beside its owner");
+    assert_eq!(
+        table(&second, COUNTED, Some("a")),
+        table(&store, LINES, Some("a"))
+    );
+    second.close().expect("close");
+    store.close().expect("close");
+}
