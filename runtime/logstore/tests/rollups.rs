@@ -4,7 +4,8 @@
 //! pseudo-random windows (aligned and cut minutes, empty, tiny, whole), on two logstores
 //! with two shards, with topics, odd values (numbers, reals, `007`, absent keys, a key twice), keys FC does
 //! not know (per-minute value counts, some minutes overflowing), and
-//! again after TTL sweeps that cut a minute in the middle.
+//! again after TTL sweeps that cut a minute in the middle and after lines appended to the
+//! swept minutes (a topic new to the cut minute is counted again).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -208,7 +209,7 @@ fn check(store: &LogStore, rng: &mut Rng, when: &str) {
     );
     for logstore in ["one", "two"] {
         for range in windows(rng) {
-            for topic in [None, Some("t1")] {
+            for topic in [None, Some("t1"), Some("t3")] {
                 for (query, columns) in QUERIES {
                     let counted = run(store, logstore, query, range, topic);
                     let lines = run(store, logstore, &from_lines(query, columns), range, topic);
@@ -280,6 +281,19 @@ fn counts_and_lines_agree_on_random_windows_and_after_sweeps() {
         uncounted, 0,
         "the per-key counts cover every minute and topic after a close"
     );
+    let overcounted: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM (SELECT logstore_id, minute, topic, lines FROM log_key_minutes \
+             EXCEPT SELECT logstore_id, time_ns / 60000000000 AS m, topic, count(*) \
+             FROM logs GROUP BY 1, 2, 3)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("compare key counts");
+    assert_eq!(
+        overcounted, 0,
+        "the per-key counts count no minute or topic other than the lines'"
+    );
     check(
         &store,
         &mut rng,
@@ -294,18 +308,77 @@ fn counts_and_lines_agree_on_random_windows_and_after_sweeps() {
         assert!(store.sweep_expired(now).expect("sweep") > 0);
         check(&store, &mut rng, &format!("after the sweep at {cut} s"));
     }
-    // Lines written after a sweep land on top of the recounted minute.
-    writer
-        .append(
-            (0..50)
-                .map(|_| {
-                    let offset = 25 * 60_000_000_000 + rng.below(60_000_000_000);
-                    line(&mut rng, "one", offset)
-                })
-                .collect(),
-        )
-        .expect("append");
+    // Lines written after a sweep land on top of the recounted minute 25 (whose counts the
+    // sweep deleted), under its topics and under `t3`, which it had no line of, and in
+    // minute 20, which the sweep emptied.
+    const MIN: u64 = 60_000_000_000;
+    let mut lines = Vec::new();
+    for (minute, n, topic) in [
+        (25, 50, None),
+        (25, 20, Some("t3")),
+        (20, 20, None),
+        (20, 20, Some("t3")),
+    ] {
+        for _ in 0..n {
+            let offset = minute * MIN + rng.below(MIN);
+            let mut line = line(&mut rng, "one", offset);
+            if let Some(topic) = topic {
+                line.topic = topic.into();
+            }
+            lines.push(line);
+        }
+    }
+    writer.append(lines).expect("append");
     writer.flush_blocking().expect("flush");
-    check(&store, &mut rng, "after appending to a swept minute");
+    check(&store, &mut rng, "after appending to swept minutes");
+    // Once their counts are written, minute 20 is covered again for every topic, and
+    // minute 25 for `t3` only: its other topics' counts miss the lines the sweep kept.
+    store.close().expect("close");
+    let store = LogStore::open(&dir.path().join("logs.db")).expect("reopen");
+    let first = (BASE / 60) as i64;
+    let coverage = |minute: i64| -> Vec<(String, bool)> {
+        conn.prepare(
+            "SELECT r.topic, coalesce(k.lines, 0) = sum(r.lines) FROM log_rollups AS r \
+             JOIN logstores AS s ON s.id = r.logstore_id AND s.name = 'one' \
+             LEFT JOIN log_key_minutes AS k ON k.logstore_id = r.logstore_id \
+                 AND k.minute = r.minute AND k.topic = r.topic \
+             WHERE r.minute = ?1 GROUP BY r.topic ORDER BY r.topic",
+        )
+        .and_then(|mut s| {
+            s.query_map([first + minute], |r| Ok((r.get(0)?, r.get(1)?)))
+                .and_then(|rows| rows.collect())
+        })
+        .expect("coverage")
+    };
+    let topics = |covered: [bool; 4]| -> Vec<(String, bool)> {
+        ["", "t1", "t2", "t3"]
+            .into_iter()
+            .map(str::to_owned)
+            .zip(covered)
+            .collect()
+    };
+    assert_eq!(coverage(20), topics([true; 4]));
+    assert_eq!(coverage(25), topics([false, false, false, true]));
+    check(
+        &store,
+        &mut rng,
+        "after appending to swept minutes, with their counts written",
+    );
+    // Minute 25 really is answered from the counts for `t3`, and not for `t1`.
+    let whole = (25 * MIN, 26 * MIN);
+    let query = "* | select user, count(*) as c group by user order by c, user";
+    conn.execute(
+        "UPDATE log_key_values SET value = value || '!' WHERE key = 'user' AND minute = ?1",
+        [first + 25],
+    )
+    .expect("rename the counted values");
+    for (topic, counted) in [("t3", true), ("t1", false)] {
+        let rows = run(&store, "one", query, whole, Some(topic)).1;
+        let renamed = rows
+            .iter()
+            .any(|r| r[0].as_deref().is_some_and(|v| v.ends_with('!')));
+        assert_eq!(renamed, counted, "{topic}: {rows:?}");
+        assert!(rows.len() > 1, "{topic}: {rows:?}");
+    }
     store.close().expect("close");
 }
