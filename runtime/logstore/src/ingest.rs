@@ -35,10 +35,10 @@ pub(crate) struct Ingest {
 /// written: with the first commit after this long, or once [`KEY_COUNTS_LINES`] lines
 /// wait. Writing them in every transaction cost a server's per-request commit (the answer
 /// waits for it) about twenty more statements and several more pages. They need not be
-/// written with their lines: a minute is answered from them only while their line count
-/// equals its lines in `log_rollups` (which are written with the lines), so counts that are
-/// still pending, or lost in a crash or a failed commit, only make that minute read its
-/// lines instead.
+/// written with their lines: a minute and topic is answered from them only while their
+/// line count equals that topic's lines of the minute in `log_rollups` (which are written
+/// with the lines), so counts that are still pending, or lost in a crash or a failed
+/// commit, only make that minute read its lines instead.
 const KEY_COUNTS_EVERY: Duration = Duration::from_secs(1);
 
 /// See [`KEY_COUNTS_EVERY`].

@@ -42,7 +42,7 @@ pub(crate) const MAX_VALUES: usize = 256;
 /// values are messages, rarely grouped by).
 pub(crate) const MAX_VALUE_BYTES: usize = 128;
 
-/// One key's values in one minute of a transaction.
+/// One key's values in one minute and topic of a transaction.
 #[derive(Debug)]
 enum Values {
     Counted(HashMap<String, i64>),

@@ -6,10 +6,10 @@
 //! whole minute in `[from, to)` whose counts cover all its lines (see `crate::key_counts`)
 //! gives its values' counts, typed as `fcl_value` types them, plus a NULL row for its lines
 //! without the key; the edge minutes and the minutes not covered are read from the lines, in
-//! time order (runs of uncovered minutes on two connections when they hold many lines). With a topic filter only that topic's counts and lines are read and checked
-//! (a minute's other topics do not matter); without one, a minute is covered when every
-//! topic it has lines of is, and its topics' counts are summed. Anything else returns
-//! `None`.
+//! time order (runs of uncovered minutes on two connections when they hold many lines).
+//! With a topic filter only that topic's counts and lines are read and checked (a minute's
+//! other topics do not matter); without one, a minute is covered when every topic it has
+//! lines of is, and its topics' counts are summed. Anything else returns `None`.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -3,9 +3,10 @@
 //! A GROUP BY on JSON keys must parse every matching line's `contents`, ~0.2 s per million
 //! lines on one core, when the per-minute counts (`rollup.rs`, `key_counts.rs`) cannot
 //! answer it: a search other than `*`, several keys not all FC's fields (`userId, level`),
-//! or, for one key, the minutes its value counts do not cover (written before the counts
-//! existed, a key with too many values). A topic filter alone no longer is: the value
-//! counts are kept per topic.
+//! or, for one key, the minutes its value counts do not cover for the topics read (written
+//! before the counts existed, with several topics before schema version 7, a key with too
+//! many values). A topic filter does not stop them: the value counts are kept per topic.
+//!
 //! The counting pass of the weighted path (`weighted.rs`) merges trivially, so when the
 //! range holds many lines it is cut in two at about its middle line, the later half is
 //! counted on a second connection on another thread, and the two counts are merged
