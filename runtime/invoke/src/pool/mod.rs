@@ -515,6 +515,13 @@ impl Pools {
             }
             drop(call);
             drop(lease);
+            // Answer after the invocations already ready to run, with the
+            // instance free for them: their requests were read, so on a busy
+            // server the answers leave in a burst and the client is woken
+            // once per burst rather than once per answer (16 connections:
+            // ~11,000 to ~14,000 requests/s in `scripts/bench-http.sh`).
+            // Alone, it costs one poll of the I/O driver.
+            tokio::task::yield_now().await;
             return Ok(report?);
         }
     }
