@@ -6,7 +6,8 @@
 //! - GROUP BYs: on FC's fields (`functionName`, `level`, `__topic__`: from the per-minute
 //!   counts; `requestId` with 10,000 groups: from the lines),
 //!   on a key only some lines have (`userId`: from the per-minute value counts, with and
-//!   without a topic filter; `userId, level` with a topic: from the lines, scanned on two
+//!   without a topic filter, given to GetLogs or written in the query as `__topic__: X`;
+//!   `userId, level` with a topic: from the lines, scanned on two
 //!   connections), and, as a baseline on the same rows, the
 //!   same `functionName`/`userId` group-bys in plain SQLite (`contents ->> '$.key'`),
 //! - a one-hour histogram with 60 buckets, for `*` and for `error`.
@@ -133,6 +134,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     report("`* | select userId, …` with a topic", 5, || {
         reader.search(&topic).map(drop)
+    })?;
+    // The topic written in the query: the one topic it names, from the same counts.
+    let term = request(
+        "__topic__: my-service | select userId, count(*) as c group by userId limit 100000",
+        0,
+    );
+    report("`__topic__: my-service | select userId, …`", 5, || {
+        reader.search(&term).map(drop)
     })?;
     // Two keys: no counts apply, the lines are scanned on two connections.
     let lines = SearchRequest {

@@ -3,8 +3,9 @@
 //! give exactly what the lines give: compared with the same statement over
 //! `(SELECT … FROM log)` (always the lines) and with the counts deleted, for a minute with
 //! two topics (also once one topic's counts are missing) and a key that overflows under one
-//! topic only. A value renamed in the counts shows which minutes and topics were really read
-//! from them.
+//! topic only; and a topic written in the query (`__topic__: X`), answered from the counts
+//! when it names exactly one topic. A value renamed in the counts shows which minutes and
+//! topics were really read from them.
 
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
@@ -321,5 +322,71 @@ fn a_key_overflowing_under_one_topic_reads_only_that_topics_lines() {
             "{topic:?}: {got:?}"
         );
     }
+    store.close().expect("close");
+}
+
+/// `__topic__: X | select …` with the counted and the lines' form of the statement.
+fn term(topic_term: &str, lines: bool) -> String {
+    let query = if lines { LINES } else { COUNTED };
+    format!("{topic_term} {query}").replacen("* |", "|", 1)
+}
+
+#[test]
+fn a_topic_written_in_the_query_is_answered_from_its_counts_when_it_names_one_topic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("logs.db");
+    let user = |u: &str| Some(u.to_owned());
+    write(
+        &path,
+        vec![vec![
+            line(1, "a", user("u1")),
+            line(2, "b", user("u1")),
+            line(3, "a", user("u2")),
+            line(61, "a", user("u1")),
+            line(62, "b", None),
+        ]],
+    );
+    let store = LogStore::open(&path).expect("reopen");
+    // Whole and case-insensitive, as SLS compares `__topic__`: `a`, `A` and `"A"` are `a`.
+    for written in ["__topic__: a", "__topic__: A", "__topic__: \"A\""] {
+        let counted = run(&store, &term(written, false), None);
+        assert_eq!(
+            counted,
+            run(&store, &term(written, true), None),
+            "{written}"
+        );
+        assert_eq!(counted, run(&store, COUNTED, Some("a")), "{written}");
+        assert_eq!(pairs(&counted), [(Some("u1"), "2"), (Some("u2"), "1")]);
+    }
+    // Both filters: the term must select the request's topic, else nothing matches.
+    assert_eq!(
+        run(&store, &term("__topic__: a", false), Some("a")),
+        run(&store, COUNTED, Some("a"))
+    );
+    let neither = run(&store, &term("__topic__: a", false), Some("b"));
+    assert_eq!(neither, run(&store, &term("__topic__: a", true), Some("b")));
+    assert_eq!(neither.2, 0);
+
+    // Read from the counts: their values renamed, the answer follows them.
+    sql(&path, "UPDATE log_key_values SET value = value || '!'");
+    assert_eq!(
+        pairs(&run(&store, &term("__topic__: A", false), None)),
+        [(Some("u1!"), "2"), (Some("u2!"), "1")]
+    );
+    // A wildcard, or a topic no line has, reads the lines.
+    assert_eq!(
+        pairs(&run(&store, &term("__topic__: a*", false), None)),
+        [(Some("u1"), "2"), (Some("u2"), "1")]
+    );
+    assert_eq!(run(&store, &term("__topic__: c", false), None).2, 0);
+    store.close().expect("close");
+
+    // `A` beside `a`: the term selects both topics, so the lines are read (not the renamed
+    // counts), and it still agrees with the lines' form.
+    write(&path, vec![vec![line(63, "A", user("u2"))]]);
+    let store = LogStore::open(&path).expect("reopen");
+    let both = run(&store, &term("__topic__: a", false), None);
+    assert_eq!(both, run(&store, &term("__topic__: a", true), None));
+    assert_eq!(pairs(&both), [(Some("u1"), "2"), (Some("u2"), "2")]);
     store.close().expect("close");
 }

@@ -358,12 +358,24 @@ impl LogReader {
         };
         let names = columns::names(analytic, &star_keys);
         let rows_sql = rows.select(&columns::select_list(&names, &mut b), false);
+        // `__topic__: X` naming one topic is that topic's GetLogs filter, for the counts.
+        let named = if analytic.weighted.is_none() {
+            None
+        } else {
+            self.topic_named_by(id, range, topic, search)?
+        };
+        let (counts_topic, counts_search) = match &named {
+            Some(named) => (Some(named.as_str()), &Search::All),
+            None => (topic, search),
+        };
         let counted = if analytic.weighted.is_none() {
             None
-        } else if let Some(counted) = self.count_from_rollups(id, range, topic, search, &names)? {
+        } else if let Some(counted) =
+            self.count_from_rollups(id, range, counts_topic, counts_search, &names)?
+        {
             Some(counted)
         } else if let Some(counted) =
-            self.count_from_key_counts(id, range, topic, search, &names)?
+            self.count_from_key_counts(id, range, counts_topic, counts_search, &names)?
         {
             Some(counted)
         } else {

@@ -66,6 +66,7 @@ mod key_counts;
 mod parallel;
 mod request;
 mod rollup;
+mod topic_term;
 mod weighted;
 
 pub use error::QueryError;
