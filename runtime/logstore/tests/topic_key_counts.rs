@@ -390,3 +390,80 @@ fn a_topic_written_in_the_query_is_answered_from_its_counts_when_it_names_one_to
     assert_eq!(pairs(&both), [(Some("u1"), "2"), (Some("u2"), "2")]);
     store.close().expect("close");
 }
+
+/// `query` over `[from, to)` seconds after `BASE`, without a GetLogs topic.
+fn run_between(store: &LogStore, query: &str, from: u64, to: u64) -> Table {
+    let base = UNIX_EPOCH + Duration::from_secs(BASE);
+    let request = SearchRequest {
+        project: "p".into(),
+        logstore: "ls".into(),
+        query: query.into(),
+        from: base + Duration::from_secs(from),
+        to: base + Duration::from_secs(to),
+        topic: None,
+        line: 100,
+        offset: 0,
+        reverse: false,
+    };
+    match store
+        .reader()
+        .expect("reader")
+        .search(&request)
+        .expect(query)
+    {
+        SearchResult::Table {
+            columns,
+            rows,
+            processed_rows,
+        } => (columns, rows, processed_rows),
+        SearchResult::Logs { .. } => panic!("{query}: not a table"),
+    }
+}
+
+#[test]
+fn a_topic_in_the_query_sees_the_topics_of_the_cut_minutes_and_the_fc_field_counts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("logs.db");
+    let user = |u: &str| Some(u.to_owned());
+    // Minute 0: `a` and the empty topic; minute 1, cut by the range's end: `A` only.
+    write(
+        &path,
+        vec![vec![
+            line(1, "a", user("u1")),
+            line(2, "", user("u1")),
+            line(3, "a", user("u2")),
+            line(4, "", None),
+            line(63, "A", user("u2")),
+        ]],
+    );
+    let store = LogStore::open(&path).expect("reopen");
+    sql(
+        &path,
+        "UPDATE log_key_values SET value = value || '!'; \
+         UPDATE log_rollups SET source = source || '!'",
+    );
+    // `A` is in the cut minute only: the term names two topics, so the lines are read.
+    let cut = run_between(&store, &term("__topic__: a", false), 0, 90);
+    assert_eq!(cut, run_between(&store, &term("__topic__: a", true), 0, 90));
+    assert_eq!(pairs(&cut), [(Some("u2"), "2"), (Some("u1"), "1")]);
+    // Whole minute 0 alone names one topic: from the counts (renamed values).
+    assert_eq!(
+        pairs(&run_between(&store, &term("__topic__: a", false), 0, 60)),
+        [(Some("u1!"), "1"), (Some("u2!"), "1")]
+    );
+    // The empty topic, written `__topic__: ""`, is a topic too.
+    assert_eq!(
+        pairs(&run_between(&store, &term("__topic__: \"\"", false), 0, 60)),
+        [(None, "1"), (Some("u1!"), "1")]
+    );
+    // FC's fields (`__source__` here) come from `log_rollups` for the named topic.
+    let sources = "__topic__: a | select __source__, count(*) as c group by __source__";
+    let lines = "__topic__: a | select __source__, count(*) as c \
+        from (select __source__ from log) group by __source__";
+    let counted = run_between(&store, sources, 0, 60);
+    assert_eq!(counted.1, [[Some("s!".to_owned()), Some("2".to_owned())]]);
+    let read = run_between(&store, lines, 0, 60);
+    assert_eq!(read.1, [[Some("s".to_owned()), Some("2".to_owned())]]);
+    assert_eq!(counted.2, read.2);
+    store.close().expect("close");
+}
