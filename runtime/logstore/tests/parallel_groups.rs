@@ -4,9 +4,12 @@
 //! reading two content keys so the per-minute counts do not answer it (or one key, whose
 //! uncounted minutes are read that way), on ranges cut anywhere.
 
+mod common;
+
 use std::time::{Duration, UNIX_EPOCH};
 
-use fclocal_logstore::{LogRecord, LogStore, SearchRequest, SearchResult};
+use common::search_table;
+use fclocal_logstore::{LogRecord, LogStore, SearchRequest};
 
 const BASE: u64 = 1_735_689_600;
 const LINES: u64 = 60_000;
@@ -24,19 +27,8 @@ fn run(store: &LogStore, query: &str, from_ms: u64, to_ms: u64) -> (Vec<Vec<Opti
         offset: 0,
         reverse: false,
     };
-    match store
-        .reader()
-        .expect("reader")
-        .search(&request)
-        .expect(query)
-    {
-        SearchResult::Table {
-            rows,
-            processed_rows,
-            ..
-        } => (rows, processed_rows),
-        SearchResult::Logs { .. } => panic!("{query}: not a table"),
-    }
+    let (_, rows, processed_rows) = search_table(store, &request);
+    (rows, processed_rows)
 }
 
 #[test]

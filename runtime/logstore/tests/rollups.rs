@@ -7,9 +7,12 @@
 //! again after TTL sweeps that cut a minute in the middle and after lines appended to the
 //! swept minutes (a topic new to the cut minute is counted again).
 
+mod common;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use fclocal_logstore::{LogRecord, LogStore, LogstoreConfig, SearchRequest, SearchResult};
+use common::{Table, search_table};
+use fclocal_logstore::{LogRecord, LogStore, LogstoreConfig, SearchRequest};
 
 /// 2025-01-01T00:00:00Z.
 const BASE: u64 = 1_735_689_600;
@@ -135,7 +138,7 @@ fn run(
     query: &str,
     range: (u64, u64),
     topic: Option<&str>,
-) -> (Vec<String>, Vec<Vec<Option<String>>>, u64) {
+) -> Table {
     let base = UNIX_EPOCH + Duration::from_secs(BASE);
     let request = SearchRequest {
         project: PROJECT.into(),
@@ -148,19 +151,7 @@ fn run(
         offset: 0,
         reverse: false,
     };
-    match store
-        .reader()
-        .expect("reader")
-        .search(&request)
-        .unwrap_or_else(|e| panic!("{query}: {e}"))
-    {
-        SearchResult::Table {
-            columns,
-            rows,
-            processed_rows,
-        } => (columns, rows, processed_rows),
-        SearchResult::Logs { .. } => panic!("{query}: not a table"),
-    }
+    search_table(store, &request)
 }
 
 /// `query` reading `(SELECT columns FROM log)`: the same rows, never the counts (nor the

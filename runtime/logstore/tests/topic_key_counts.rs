@@ -7,10 +7,13 @@
 //! when it names exactly one topic. A value renamed in the counts shows which minutes and
 //! topics were really read from them.
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
-use fclocal_logstore::{LogRecord, LogStore, LogstoreConfig, SearchRequest, SearchResult};
+use common::{Table, search_table};
+use fclocal_logstore::{LogRecord, LogStore, LogstoreConfig, SearchRequest};
 use rusqlite::Connection;
 
 /// 2025-01-01T00:00:00Z.
@@ -19,9 +22,6 @@ const BASE: u64 = 1_735_689_600;
 const COUNTED: &str = "* | select userId, count(*) as c group by userId order by c desc, userId";
 const LINES: &str = "* | select userId, count(*) as c from (select userId from log) \
     group by userId order by c desc, userId";
-
-/// A result: columns, rows, processed rows.
-type Table = (Vec<String>, Vec<Vec<Option<String>>>, u64);
 
 fn line(secs: u64, topic: &str, user: Option<String>) -> LogRecord {
     let mut contents = vec![("message".to_owned(), format!("at {secs}"))];
@@ -55,31 +55,28 @@ fn write(path: &Path, batches: Vec<Vec<LogRecord>>) {
 
 /// `query` over the whole minutes 0 to 5, with `topic`.
 fn run(store: &LogStore, query: &str, topic: Option<&str>) -> Table {
+    search(store, query, topic, (0, 300))
+}
+
+/// `query` over `[from, to)` seconds after `BASE`, without a GetLogs topic.
+fn run_between(store: &LogStore, query: &str, from: u64, to: u64) -> Table {
+    search(store, query, None, (from, to))
+}
+
+fn search(store: &LogStore, query: &str, topic: Option<&str>, (from, to): (u64, u64)) -> Table {
     let base = UNIX_EPOCH + Duration::from_secs(BASE);
     let request = SearchRequest {
         project: "p".into(),
         logstore: "ls".into(),
         query: query.into(),
-        from: base,
-        to: base + Duration::from_secs(300),
+        from: base + Duration::from_secs(from),
+        to: base + Duration::from_secs(to),
         topic: topic.map(str::to_owned),
         line: 100,
         offset: 0,
         reverse: false,
     };
-    match store
-        .reader()
-        .expect("reader")
-        .search(&request)
-        .expect(query)
-    {
-        SearchResult::Table {
-            columns,
-            rows,
-            processed_rows,
-        } => (columns, rows, processed_rows),
-        SearchResult::Logs { .. } => panic!("{query}: not a table"),
-    }
+    search_table(store, &request)
 }
 
 fn sql(path: &Path, sql: &str) {
@@ -389,35 +386,6 @@ fn a_topic_written_in_the_query_is_answered_from_its_counts_when_it_names_one_to
     assert_eq!(both, run(&store, &term("__topic__: a", true), None));
     assert_eq!(pairs(&both), [(Some("u1"), "2"), (Some("u2"), "2")]);
     store.close().expect("close");
-}
-
-/// `query` over `[from, to)` seconds after `BASE`, without a GetLogs topic.
-fn run_between(store: &LogStore, query: &str, from: u64, to: u64) -> Table {
-    let base = UNIX_EPOCH + Duration::from_secs(BASE);
-    let request = SearchRequest {
-        project: "p".into(),
-        logstore: "ls".into(),
-        query: query.into(),
-        from: base + Duration::from_secs(from),
-        to: base + Duration::from_secs(to),
-        topic: None,
-        line: 100,
-        offset: 0,
-        reverse: false,
-    };
-    match store
-        .reader()
-        .expect("reader")
-        .search(&request)
-        .expect(query)
-    {
-        SearchResult::Table {
-            columns,
-            rows,
-            processed_rows,
-        } => (columns, rows, processed_rows),
-        SearchResult::Logs { .. } => panic!("{query}: not a table"),
-    }
 }
 
 #[test]

@@ -6,10 +6,12 @@
 //! `"content.status"` are not columns of `SELECT *`, so they cannot be compared this way;
 //! the golden file `sql_json_path_pv` covers them.)
 
+mod common;
 mod corpus;
 
+use common::{Table, search_table};
 use corpus::{Indexing, LOGSTORE, PROJECT, at};
-use fclocal_logstore::{LogStore, SearchRequest, SearchResult};
+use fclocal_logstore::{LogStore, SearchRequest};
 
 const QUERIES: &[&str] = &[
     "* | select functionName, count(*) as c group by functionName",
@@ -25,8 +27,7 @@ const QUERIES: &[&str] = &[
     "error | select functionName, count(*) as c group by functionName",
 ];
 
-fn run(store: &LogStore, query: &str) -> (Vec<String>, Vec<Vec<Option<String>>>, u64) {
-    let reader = store.reader().expect("reader");
+fn run(store: &LogStore, query: &str) -> Table {
     let request = SearchRequest {
         project: PROJECT.into(),
         logstore: LOGSTORE.into(),
@@ -38,17 +39,7 @@ fn run(store: &LogStore, query: &str) -> (Vec<String>, Vec<Vec<Option<String>>>,
         offset: 0,
         reverse: false,
     };
-    match reader
-        .search(&request)
-        .unwrap_or_else(|e| panic!("{query}: {e}"))
-    {
-        SearchResult::Table {
-            columns,
-            rows,
-            processed_rows,
-        } => (columns, rows, processed_rows),
-        SearchResult::Logs { .. } => panic!("{query}: not a table"),
-    }
+    search_table(store, &request)
 }
 
 #[test]

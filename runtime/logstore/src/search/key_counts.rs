@@ -17,8 +17,6 @@ use fclocal_sls_query::Search;
 use rusqlite::params;
 use rusqlite::types::{ToSql, ValueRef};
 
-use super::binder::Binder;
-use super::columns;
 use super::error::QueryError;
 use super::execute::sqlite_message;
 use super::weighted::Counted;
@@ -126,9 +124,7 @@ impl LogReader {
         topic: Option<&str>,
         names: &[String],
     ) -> Result<bool, QueryError> {
-        let mut b = Binder::inline();
-        let rows = self.rows(id, range, topic, &Search::All, &mut b)?;
-        let sql = rows.select(&columns::select_list(names, &mut b), false);
+        let sql = self.select_lines(id, range, topic, names)?;
         let Some(lines) = self.count_distinct_lines(id, range, topic, &Search::All, names, &sql)?
         else {
             return Ok(false);

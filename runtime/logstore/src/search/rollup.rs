@@ -87,9 +87,21 @@ impl LogReader {
         if range.0 >= range.1 {
             return Ok(true);
         }
+        let sql = self.select_lines(id, range, topic, names)?;
+        self.count_into(counted, &sql, false)
+    }
+
+    /// The statement reading `names` from every line of logstore `id` in `range` (with
+    /// `topic`).
+    pub(super) fn select_lines(
+        &self,
+        id: i64,
+        range: (i64, i64),
+        topic: Option<&str>,
+        names: &[String],
+    ) -> Result<String, QueryError> {
         let mut b = Binder::inline();
         let rows = self.rows(id, range, topic, &Search::All, &mut b)?;
-        let sql = rows.select(&columns::select_list(names, &mut b), false);
-        self.count_into(counted, &sql, false)
+        Ok(rows.select(&columns::select_list(names, &mut b), false))
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use fclocal_logstore::{LogQuery, LogRecord, LogStore, StoredLog};
+use fclocal_logstore::{LogQuery, LogRecord, LogStore, SearchRequest, SearchResult, StoredLog};
 
 /// A fixed, recent instant (2025-01-01T00:00:00Z) plus `secs`, so tests never read the clock.
 pub fn at(secs: u64) -> SystemTime {
@@ -76,4 +76,26 @@ pub fn run_aborting_child(name: &str, env: &str, db: &Path) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     stdout
+}
+
+/// A search's result table: its columns, rows and processed rows.
+pub type Table = (Vec<String>, Vec<Vec<Option<String>>>, u64);
+
+/// Runs `request` on a fresh reader of `store`; panics, naming the query, on an error or on
+/// a result that is not a table.
+pub fn search_table(store: &LogStore, request: &SearchRequest) -> Table {
+    let query = &request.query;
+    match store
+        .reader()
+        .expect("reader")
+        .search(request)
+        .unwrap_or_else(|e| panic!("{query}: {e}"))
+    {
+        SearchResult::Table {
+            columns,
+            rows,
+            processed_rows,
+        } => (columns, rows, processed_rows),
+        SearchResult::Logs { .. } => panic!("{query}: not a table"),
+    }
 }
